@@ -1,0 +1,92 @@
+//! The `preflight` command line: `serve`, `check` and `count`.
+//!
+//! Exit codes: 0 when the input has no errors, 1 when it has error-level
+//! issues, 2 for a usage, contract or I/O problem.
+
+mod check;
+mod count;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Why a command could not run (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A file could not be read, or the socket could not be opened.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The contract or a request to the core is invalid.
+    #[error(transparent)]
+    Core(#[from] prompt_preflight::Error),
+    /// The contracts directory could not be loaded.
+    #[error(transparent)]
+    Registry(#[from] crate::RegistryError),
+}
+
+#[derive(Parser)]
+#[command(name = "preflight", version, about = "Check prompts and uploads against a contract before the model is called.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the API.
+    Serve(serve::Args),
+    /// Check a file against a contract.
+    Check(check::Args),
+    /// Count the tokens of a file (or `-` for standard input).
+    Count(count::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Count(args) => count::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("preflight: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+fn read_input(path: &PathBuf) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|source| CliError::Io {
+                what: "cannot read standard input".into(),
+                source,
+            })?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path).map_err(|source| CliError::Io {
+            what: format!("cannot read {}", path.display()),
+            source,
+        })
+    }
+}

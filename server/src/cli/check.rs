@@ -1,0 +1,121 @@
+//! `preflight check FILE --contract C [--tier T] [--json]`
+
+use super::{read_input, CliError};
+use prompt_preflight::messages::group_digits;
+use prompt_preflight::{Contract, Input, Report, Severity};
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub(super) struct Args {
+    /// The file to check, or `-` for standard input.
+    file: PathBuf,
+    /// The contract file (TOML or JSON).
+    #[arg(long)]
+    contract: PathBuf,
+    /// The tier whose limits apply (default: the contract's default tier).
+    #[arg(long)]
+    tier: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
+    let source = std::fs::read_to_string(&args.contract).map_err(|source| CliError::Io {
+        what: format!("cannot read the contract {}", args.contract.display()),
+        source,
+    })?;
+    let contract = Contract::parse(&source)?;
+    let bytes = read_input(&args.file)?;
+    let name = args.file.file_name().and_then(|n| n.to_str());
+    let input = Input::File { name, bytes: &bytes };
+    let report = prompt_preflight::check(&contract, args.tier.as_deref(), &input)?.report;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("reports serialise")
+        );
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The human-readable report.
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let i = &report.input;
+    let t = &report.tokens;
+    let _ = writeln!(out, "contract  {} {}", report.contract.id, report.contract.version);
+    let mut input = format!(
+        "{:?}, {} bytes, {}",
+        i.kind,
+        group_digits(i.bytes),
+        i.encoding
+    )
+    .to_lowercase();
+    if let (Some(rows), Some(cols)) = (i.rows, i.columns) {
+        let delimiter = i.delimiter.as_deref().unwrap_or(",");
+        let _ = write!(
+            input,
+            ", {} rows x {cols} columns, delimiter '{delimiter}'",
+            group_digits(rows)
+        );
+    }
+    let _ = writeln!(out, "input     {input}");
+    let _ = writeln!(
+        out,
+        "tokens    {}{} / {} on the {} plan ({:?})",
+        if t.exact { "" } else { "~" },
+        group_digits(t.count),
+        group_digits(t.limit),
+        t.tier,
+        t.state
+    );
+    for issue in &report.issues {
+        let mark = match issue.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let mut place = Vec::new();
+        if let Some(at) = &issue.at {
+            if let Some(row) = at.row {
+                place.push(format!("row {row}"));
+            }
+            if let Some(column) = &at.column {
+                place.push(format!("column '{column}'"));
+            }
+            if let Some(line) = at.line {
+                place.push(format!("line {line}"));
+            }
+        }
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", place.join(", "))
+        };
+        let _ = writeln!(out, "\n{mark}: {}{place} ({})", issue.message, issue.code);
+        let _ = writeln!(out, "  what to do: {}", issue.hint);
+        if let Some(example) = &issue.example {
+            let _ = writeln!(out, "  example: {}", example.replace('\n', "\n           "));
+        }
+    }
+    let errors = report.errors().count();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if report.ok {
+            "result    ok: ready to send".to_owned()
+        } else {
+            format!("result    {errors} problem(s) to fix before sending")
+        }
+    );
+    out
+}

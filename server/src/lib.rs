@@ -1,0 +1,16 @@
+//! The Prompt Preflight server: the final check before the model (never
+//! trust the client), the HTTP API, the web app's static files, and the
+//! `preflight` command line.
+//!
+//! [`app`] builds the router, so tests drive it with `oneshot` and no socket.
+
+pub mod cli;
+mod error;
+mod registry;
+mod routes;
+mod state;
+
+pub use error::AppError;
+pub use registry::{Registry, RegistryError};
+pub use routes::app;
+pub use state::{AppState, StaticDirs};

@@ -1,0 +1,115 @@
+//! The one entry point both surfaces call: check an input against a contract.
+
+use crate::ingest::{ingest, Document, Input, Limits};
+use crate::messages::issue;
+use crate::report::{ContractRef, TokenInfo};
+use crate::{schema, BudgetState, Contract, Error, InputKind, Payload, Report};
+
+/// A checked input: the report, and the document it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The report, as shown to users and returned by the API.
+    pub report: Report,
+    /// The decoded input, for preparing the payload.
+    pub document: Document,
+}
+
+impl Checked {
+    /// The payload for the model, when the report has no errors.
+    pub fn payload(&self, contract: &Contract) -> Option<Payload> {
+        self.report
+            .ok
+            .then(|| Payload::build(contract, &self.document.text))
+    }
+}
+
+/// Checks `input` against `contract` for the given tier (the contract's
+/// default tier when `None`).
+///
+/// The only error is an unknown tier; every problem with the input itself
+/// is an issue in the report.
+///
+/// ```
+/// use prompt_preflight::{check, Code, Contract, Input};
+///
+/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let csv = b"name,phone\nAda Lovelace,555-0100\n";
+/// let checked = check(&contract, Some("free"), &Input::File { name: Some("c.csv"), bytes: csv }).unwrap();
+/// assert!(!checked.report.ok);
+/// assert!(checked.report.has(Code::MissingColumn));
+/// ```
+pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Result<Checked, Error> {
+    let (tier_name, tier) = contract.tier(tier)?;
+    let mut document = ingest(input, &Limits::default());
+    let mut issues = std::mem::take(&mut document.issues);
+    let is_file = matches!(input, Input::File { .. });
+
+    if document.is_blank() {
+        issues.insert(0, issue::empty_input(is_file));
+    } else {
+        match (document.info.kind, &contract.input.table, &document.table) {
+            (InputKind::Csv, Some(spec), Some(table)) => {
+                issues.extend(schema::check_table(spec, table));
+            }
+            (InputKind::Text, Some(spec), _) if !contract.input.text => {
+                let names: Vec<&str> = spec
+                    .columns
+                    .iter()
+                    .filter(|c| c.required)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                issues.push(issue::table_expected(&names));
+            }
+            _ => {}
+        }
+    }
+
+    let encoding = contract.model.encoding;
+    let counted = encoding.count(&document.text);
+    if !counted.exact {
+        issues.push(issue::token_count_estimated("it has a very long run of spaces"));
+    }
+    let state = BudgetState::of(counted.count, tier);
+    match state {
+        BudgetState::Over => {
+            let bigger = contract
+                .tiers
+                .iter()
+                .filter(|(_, t)| t.max_input_tokens >= counted.count)
+                .min_by_key(|(_, t)| t.max_input_tokens)
+                .map(|(n, t)| (n.as_str(), t.max_input_tokens));
+            issues.push(issue::over_token_limit(
+                counted.count,
+                tier.max_input_tokens,
+                tier_name,
+                bigger,
+            ));
+        }
+        BudgetState::Warn => {
+            issues.push(issue::near_token_limit(counted.count, tier.max_input_tokens, tier_name));
+        }
+        BudgetState::Ok => {}
+    }
+
+    // Most severe first; the order within a severity is the order found.
+    issues.sort_by_key(|i| i.severity);
+    let report = Report {
+        ok: issues.iter().all(|i| i.severity != crate::Severity::Error),
+        contract: ContractRef {
+            id: contract.id.clone(),
+            version: contract.version.clone(),
+        },
+        input: document.info.clone(),
+        tokens: TokenInfo {
+            count: counted.count,
+            encoding,
+            exact: counted.exact,
+            limit: tier.max_input_tokens,
+            warn_at: tier.warn_tokens(),
+            tier: tier_name.to_owned(),
+            state,
+        },
+        issues,
+    };
+    Ok(Checked { report, document })
+}

@@ -1,0 +1,270 @@
+//! The contract: a declared, versioned description of what a prompt accepts
+//! (free text and/or a table with typed columns), its per-tier limits and the
+//! model it runs on.
+//!
+//! Contracts are written in TOML or JSON. [`Contract::parse`] accepts either,
+//! and every error names the field that is wrong.
+
+mod column;
+
+pub use column::{ColumnSpec, ColumnType, ExtraColumns, TableSpec};
+
+use crate::{Encoding, Error};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A prompt contract.
+///
+/// ```
+/// use prompt_preflight::Contract;
+///
+/// let contract = Contract::parse(r#"
+///     id = "summarise"
+///     version = "1.0.0"
+///     description = "Summarise a text"
+///     [model]
+///     name = "gpt-4o-mini"
+///     encoding = "o200k_base"
+///     [tiers.free]
+///     max_input_tokens = 2000
+/// "#).unwrap();
+/// assert_eq!(contract.tier(None).unwrap().0, "free");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    /// Stable identifier, e.g. `customer-list`.
+    pub id: String,
+    /// Semantic version of the contract, e.g. `1.2.0`.
+    pub version: String,
+    /// What the prompt does, in words for the people who use it.
+    #[serde(default)]
+    pub description: String,
+    /// The model the prompt runs on and how its tokens are counted.
+    pub model: ModelSpec,
+    /// What input the prompt accepts.
+    #[serde(default)]
+    pub input: InputSpec,
+    /// Limits per plan, keyed by tier name.
+    pub tiers: BTreeMap<String, Tier>,
+    /// The tier used when none is asked for. Defaults to the smallest limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_tier: Option<String>,
+    /// How the input is wrapped into the messages the model sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<PromptSpec>,
+}
+
+/// The model a contract targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// The provider's model name, e.g. `gpt-4o-mini`.
+    pub name: String,
+    /// The token encoding used to count input for this model.
+    pub encoding: Encoding,
+}
+
+/// The kinds of input a contract accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    /// Whether free text is accepted.
+    #[serde(default = "yes")]
+    pub text: bool,
+    /// The table the contract expects, if it takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableSpec>,
+}
+
+impl Default for InputSpec {
+    fn default() -> Self {
+        InputSpec {
+            text: true,
+            table: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The limits of one plan (e.g. `free`, `paid`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Maximum input tokens in one request.
+    pub max_input_tokens: u64,
+    /// Fraction of the limit at which the user is warned (0 < warn_at <= 1).
+    #[serde(default = "default_warn_at")]
+    pub warn_at: f64,
+}
+
+fn default_warn_at() -> f64 {
+    0.8
+}
+
+impl Tier {
+    /// The token count at which the warning starts.
+    ///
+    /// ```
+    /// use prompt_preflight::Tier;
+    /// let tier = Tier { max_input_tokens: 2000, warn_at: 0.8 };
+    /// assert_eq!(tier.warn_tokens(), 1600);
+    /// ```
+    pub fn warn_tokens(&self) -> u64 {
+        (self.max_input_tokens as f64 * self.warn_at).ceil() as u64
+    }
+}
+
+/// How the checked input becomes the messages sent to the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptSpec {
+    /// The system message, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The user message; `{{input}}` is replaced by the user's input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+/// The placeholder in [`PromptSpec::template`] that receives the input.
+pub const INPUT_PLACEHOLDER: &str = "{{input}}";
+
+impl Contract {
+    /// Parses a contract from TOML or JSON (JSON when the first non-blank
+    /// character is `{`) and validates it.
+    pub fn parse(source: &str) -> Result<Contract, Error> {
+        if source.trim_start().starts_with('{') {
+            Self::from_json(source)
+        } else {
+            Self::from_toml(source)
+        }
+    }
+
+    /// Parses and validates a TOML contract.
+    pub fn from_toml(source: &str) -> Result<Contract, Error> {
+        let value: serde_json::Value = toml::from_str(source).map_err(|e| Error::ContractSyntax {
+            format: "TOML",
+            reason: e.to_string().trim().replace('\n', " "),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// Parses and validates a JSON contract.
+    pub fn from_json(source: &str) -> Result<Contract, Error> {
+        let value: serde_json::Value =
+            serde_json::from_str(source).map_err(|e| Error::ContractSyntax {
+                format: "JSON",
+                reason: e.to_string(),
+            })?;
+        Self::from_value(value)
+    }
+
+    /// Builds a contract from an already-parsed JSON value and validates it.
+    pub fn from_value(value: serde_json::Value) -> Result<Contract, Error> {
+        let contract: Contract = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "(top level)".to_owned() } else { path };
+            Error::invalid_field(field, e.into_inner().to_string())
+        })?;
+        contract.validate()?;
+        Ok(contract)
+    }
+
+    /// Checks the rules that the types alone cannot express.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.id.trim().is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(Error::invalid_field(
+                "id",
+                "must be non-empty and use only letters, digits, '-', '_' or '.'",
+            ));
+        }
+        if let Err(e) = semver::Version::parse(&self.version) {
+            return Err(Error::invalid_field(
+                "version",
+                format!("`{}` is not a semantic version like 1.0.0 ({e})", self.version),
+            ));
+        }
+        if self.model.name.trim().is_empty() {
+            return Err(Error::invalid_field("model.name", "must not be empty"));
+        }
+        if self.tiers.is_empty() {
+            return Err(Error::invalid_field("tiers", "declare at least one tier"));
+        }
+        for (name, tier) in &self.tiers {
+            if tier.max_input_tokens == 0 {
+                return Err(Error::invalid_field(
+                    format!("tiers.{name}.max_input_tokens"),
+                    "must be greater than 0",
+                ));
+            }
+            if !(tier.warn_at > 0.0 && tier.warn_at <= 1.0) {
+                return Err(Error::invalid_field(
+                    format!("tiers.{name}.warn_at"),
+                    format!("must be a fraction above 0 and at most 1, got {}", tier.warn_at),
+                ));
+            }
+        }
+        if let Some(default) = &self.default_tier {
+            if !self.tiers.contains_key(default) {
+                return Err(Error::invalid_field(
+                    "default_tier",
+                    format!("`{default}` is not one of the declared tiers ({})", self.tier_names()),
+                ));
+            }
+        }
+        if !self.input.text && self.input.table.is_none() {
+            return Err(Error::invalid_field(
+                "input",
+                "accept free text (`text = true`), a table (`[input.table]`), or both",
+            ));
+        }
+        if let Some(table) = &self.input.table {
+            table.validate("input.table")?;
+        }
+        if let Some(template) = self.prompt.as_ref().and_then(|p| p.template.as_ref()) {
+            if !template.contains(INPUT_PLACEHOLDER) {
+                return Err(Error::invalid_field(
+                    "prompt.template",
+                    format!("must contain {INPUT_PLACEHOLDER} where the user's input goes"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves a tier by name, or the default tier for `None`.
+    pub fn tier(&self, name: Option<&str>) -> Result<(&str, &Tier), Error> {
+        let name = match name {
+            Some(name) => name,
+            None => match &self.default_tier {
+                Some(default) => default,
+                None => self
+                    .tiers
+                    .iter()
+                    .min_by_key(|(_, t)| t.max_input_tokens)
+                    .map(|(n, _)| n.as_str())
+                    .ok_or_else(|| Error::invalid_field("tiers", "declare at least one tier"))?,
+            },
+        };
+        self.tiers
+            .get_key_value(name)
+            .map(|(n, t)| (n.as_str(), t))
+            .ok_or_else(|| Error::UnknownTier {
+                tier: name.to_owned(),
+                available: self.tier_names(),
+            })
+    }
+
+    fn tier_names(&self) -> String {
+        self.tiers.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}

@@ -1,0 +1,115 @@
+//! The table part of a contract: columns, their types and the policy for
+//! columns the contract does not mention.
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The table a contract expects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// The declared columns, in the order users should see them.
+    pub columns: Vec<ColumnSpec>,
+    /// What to do with columns the contract does not declare.
+    #[serde(default)]
+    pub extra_columns: ExtraColumns,
+}
+
+/// What happens to columns the contract does not declare.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtraColumns {
+    /// Keep them without comment.
+    Allow,
+    /// Keep them, and warn the user.
+    #[default]
+    Warn,
+    /// Tell the user they will be removed before the model sees the data.
+    Drop,
+}
+
+/// One declared column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// The column name users should use.
+    pub name: String,
+    /// The type of the values.
+    #[serde(rename = "type", default)]
+    pub kind: ColumnType,
+    /// Whether the column must be present.
+    #[serde(default)]
+    pub required: bool,
+    /// What the column holds, in words for users.
+    #[serde(default)]
+    pub description: String,
+    /// An example value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    /// Other header names that mean the same column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The allowed values of an `enum` column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// The type of a column's values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Any text.
+    #[default]
+    String,
+    /// Whole numbers.
+    Integer,
+    /// Any number.
+    Number,
+    /// Yes/no values.
+    Boolean,
+    /// Calendar dates.
+    Date,
+    /// One of a fixed list of values.
+    Enum,
+}
+
+impl ColumnSpec {
+    /// Every header name that matches this column: its name and aliases.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+impl TableSpec {
+    pub(crate) fn validate(&self, at: &str) -> Result<(), Error> {
+        if self.columns.is_empty() {
+            return Err(Error::invalid_field(
+                format!("{at}.columns"),
+                "declare at least one column",
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, column) in self.columns.iter().enumerate() {
+            let here = format!("{at}.columns[{i}]");
+            if column.name.trim().is_empty() {
+                return Err(Error::invalid_field(format!("{here}.name"), "must not be empty"));
+            }
+            for name in column.names() {
+                if !seen.insert(crate::schema::normalize_header(name)) {
+                    return Err(Error::invalid_field(
+                        format!("{here}.name"),
+                        format!("the name `{name}` is used by more than one column or alias"),
+                    ));
+                }
+            }
+            if column.kind == ColumnType::Enum && column.values.is_empty() {
+                return Err(Error::invalid_field(
+                    format!("{here}.values"),
+                    "an enum column must list its allowed values",
+                ));
+            }
+        }
+        Ok(())
+    }
+}

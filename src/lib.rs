@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod budget;
+mod check;
+pub mod contract;
+mod error;
+pub mod ingest;
+pub mod messages;
+mod payload;
+mod report;
+pub mod schema;
+mod tokens;
+#[cfg(feature = "wasm")]
+mod wasm;
+
+pub use budget::BudgetState;
+pub use check::{check, Checked};
+pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
+pub use error::Error;
+pub use ingest::{ingest, Document, Input, Limits, Table};
+pub use messages::Code;
+pub use payload::{Message, Payload, Role};
+pub use report::{ContractRef, InputInfo, InputKind, Issue, Location, Report, Severity, TokenInfo};
+pub use tokens::{Encoding, TokenCount};

@@ -1,0 +1,170 @@
+//! The report: the JSON both the browser and the server return for a check.
+
+use crate::{BudgetState, Code, Encoding};
+use serde::{Deserialize, Serialize};
+
+/// The result of checking one input against a contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// True when no issue has severity `error`.
+    pub ok: bool,
+    /// Which contract the input was checked against.
+    pub contract: ContractRef,
+    /// What the input turned out to be.
+    pub input: InputInfo,
+    /// Its size in tokens against the tier's limit.
+    pub tokens: TokenInfo,
+    /// Every problem found, most severe first.
+    pub issues: Vec<Issue>,
+}
+
+/// The id and version of the contract a report was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractRef {
+    /// The contract id.
+    pub id: String,
+    /// The contract version.
+    pub version: String,
+}
+
+/// The detected kind of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InputKind {
+    /// Free text.
+    Text,
+    /// Delimited text with a header row (CSV, TSV, semicolon-separated, …).
+    Csv,
+    /// Something we cannot read; see the `unsupported_format` issue.
+    Unsupported,
+}
+
+/// What the input turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputInfo {
+    /// The detected kind, from the content rather than the file name.
+    pub kind: InputKind,
+    /// Size of the input in bytes, as received.
+    pub bytes: u64,
+    /// The text encoding as a WHATWG label, e.g. `utf-8`.
+    pub encoding: String,
+    /// The delimiter of a table, e.g. `,` or `\t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// The 1-based line of the header row of a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
+    /// The header names of a table, as written in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<String>>,
+    /// The number of data rows of a table (without the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    /// The number of columns of a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<u64>,
+    /// The number of lines of a text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u64>,
+}
+
+/// The size of the input in tokens, against the tier's limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Tokens in the input.
+    pub count: u64,
+    /// The encoding used to count.
+    pub encoding: Encoding,
+    /// Whether `count` is exact (false means it is an upper estimate).
+    pub exact: bool,
+    /// The tier's per-request input limit.
+    pub limit: u64,
+    /// The count at which the warning starts.
+    pub warn_at: u64,
+    /// The tier the limit comes from.
+    pub tier: String,
+    /// Where the count stands against the limit.
+    pub state: BudgetState,
+}
+
+/// How serious an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The input cannot be used as it is.
+    Error,
+    /// The input can be used, but the result may suffer.
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Info,
+}
+
+/// One problem in the input, explained for the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    /// Stable snake_case code, e.g. `missing_column`.
+    pub code: Code,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What is wrong, in plain language.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+    /// Something that works, where an example helps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    /// Where it is (the first place, for grouped issues).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Location>,
+    /// How many places have this problem, for grouped issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+/// A place in the input. Rows and lines are 1-based, as users count them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// The sheet of a workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The data row of a table (row 1 is the first row after the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The column name of a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The line of the file or text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl Location {
+    /// A line of a file or text.
+    pub fn line(line: u64) -> Self {
+        Location {
+            line: Some(line),
+            ..Location::default()
+        }
+    }
+
+    /// A column of a table.
+    pub fn column(name: impl Into<String>) -> Self {
+        Location {
+            column: Some(name.into()),
+            ..Location::default()
+        }
+    }
+}
+
+impl Report {
+    /// The issues with severity `error`.
+    pub fn errors(&self) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(|i| i.severity == Severity::Error)
+    }
+
+    /// Whether an issue with this code is present.
+    pub fn has(&self, code: Code) -> bool {
+        self.issues.iter().any(|i| i.code == code)
+    }
+}

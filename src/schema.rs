@@ -1,0 +1,104 @@
+//! Checking a parsed table against the contract's declared columns.
+
+use crate::contract::{ExtraColumns, TableSpec};
+use crate::ingest::Table;
+use crate::{messages::issue, Issue};
+
+/// The form of a header used for matching: lower case, without whitespace.
+///
+/// ```
+/// use prompt_preflight::schema::normalize_header;
+/// assert_eq!(normalize_header("  E Mail "), "email");
+/// ```
+pub fn normalize_header(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A looser form for suggestions: letters and digits only.
+fn skeleton(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Edit distance between two short strings (headers), by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The header among `candidates` that looks like `wanted`, if any.
+fn near_miss<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let want = skeleton(wanted);
+    let allowed = if want.chars().count() >= 5 { 2 } else { 1 };
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&want, &skeleton(c)), *c))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.trim())
+}
+
+/// Checks the table's header against the declared columns.
+pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
+    let normalized: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
+    let mut used = vec![false; table.headers.len()];
+    let mut missing = Vec::new();
+    for column in &spec.columns {
+        let names: Vec<String> = column.names().map(normalize_header).collect();
+        match normalized.iter().position(|h| names.contains(h)) {
+            Some(i) => used[i] = true,
+            None if column.required => missing.push(column),
+            None => {}
+        }
+    }
+    let unused: Vec<&str> = table
+        .headers
+        .iter()
+        .zip(&used)
+        .filter(|(h, u)| !**u && !h.trim().is_empty())
+        .map(|(h, _)| h.as_str())
+        .collect();
+    let mut issues = Vec::new();
+    for column in missing {
+        let near = column.names().find_map(|n| near_miss(n, &unused));
+        issues.push(issue::missing_column(column, near, table.header_line));
+    }
+    if spec.extra_columns != ExtraColumns::Allow {
+        for name in &unused {
+            issues.push(issue::unexpected_column(name.trim(), spec.extra_columns));
+        }
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("email", "email"), 0);
+        assert_eq!(edit_distance("email", "emial"), 2);
+        assert_eq!(edit_distance("name", "names"), 1);
+    }
+
+    #[test]
+    fn near_misses() {
+        assert_eq!(near_miss("email", &["E-mail", "phone"]), Some("E-mail"));
+        assert_eq!(near_miss("email", &["phone"]), None);
+    }
+}
