@@ -1,8 +1,11 @@
 //! The one entry point both surfaces call: check an input against a contract.
 
+use crate::contract::ExtraColumns;
 use crate::ingest::{ingest, Document, Input, Limits};
 use crate::messages::issue;
 use crate::report::{ContractRef, TokenInfo};
+use std::borrow::Cow;
+
 use crate::{schema, BudgetState, Contract, Error, InputKind, Payload, Report};
 
 /// A checked input: the report, and the document it was made from.
@@ -16,10 +19,21 @@ pub struct Checked {
 
 impl Checked {
     /// The payload for the model, when the report has no errors.
+    ///
+    /// Under the contract's `extra_columns = "drop"` policy, undeclared
+    /// columns are removed from a table before it is sent.
     pub fn payload(&self, contract: &Contract) -> Option<Payload> {
-        self.report
-            .ok
-            .then(|| Payload::build(contract, &self.document.text))
+        if !self.report.ok {
+            return None;
+        }
+        let spec = contract.input.table.as_ref();
+        let content = match (&self.document.table, spec) {
+            (Some(table), Some(spec)) if spec.extra_columns == ExtraColumns::Drop => {
+                Cow::Owned(table.to_csv(&schema::declared_columns(spec, table)))
+            }
+            _ => Cow::Borrowed(self.document.text.as_str()),
+        };
+        Some(Payload::build(contract, &content))
     }
 }
 
@@ -67,7 +81,9 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let encoding = contract.model.encoding;
     let counted = encoding.count(&document.text);
     if !counted.exact {
-        issues.push(issue::token_count_estimated("it has a very long run of spaces"));
+        issues.push(issue::token_count_estimated(
+            "it has a very long run of spaces",
+        ));
     }
     let state = BudgetState::of(counted.count, tier);
     match state {
@@ -86,7 +102,11 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
             ));
         }
         BudgetState::Warn => {
-            issues.push(issue::near_token_limit(counted.count, tier.max_input_tokens, tier_name));
+            issues.push(issue::near_token_limit(
+                counted.count,
+                tier.max_input_tokens,
+                tier_name,
+            ));
         }
         BudgetState::Ok => {}
     }

@@ -146,10 +146,11 @@ impl Contract {
 
     /// Parses and validates a TOML contract.
     pub fn from_toml(source: &str) -> Result<Contract, Error> {
-        let value: serde_json::Value = toml::from_str(source).map_err(|e| Error::ContractSyntax {
-            format: "TOML",
-            reason: e.to_string().trim().replace('\n', " "),
-        })?;
+        let value: serde_json::Value =
+            toml::from_str(source).map_err(|e| Error::ContractSyntax {
+                format: "TOML",
+                reason: e.to_string().trim().replace('\n', " "),
+            })?;
         Self::from_value(value)
     }
 
@@ -166,9 +167,26 @@ impl Contract {
     /// Builds a contract from an already-parsed JSON value and validates it.
     pub fn from_value(value: serde_json::Value) -> Result<Contract, Error> {
         let contract: Contract = serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { "(top level)".to_owned() } else { path };
-            Error::invalid_field(field, e.into_inner().to_string())
+            let reason = e.inner().to_string();
+            let mut field = match e.path().to_string() {
+                path if path == "." => String::new(),
+                path => path,
+            };
+            // serde reports a missing field at its parent; name the field.
+            if let Some(missing) = reason
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                field = if field.is_empty() {
+                    missing.to_owned()
+                } else {
+                    format!("{field}.{missing}")
+                };
+            }
+            if field.is_empty() {
+                field = "(top level)".to_owned();
+            }
+            Error::invalid_field(field, reason)
         })?;
         contract.validate()?;
         Ok(contract)
@@ -190,7 +208,10 @@ impl Contract {
         if let Err(e) = semver::Version::parse(&self.version) {
             return Err(Error::invalid_field(
                 "version",
-                format!("`{}` is not a semantic version like 1.0.0 ({e})", self.version),
+                format!(
+                    "`{}` is not a semantic version like 1.0.0 ({e})",
+                    self.version
+                ),
             ));
         }
         if self.model.name.trim().is_empty() {
@@ -209,7 +230,10 @@ impl Contract {
             if !(tier.warn_at > 0.0 && tier.warn_at <= 1.0) {
                 return Err(Error::invalid_field(
                     format!("tiers.{name}.warn_at"),
-                    format!("must be a fraction above 0 and at most 1, got {}", tier.warn_at),
+                    format!(
+                        "must be a fraction above 0 and at most 1, got {}",
+                        tier.warn_at
+                    ),
                 ));
             }
         }
@@ -217,7 +241,10 @@ impl Contract {
             if !self.tiers.contains_key(default) {
                 return Err(Error::invalid_field(
                     "default_tier",
-                    format!("`{default}` is not one of the declared tiers ({})", self.tier_names()),
+                    format!(
+                        "`{default}` is not one of the declared tiers ({})",
+                        self.tier_names()
+                    ),
                 ));
             }
         }

@@ -114,7 +114,11 @@ fn ingest_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
 
 impl Document {
     fn text(text: String, bytes: u64, encoding: &str) -> Document {
-        let lines = if text.is_empty() { 0 } else { text.lines().count().max(1) as u64 };
+        let lines = if text.is_empty() {
+            0
+        } else {
+            text.lines().count().max(1) as u64
+        };
         Document {
             info: InputInfo {
                 kind: InputKind::Text,
@@ -142,7 +146,8 @@ impl Document {
 
     fn check_size(&mut self, limits: &Limits) {
         if self.info.bytes > limits.max_bytes {
-            self.issues.push(issue::too_large(self.info.bytes, limits.max_bytes));
+            self.issues
+                .push(issue::too_large(self.info.bytes, limits.max_bytes));
         }
     }
 

@@ -210,7 +210,12 @@ pub mod issue {
 
     /// The input is over the tier's limit. `bigger` names a larger tier and
     /// its limit, when the contract has one.
-    pub fn over_token_limit(count: u64, limit: u64, tier: &str, bigger: Option<(&str, u64)>) -> Issue {
+    pub fn over_token_limit(
+        count: u64,
+        limit: u64,
+        tier: &str,
+        bigger: Option<(&str, u64)>,
+    ) -> Issue {
         let parts = count.div_ceil(limit.max(1));
         let mut hint = format!(
             "Remove parts you don't need, or split it into {parts} parts of at most {} tokens and send them one by one.",
@@ -292,7 +297,9 @@ pub mod issue {
     /// The table has a column the contract does not declare.
     pub fn unexpected_column(name: &str, policy: ExtraColumns) -> Issue {
         let hint = match policy {
-            ExtraColumns::Drop => "It will be removed before your data is sent, so you don't need to do anything.",
+            ExtraColumns::Drop => {
+                "It will be removed before your data is sent, so you don't need to do anything."
+            }
             _ => "It will be sent as it is. Remove it if it holds private or unneeded data.",
         };
         let mut issue = make(
@@ -311,7 +318,9 @@ pub mod issue {
     pub fn duplicate_header(name: &str, first: usize, again: usize, line: u64) -> Issue {
         make(
             Code::DuplicateHeader,
-            format!("The column name '{name}' is used twice: in column {first} and column {again}."),
+            format!(
+                "The column name '{name}' is used twice: in column {first} and column {again}."
+            ),
             Code::DuplicateHeader.entry().hint.into(),
             Some(Location {
                 column: Some(name.to_owned()),
@@ -332,7 +341,13 @@ pub mod issue {
     }
 
     /// Rows whose cell count differs from the header's.
-    pub fn ragged_rows(count: u64, first_row: u64, first_line: u64, found: usize, expected: usize) -> Issue {
+    pub fn ragged_rows(
+        count: u64,
+        first_row: u64,
+        first_line: u64,
+        found: usize,
+        expected: usize,
+    ) -> Issue {
         let mut issue = make(
             Code::RaggedRow,
             format!(
@@ -374,16 +389,6 @@ pub mod issue {
         );
         issue.example = Some(columns.join(","));
         issue
-    }
-
-    /// The contract wants free text but got a table.
-    pub fn text_expected() -> Issue {
-        make(
-            Code::WrongInputKind,
-            "This task works on text, but what you sent is a table.".into(),
-            "Paste or upload the text itself rather than a spreadsheet.".into(),
-            None,
-        )
     }
 
     /// The encoding was guessed. `label` is the WHATWG label used.

@@ -52,34 +52,54 @@ fn near_miss<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c.trim())
 }
 
+/// For each header of `table`, whether it names a column the contract
+/// declares (by name or alias, ignoring case and whitespace).
+pub fn declared_columns(spec: &TableSpec, table: &Table) -> Vec<bool> {
+    let declared: Vec<String> = spec
+        .columns
+        .iter()
+        .flat_map(|c| c.names().map(normalize_header))
+        .collect();
+    table
+        .headers
+        .iter()
+        .map(|h| declared.contains(&normalize_header(h)))
+        .collect()
+}
+
 /// Checks the table's header against the declared columns.
 pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
     let normalized: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
-    let mut used = vec![false; table.headers.len()];
-    let mut missing = Vec::new();
-    for column in &spec.columns {
-        let names: Vec<String> = column.names().map(normalize_header).collect();
-        match normalized.iter().position(|h| names.contains(h)) {
-            Some(i) => used[i] = true,
-            None if column.required => missing.push(column),
-            None => {}
-        }
-    }
-    let unused: Vec<&str> = table
+    let declared = declared_columns(spec, table);
+    let mut unused: Vec<&str> = table
         .headers
         .iter()
-        .zip(&used)
-        .filter(|(h, u)| !**u && !h.trim().is_empty())
+        .zip(&declared)
+        .filter(|(h, d)| !**d && !h.trim().is_empty())
         .map(|(h, _)| h.as_str())
         .collect();
     let mut issues = Vec::new();
-    for column in missing {
+    for column in spec.columns.iter().filter(|c| c.required) {
+        let mut names = column.names().map(normalize_header);
+        if names.any(|n| normalized.contains(&n)) {
+            continue;
+        }
         let near = column.names().find_map(|n| near_miss(n, &unused));
         issues.push(issue::missing_column(column, near, table.header_line));
+        // A suggested header is explained by the suggestion already.
+        if let Some(near) = near {
+            unused.retain(|h| h.trim() != near);
+        }
     }
     if spec.extra_columns != ExtraColumns::Allow {
-        for name in &unused {
-            issues.push(issue::unexpected_column(name.trim(), spec.extra_columns));
+        let mut seen = Vec::new();
+        for name in unused {
+            // A repeated name is reported once, as a duplicate header.
+            let key = normalize_header(name);
+            if !seen.contains(&key) {
+                issues.push(issue::unexpected_column(name.trim(), spec.extra_columns));
+                seen.push(key);
+            }
         }
     }
     issues

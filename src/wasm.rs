@@ -73,7 +73,8 @@ impl Preflight {
     /// Checks typed text; `tier` defaults to the contract's default tier.
     #[wasm_bindgen(js_name = checkText, unchecked_return_type = "Report")]
     pub fn check_text(&self, tier: Option<String>, text: &str) -> Result<JsValue, JsValue> {
-        let checked = check(&self.contract, tier.as_deref(), &Input::Text(text)).map_err(js_error)?;
+        let checked =
+            check(&self.contract, tier.as_deref(), &Input::Text(text)).map_err(js_error)?;
         to_js(&checked.report)
     }
 

@@ -26,13 +26,20 @@ pub enum CliError {
     /// The contract or a request to the core is invalid.
     #[error(transparent)]
     Core(#[from] prompt_preflight::Error),
+    /// The input cannot be read as text (e.g. an image, or too large).
+    #[error("{0}")]
+    Unreadable(String),
     /// The contracts directory could not be loaded.
     #[error(transparent)]
     Registry(#[from] crate::RegistryError),
 }
 
 #[derive(Parser)]
-#[command(name = "preflight", version, about = "Check prompts and uploads against a contract before the model is called.")]
+#[command(
+    name = "preflight",
+    version,
+    about = "Check prompts and uploads against a contract before the model is called."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

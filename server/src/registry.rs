@@ -45,7 +45,9 @@ impl Registry {
     pub fn builtin() -> Self {
         let contract = Contract::parse(BUILTIN_CONTRACT).expect("the built-in contract is valid");
         let mut registry = Registry::default();
-        registry.contracts.insert(contract.id.clone(), Arc::new(contract));
+        registry
+            .contracts
+            .insert(contract.id.clone(), Arc::new(contract));
         registry
     }
 
@@ -58,7 +60,12 @@ impl Registry {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io(dir))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json")))
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("toml" | "json")
+                )
+            })
             .collect();
         paths.sort();
         let mut registry = Registry::default();
@@ -78,7 +85,8 @@ impl Registry {
         if self.contracts.contains_key(&contract.id) {
             return Err(RegistryError::Duplicate(contract.id));
         }
-        self.contracts.insert(contract.id.clone(), Arc::new(contract));
+        self.contracts
+            .insert(contract.id.clone(), Arc::new(contract));
         Ok(())
     }
 

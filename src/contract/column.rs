@@ -93,7 +93,10 @@ impl TableSpec {
         for (i, column) in self.columns.iter().enumerate() {
             let here = format!("{at}.columns[{i}]");
             if column.name.trim().is_empty() {
-                return Err(Error::invalid_field(format!("{here}.name"), "must not be empty"));
+                return Err(Error::invalid_field(
+                    format!("{here}.name"),
+                    "must not be empty",
+                ));
             }
             for name in column.names() {
                 if !seen.insert(crate::schema::normalize_header(name)) {

@@ -9,6 +9,9 @@ const SNIFF_RECORDS: usize = 50;
 /// Share of sampled rows that must match the header's width to call
 /// extension-less text a table.
 const MIN_CONSISTENCY: f64 = 0.8;
+/// Above this share of cells starting with a space, extension-less text is
+/// prose with commas, not a table.
+const MAX_SPACED: f64 = 0.5;
 
 /// A parsed table. Cells are kept as written; typing happens in the schema
 /// check.
@@ -27,6 +30,31 @@ pub struct Table {
 }
 
 impl Table {
+    /// Writes the table back as CSV (comma-separated, quoted where needed),
+    /// keeping only the columns where `keep` is true.
+    ///
+    /// ```
+    /// use prompt_preflight::{ingest, Input, Limits};
+    /// let doc = ingest(&Input::File { name: Some("t.csv"), bytes: b"a,b,c\n1,\"x,y\",3\n" }, &Limits::default());
+    /// assert_eq!(doc.table.unwrap().to_csv(&[true, true, false]), "a,b\n1,\"x,y\"\n");
+    /// ```
+    pub fn to_csv(&self, keep: &[bool]) -> String {
+        let mut out = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        for record in std::iter::once(&self.headers).chain(&self.rows) {
+            let cells = record
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
+                .map(|(_, c)| c);
+            // Writing to a Vec cannot fail.
+            let _ = out.write_record(cells);
+        }
+        let bytes = out.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
     /// The delimiter as shown to people: `,`, `;`, `\t` or `|`.
     pub fn delimiter_label(&self) -> &'static str {
         match self.delimiter {
@@ -52,25 +80,56 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
-/// Scores a delimiter on a sample: (share of rows as wide as the header,
-/// header width).
-fn score(text: &str, delimiter: u8) -> Option<(f64, usize)> {
-    let mut widths = reader(text, delimiter)
+/// How well a delimiter fits a sample of the text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Score {
+    /// Share of rows as wide as the header.
+    consistency: f64,
+    /// Number of header cells.
+    width: usize,
+    /// Share of cells after the first that start with a space, as the
+    /// clauses of prose do ("Dear team, thanks") and cells rarely do.
+    spaced: f64,
+}
+
+impl Score {
+    fn beats(&self, other: &Score) -> bool {
+        self.consistency > other.consistency
+            || (self.consistency == other.consistency && self.width > other.width)
+    }
+
+    fn looks_like_table(&self) -> bool {
+        self.consistency >= MIN_CONSISTENCY && self.spaced < MAX_SPACED
+    }
+}
+
+fn score(text: &str, delimiter: u8) -> Option<Score> {
+    let mut records = reader(text, delimiter)
         .into_byte_records()
         .take(SNIFF_RECORDS)
-        .map_while(Result::ok)
-        .map(|r| r.len());
-    let header = widths.next()?;
-    if header < 2 {
+        .map_while(Result::ok);
+    let header = records.next()?;
+    let width = header.len();
+    if width < 2 {
         return None;
     }
-    let (mut same, mut total) = (0usize, 0usize);
-    for w in widths {
+    let (mut same, mut total, mut cells, mut spaced) = (0usize, 0usize, 0usize, 0usize);
+    for record in std::iter::once(header).chain(records) {
+        for cell in record.iter().skip(1) {
+            cells += 1;
+            spaced += usize::from(cell.first() == Some(&b' '));
+        }
         total += 1;
-        same += usize::from(w == header);
+        same += usize::from(record.len() == width);
     }
-    let consistency = if total == 0 { 0.0 } else { same as f64 / total as f64 };
-    Some((consistency, header))
+    // The header itself is always as wide as the header.
+    let (same, total) = (same - 1, total - 1);
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Some(Score {
+        consistency: ratio(same, total),
+        width,
+        spaced: ratio(spaced, cells),
+    })
 }
 
 fn has_table_extension(name: Option<&str>) -> bool {
@@ -83,23 +142,56 @@ pub(super) fn parse(text: &str, name: Option<&str>) -> Option<Parsed> {
     let named_table = has_table_extension(name);
     // Highest consistency wins, then the widest header; on a tie the
     // delimiter listed first wins.
-    let mut best: Option<(u8, (f64, usize))> = None;
+    let mut best: Option<(u8, Score)> = None;
     for &d in DELIMITERS {
         if let Some(s) = score(text, d) {
-            if best.is_none_or(|(_, b)| s.0 > b.0 || (s.0 == b.0 && s.1 > b.1)) {
+            if best.is_none_or(|(_, b)| s.beats(&b)) {
                 best = Some((d, s));
             }
         }
     }
     let delimiter = match best {
-        Some((d, (consistency, _))) if named_table || consistency >= MIN_CONSISTENCY => d,
+        Some((d, s)) if named_table || s.looks_like_table() => d,
         None if named_table && !text.trim().is_empty() => b',',
         _ => return None,
     };
     Some(read_table(text, delimiter))
 }
 
+/// Maps byte offsets to 1-based line numbers. A line ends at LF, CRLF or a
+/// lone CR, as in files from any system.
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { bytes, starts }
+    }
+
+    /// The line of a record whose reported start is `offset`. The csv reader
+    /// reports the offset before the line breaks (and blank lines) it skips,
+    /// and a record never starts with a line break, so skip those first.
+    fn record_line(&self, offset: u64) -> u64 {
+        let mut at = offset as usize;
+        while matches!(self.bytes.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        self.starts.partition_point(|&s| s <= at) as u64
+    }
+}
+
 fn read_table(text: &str, delimiter: u8) -> Parsed {
+    let lines = LineIndex::new(text);
+    let line_of = |r: &csv::ByteRecord| r.position().map_or(0, |p| lines.record_line(p.byte()));
     let mut records = reader(text, delimiter).into_byte_records();
     let mut issues = Vec::new();
     let mut table = Table {
@@ -111,14 +203,14 @@ fn read_table(text: &str, delimiter: u8) -> Parsed {
     };
     let cell = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     if let Some(Ok(header)) = records.next() {
-        table.header_line = header.position().map_or(1, |p| p.line());
+        table.header_line = line_of(&header);
         table.headers = header.iter().map(cell).collect();
     }
     let width = table.headers.len();
     let mut ragged: Option<(u64, u64, usize)> = None;
     let mut ragged_count = 0u64;
     for record in records.map_while(Result::ok) {
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(&record);
         if record.len() != width {
             ragged_count += 1;
             if ragged.is_none() {
@@ -162,6 +254,21 @@ mod tests {
         assert_eq!(p.table.delimiter, b';');
         let p = parse("a\tb\n1\t2\n", None).unwrap();
         assert_eq!(p.table.delimiter, b'\t');
+    }
+
+    #[test]
+    fn lines_count_crlf_cr_and_blank_lines() {
+        let p = parse("\r\nname,email\r\nAda,a@x\r\n\r\nBob\r\n", Some("a.csv")).unwrap();
+        assert_eq!(p.table.header_line, 2);
+        assert_eq!(p.table.row_lines, vec![3, 5]);
+        let p = parse("a,b\r1,2\r\r3,4\r", Some("a.csv")).unwrap();
+        assert_eq!(p.table.row_lines, vec![2, 4]);
+    }
+
+    #[test]
+    fn comma_rich_prose_is_not_a_table() {
+        let prose = "Dear team, thanks for the update.\nIn short, the numbers look good.\nAs always, let me know.\n";
+        assert!(parse(prose, Some("note.txt")).is_none());
     }
 
     #[test]

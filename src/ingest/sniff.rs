@@ -3,9 +3,15 @@
 /// Known signatures: (magic bytes, what the file looks like to a user).
 const SIGNATURES: &[(&[u8], &str)] = &[
     (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive or an Office document (such as an Excel .xlsx file)"),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive or an Office document (such as an Excel .xlsx file)",
+    ),
     (b"PK\x05\x06", "an empty ZIP archive"),
-    (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "an older Office document (such as an Excel .xls file)"),
+    (
+        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+        "an older Office document (such as an Excel .xls file)",
+    ),
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xFF\xD8\xFF", "a JPEG image"),
     (b"GIF87a", "a GIF image"),
@@ -22,7 +28,10 @@ const SIGNATURES: &[(&[u8], &str)] = &[
 
 /// What a binary file looks like, or `None` when it may be text.
 pub(super) fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
-    if let Some((_, name)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+    if let Some((_, name)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+    {
         return Some(name);
     }
     // UTF-16 text legitimately has NUL bytes; it is recognised by its BOM.

@@ -54,10 +54,16 @@ mod tests {
     #[test]
     fn boms_and_fallbacks() {
         let d = decode(b"\xEF\xBB\xBFname");
-        assert_eq!((d.text.as_str(), d.encoding, d.guessed), ("name", "utf-8", false));
+        assert_eq!(
+            (d.text.as_str(), d.encoding, d.guessed),
+            ("name", "utf-8", false)
+        );
         let d = decode(b"\xFF\xFEn\x00a\x00");
         assert_eq!((d.text.as_str(), d.encoding), ("na", "utf-16le"));
         let d = decode(b"caf\xE9");
-        assert_eq!((d.text.as_str(), d.encoding, d.guessed), ("café", "windows-1252", true));
+        assert_eq!(
+            (d.text.as_str(), d.encoding, d.guessed),
+            ("café", "windows-1252", true)
+        );
     }
 }

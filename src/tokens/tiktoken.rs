@@ -19,9 +19,8 @@ fn engine(encoding: Encoding) -> &'static CoreBPE {
     // The rank tables are embedded in the binary; failing to load them is a
     // build defect, not an input problem.
     match encoding {
-        Encoding::O200kBase => {
-            O200K.get_or_init(|| tiktoken_rs::o200k_base().expect("embedded o200k_base tables load"))
-        }
+        Encoding::O200kBase => O200K
+            .get_or_init(|| tiktoken_rs::o200k_base().expect("embedded o200k_base tables load")),
         Encoding::Cl100kBase => CL100K
             .get_or_init(|| tiktoken_rs::cl100k_base().expect("embedded cl100k_base tables load")),
     }
@@ -78,7 +77,13 @@ mod tests {
     fn both_encodings_count_exactly() {
         // "Hello world" is two tokens in both vocabularies.
         for &e in Encoding::ALL {
-            assert_eq!(count(e, "Hello world"), TokenCount { count: 2, exact: true });
+            assert_eq!(
+                count(e, "Hello world"),
+                TokenCount {
+                    count: 2,
+                    exact: true
+                }
+            );
         }
     }
 }

@@ -30,7 +30,10 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let contract = Contract::parse(&source)?;
     let bytes = read_input(&args.file)?;
     let name = args.file.file_name().and_then(|n| n.to_str());
-    let input = Input::File { name, bytes: &bytes };
+    let input = Input::File {
+        name,
+        bytes: &bytes,
+    };
     let report = prompt_preflight::check(&contract, args.tier.as_deref(), &input)?.report;
     if args.json {
         println!(
@@ -52,7 +55,11 @@ fn render(report: &Report) -> String {
     let mut out = String::new();
     let i = &report.input;
     let t = &report.tokens;
-    let _ = writeln!(out, "contract  {} {}", report.contract.id, report.contract.version);
+    let _ = writeln!(
+        out,
+        "contract  {} {}",
+        report.contract.id, report.contract.version
+    );
     let mut input = format!(
         "{:?}, {} bytes, {}",
         i.kind,

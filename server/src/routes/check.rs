@@ -29,7 +29,10 @@ struct Submission {
 
 enum Content {
     Text(String),
-    File { name: Option<String>, bytes: Vec<u8> },
+    File {
+        name: Option<String>,
+        bytes: Vec<u8>,
+    },
 }
 
 /// The response: the report, and the payload for the model when it passed.
@@ -131,8 +134,10 @@ async fn read_form(mut form: Multipart) -> Result<Submission, AppError> {
         }
     }
     Ok(Submission {
-        contract: contract.ok_or_else(|| AppError::BadRequest("the form has no `contract` field".into()))?,
+        contract: contract
+            .ok_or_else(|| AppError::BadRequest("the form has no `contract` field".into()))?,
         tier,
-        content: content.ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?,
+        content: content
+            .ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?,
     })
 }

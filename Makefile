@@ -1,0 +1,73 @@
+# Prompt Preflight: `make run` starts the server with the web app on
+# embedded defaults; `make test` runs every test. Both install what they
+# need on a fresh machine (Rust wasm target, the pinned wasm-bindgen CLI,
+# npm packages; `make test` also Debian's Chromium).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+WASM_RAW := target/$(WASM_TARGET)/wasm/prompt_preflight.wasm
+PKG_WASM := pkg/dist/prompt_preflight_bg.wasm
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	--enable-reference-types --enable-multivalue --enable-mutable-globals
+PREFLIGHT := target/debug/preflight
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench clean-pkg
+
+## run: build everything and serve the web app and API on http://127.0.0.1:8080
+run: pkg build
+	$(PREFLIGHT) serve
+
+## test: every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
+test: pkg build chromium
+	$(MAKE) test-rust test-wasm test-js
+
+tools:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (takes a few minutes)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+npm: node_modules/.package-lock.json
+
+## pkg: the npm package in pkg/dist (generated, not committed)
+pkg: tools npm
+	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --features wasm
+	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
+	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
+
+## build: the server and CLI (debug build; dependencies are optimised)
+build:
+	cargo build --workspace
+
+chromium:
+	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test-rust:
+	cargo test --workspace
+
+test-wasm: tools
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+		cargo test -p prompt-preflight --target $(WASM_TARGET) --features wasm --test wasm
+
+test-js: npm
+	node --test --test-reporter=spec tests/js/ www/tests/
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## bench: size and browser timings of the Wasm build (see BENCHMARKS.md)
+bench: pkg build chromium
+	node benches/wasm-size.mjs
+	node benches/browser.mjs
+
+clean-pkg:
+	rm -rf pkg/dist

@@ -1,0 +1,352 @@
+//! The `preflight` binary: exit codes, output and error messages.
+
+use prompt_preflight::Encoding;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the server crate is in the workspace")
+        .to_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+fn contract_path() -> PathBuf {
+    root().join("contracts/customer-list.toml")
+}
+
+fn preflight(args: &[&str]) -> Output {
+    run_with_stdin(args, None)
+}
+
+fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 output")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+/// Writes a file into this test binary's scratch directory.
+fn scratch(name: &str, content: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn check(file: &str, extra: &[&str]) -> Output {
+    let file = fixture(file);
+    let contract = contract_path();
+    let mut args = vec![
+        "check",
+        file.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    preflight(&args)
+}
+
+#[test]
+fn check_ok_file_exits_0() {
+    let out = check("customers_ok.csv", &[]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("customer-list 1.0.0"), "{text}");
+    assert!(text.contains("5 rows x 5 columns"), "{text}");
+    assert!(text.contains("ok: ready to send"), "{text}");
+    assert!(stderr(&out).is_empty());
+}
+
+#[test]
+fn check_missing_column_exits_1_and_names_it() {
+    let out = check("customers_missing_email.csv", &[]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("'email'"), "{text}");
+    assert!(text.contains("missing_column"), "{text}");
+    assert!(text.contains("1 problem(s)"), "{text}");
+}
+
+#[test]
+fn check_warnings_alone_exit_0() {
+    let out = check("customers_extra_columns.csv", &[]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(stdout(&out).contains("warning:"));
+    assert!(stdout(&out).contains("'notes'"));
+}
+
+#[test]
+fn check_json_is_the_report() {
+    let out = check("customers_missing_email.csv", &["--json"]);
+    assert_eq!(code(&out), 1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["input"]["kind"], "csv");
+    assert_eq!(report["issues"][0]["code"], "missing_column");
+    assert_eq!(report["issues"][0]["at"]["column"], "email");
+
+    // It is exactly what the library reports for the same file.
+    let contract =
+        prompt_preflight::Contract::parse(&std::fs::read_to_string(contract_path()).unwrap())
+            .unwrap();
+    let bytes = std::fs::read(fixture("customers_missing_email.csv")).unwrap();
+    let input = prompt_preflight::Input::File {
+        name: Some("customers_missing_email.csv"),
+        bytes: &bytes,
+    };
+    let direct = prompt_preflight::check(&contract, None, &input)
+        .unwrap()
+        .report;
+    assert_eq!(report, serde_json::to_value(direct).unwrap());
+}
+
+#[test]
+fn check_json_ok_file() {
+    let out = check("customers_ok.csv", &["--json"]);
+    assert_eq!(code(&out), 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["tokens"]["tier"], "free");
+}
+
+#[test]
+fn check_tier_changes_the_limit() {
+    let out = check("long_prose.txt", &["--tier", "free"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("over_token_limit"));
+    let out = check("long_prose.txt", &["--tier", "paid", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["tokens"]["limit"], 8000);
+}
+
+#[test]
+fn check_reads_stdin() {
+    let contract = contract_path();
+    let bytes = std::fs::read(fixture("customers_missing_email.csv")).unwrap();
+    let out = run_with_stdin(
+        &["check", "-", "--contract", contract.to_str().unwrap()],
+        Some(&bytes),
+    );
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("'email'"));
+}
+
+#[test]
+fn check_png_exits_1() {
+    let out = check("image.png", &[]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("PNG image"));
+}
+
+#[test]
+fn missing_contract_file_exits_2() {
+    let file = fixture("customers_ok.csv");
+    let out = preflight(&[
+        "check",
+        file.to_str().unwrap(),
+        "--contract",
+        "/nonexistent/contract.toml",
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("/nonexistent/contract.toml"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn missing_input_file_exits_2() {
+    let contract = contract_path();
+    let out = preflight(&[
+        "check",
+        "/nonexistent/input.csv",
+        "--contract",
+        contract.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("/nonexistent/input.csv"));
+}
+
+#[test]
+fn invalid_contract_exits_2_and_names_the_field() {
+    let source = std::fs::read_to_string(contract_path()).unwrap().replacen(
+        "max_input_tokens = 2000",
+        "max_input_tokens = 0",
+        1,
+    );
+    let bad = scratch("cli-zero-tokens.toml", &source);
+    let file = fixture("customers_ok.csv");
+    let out = preflight(&[
+        "check",
+        file.to_str().unwrap(),
+        "--contract",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("tiers.free.max_input_tokens"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn contract_syntax_error_exits_2() {
+    let bad = scratch("cli-syntax.toml", "id = \"x\"\n[model\n");
+    let file = fixture("customers_ok.csv");
+    let out = preflight(&[
+        "check",
+        file.to_str().unwrap(),
+        "--contract",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("not valid TOML"), "{}", stderr(&out));
+}
+
+#[test]
+fn json_contract_is_accepted() {
+    let source = std::fs::read_to_string(contract_path()).unwrap();
+    let contract = prompt_preflight::Contract::parse(&source).unwrap();
+    let json = scratch(
+        "cli-contract.json",
+        &serde_json::to_string(&contract).unwrap(),
+    );
+    let file = fixture("customers_ok.csv");
+    let out = preflight(&[
+        "check",
+        file.to_str().unwrap(),
+        "--contract",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_tier_exits_2() {
+    let out = check("customers_ok.csv", &["--tier", "gold"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("gold"), "{err}");
+    assert!(err.contains("free, paid"), "{err}");
+}
+
+#[test]
+fn unknown_flag_exits_2() {
+    let out = check("customers_ok.csv", &["--frobnicate"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--frobnicate"));
+    let out = preflight(&["launch"]);
+    assert_eq!(code(&out), 2);
+    let out = preflight(&[]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let out = preflight(&["--help"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("check"));
+    let out = preflight(&["--version"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn count_prints_the_library_count() {
+    for file in ["prose.txt", "customers_ok.csv", "long_prose.txt"] {
+        let path = fixture(file);
+        let out = preflight(&["count", path.to_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = Encoding::O200kBase.count(&text);
+        assert!(expected.exact);
+        assert_eq!(stdout(&out).trim(), expected.count.to_string(), "{file}");
+    }
+}
+
+#[test]
+fn count_reads_stdin() {
+    let out = run_with_stdin(&["count", "-"], Some(b"Hello world"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "2");
+    let out = run_with_stdin(&["count", "-"], Some(b""));
+    assert_eq!(stdout(&out).trim(), "0");
+}
+
+#[test]
+fn count_with_cl100k() {
+    let path = fixture("prose.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let out = preflight(&["count", "--encoding", "cl100k_base", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        Encoding::Cl100kBase.count(&text).count.to_string()
+    );
+}
+
+#[test]
+fn count_json() {
+    let out = run_with_stdin(&["count", "--json", "-"], Some(b"Hello world"));
+    assert_eq!(code(&out), 0);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({"count": 2, "encoding": "o200k_base", "exact": true})
+    );
+}
+
+#[test]
+fn count_unknown_encoding_exits_2() {
+    let out = run_with_stdin(&["count", "--encoding", "nope", "-"], Some(b"Hello"));
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("nope"), "{err}");
+    assert!(err.contains("o200k_base"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn count_missing_file_exits_2() {
+    let out = preflight(&["count", "/nonexistent/file.txt"]);
+    assert_eq!(code(&out), 2);
+}
+
+/// `count` decodes bytes as lossy UTF-8, so a UTF-16 or Windows-1252 file
+/// gets a different count from `check`, which decodes it first.
+#[test]
+
+fn count_agrees_with_check_on_utf16() {
+    let path = fixture("customers_utf16.csv");
+    let out = preflight(&["count", path.to_str().unwrap()]);
+    let checked = check("customers_utf16.csv", &["--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(stdout(&out).trim(), report["tokens"]["count"].to_string());
+}

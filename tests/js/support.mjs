@@ -1,0 +1,82 @@
+// Shared by the JavaScript tests and benches: start the real server on a
+// free port, list fixtures, launch Debian's Chromium through playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("../..", import.meta.url));
+export const fixturesDir = join(root, "tests", "fixtures");
+
+/** Starts `preflight serve` on 127.0.0.1 with a free port. */
+export async function startServer() {
+  const bin = join(root, "target", "debug", "preflight");
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--www", "www", "--pkg", "pkg"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/listening on (http:\/\/\S+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code} before listening`));
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGINT");
+      }),
+  };
+}
+
+/** Every input fixture: {name, bytes}. */
+export function fixtures() {
+  return readdirSync(fixturesDir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name !== "README.md" && !e.name.endsWith(".snap"))
+    .map((e) => e.name)
+    .sort()
+    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(fixturesDir, name))) }));
+}
+
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Launches Chromium with a fresh profile; `close()` also removes the profile. */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  const profile = mkdtempSync(join(tmpdir(), "preflight-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
