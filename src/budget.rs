@@ -16,6 +16,15 @@ pub enum BudgetState {
 }
 
 impl BudgetState {
+    /// The state's name as in JSON: `ok`, `warn` or `over`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetState::Ok => "ok",
+            BudgetState::Warn => "warn",
+            BudgetState::Over => "over",
+        }
+    }
+
     /// The state of `count` against `tier`.
     ///
     /// ```

@@ -40,6 +40,17 @@ pub enum InputKind {
     Unsupported,
 }
 
+impl InputKind {
+    /// The kind's name as in JSON, e.g. `csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Text => "text",
+            InputKind::Csv => "csv",
+            InputKind::Unsupported => "unsupported",
+        }
+    }
+}
+
 /// What the input turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {

@@ -50,6 +50,13 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     })
 }
 
+fn plural(n: u64, one: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{} {one}s", group_digits(n)),
+    }
+}
+
 /// The human-readable report.
 fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -61,29 +68,29 @@ fn render(report: &Report) -> String {
         report.contract.id, report.contract.version
     );
     let mut input = format!(
-        "{:?}, {} bytes, {}",
-        i.kind,
+        "{}, {} bytes, {}",
+        i.kind.as_str(),
         group_digits(i.bytes),
         i.encoding
-    )
-    .to_lowercase();
+    );
     if let (Some(rows), Some(cols)) = (i.rows, i.columns) {
         let delimiter = i.delimiter.as_deref().unwrap_or(",");
         let _ = write!(
             input,
-            ", {} rows x {cols} columns, delimiter '{delimiter}'",
-            group_digits(rows)
+            ", {} x {}, delimiter '{delimiter}'",
+            plural(rows, "row"),
+            plural(cols, "column")
         );
     }
     let _ = writeln!(out, "input     {input}");
     let _ = writeln!(
         out,
-        "tokens    {}{} / {} on the {} plan ({:?})",
+        "tokens    {}{} / {} on the {} plan ({})",
         if t.exact { "" } else { "~" },
         group_digits(t.count),
         group_digits(t.limit),
         t.tier,
-        t.state
+        t.state.as_str()
     );
     for issue in &report.issues {
         let mark = match issue.severity {
@@ -121,7 +128,10 @@ fn render(report: &Report) -> String {
         if report.ok {
             "result    ok: ready to send".to_owned()
         } else {
-            format!("result    {errors} problem(s) to fix before sending")
+            format!(
+                "result    {} to fix before sending",
+                plural(errors as u64, "problem")
+            )
         }
     );
     out

@@ -1,0 +1,128 @@
+// The web app in real Chromium (Debian's, driven by playwright-core),
+// against the real server: the live meter, a dropped CSV, and Send.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { countTokens } from "../../pkg/node.js";
+import { fixturesDir, launchChromium, startServer } from "../../tests/js/support.mjs";
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const SENTENCES = [
+  "Our customers in Lisbon renewed early this spring.",
+  "Most sign-ups came from the newsletter in March.",
+  "Support tickets fell by a third after the new onboarding guide.",
+  "Enterprise accounts asked for single sign-on and audit logs.",
+];
+
+/** Prose of at least `tokens` tokens (o200k_base, the contract's encoding). */
+function proseOf(tokens) {
+  let text = "";
+  for (let i = 0; countTokens(text, "o200k_base").count < tokens; i++) {
+    text += `${SENTENCES[i % SENTENCES.length]} `;
+  }
+  return text;
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on("pageerror", (error) => pageErrors.push(error));
+  await page.goto(server.url);
+  await page.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the page loads the contract and its tiers", async () => {
+  const tiers = await page.$$eval("#tier option", (options) => options.map((o) => o.value));
+  assert.deepStrictEqual(tiers, ["free", "paid"]);
+  assert.match(await page.textContent("#contract-description"), /customer/i);
+});
+
+test("typing near and past the limit warns, then blocks Send", async () => {
+  await page.selectOption("#tier", "free");
+  // Start just under the warning threshold (1,600 of 2,000), then type.
+  await page.fill("#prompt", proseOf(1_560));
+  await page.waitForSelector('#meter[data-state="ok"]');
+  await page.locator("#prompt").press("End");
+  await page.keyboard.type(" Renewals in Porto grew steadily. ".repeat(6));
+  await page.waitForSelector('#meter[data-state="warn"]');
+  assert.match(await page.textContent("#meter-message"), /of the 2,000 allowed per request on the free plan/);
+  assert.equal(await page.isEnabled("#send"), true, "a warning does not block");
+
+  // Paste past the limit, then keep typing: blocked, with what to do.
+  await page.fill("#prompt", proseOf(1_995));
+  await page.locator("#prompt").press("End");
+  await page.keyboard.type(" More notes about renewals and churn in the north.");
+  await page.waitForSelector('#meter[data-state="over"]');
+  const message = await page.textContent("#meter-message");
+  assert.match(message, /the free plan allows 2,000 per request/);
+  assert.match(message, /split it into 2 parts/);
+  assert.match(message, /paid plan allows 8,000/);
+  assert.equal(await page.isEnabled("#send"), false, "over the limit blocks Send");
+  const count = Number((await page.textContent("#meter-count")).split(" / ")[0].replaceAll(",", ""));
+  assert.ok(count > 2_000, `meter shows ${count}`);
+
+  // The same text fits the paid plan.
+  await page.selectOption("#tier", "paid");
+  await page.waitForSelector('#meter[data-state="ok"]');
+  assert.equal(await page.isEnabled("#send"), true);
+});
+
+test("dropping a CSV with a missing column names the column before any upload", async () => {
+  const requests = [];
+  const onRequest = (request) => request.method() === "POST" && requests.push(request.url());
+  page.on("request", onRequest);
+  const csv = readFileSync(join(fixturesDir, "customers_missing_email.csv"), "utf8");
+  const dataTransfer = await page.evaluateHandle((content) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([content], "customers.csv", { type: "text/csv" }));
+    return transfer;
+  }, csv);
+  await page.dispatchEvent("#dropzone", "drop", { dataTransfer });
+  const issue = page.locator('#issues li[data-code="missing_column"]');
+  await issue.waitFor();
+  assert.match(await issue.textContent(), /missing the column 'email'/);
+  assert.match(await page.textContent("#report-facts"), /Table \(delimited text\)/);
+  assert.equal(await page.isEnabled("#send"), false, "an error blocks Send");
+  page.off("request", onRequest);
+  assert.deepStrictEqual(requests, [], "nothing was uploaded");
+  await page.click("#clear-file");
+});
+
+test("Send shows the server's verdict for an accepted file", async () => {
+  await page.setInputFiles("#file", join(fixturesDir, "customers_ok.csv"));
+  await page.waitForSelector("#report:not([hidden])");
+  assert.equal(await page.isEnabled("#send"), true);
+  await page.click("#send");
+  await page.waitForSelector("#verdict:not([hidden])");
+  assert.equal(await page.getAttribute("#verdict", "data-ok"), "true");
+  assert.match(await page.textContent("#verdict-title"), /Accepted: the server checked your input/);
+  assert.equal(await page.getAttribute("#verdict", "data-matches-browser"), "true");
+  const payload = JSON.parse(await page.textContent("#payload"));
+  assert.equal(payload.model, "gpt-4o-mini");
+  assert.match(payload.messages.at(-1).content, /Ada Lovelace/);
+  await page.click("#clear-file");
+});
+
+test("Send shows the server's verdict for typed text", async () => {
+  await page.selectOption("#tier", "free");
+  await page.fill("#prompt", "Which of our customers are most likely to upgrade?");
+  await page.click("#send");
+  await page.waitForSelector('#verdict[data-ok="true"]');
+  const payload = JSON.parse(await page.textContent("#payload"));
+  assert.match(payload.messages.at(-1).content, /most likely to upgrade/);
+});
+
+test("the page raised no script errors", () => {
+  assert.deepStrictEqual(pageErrors.map(String), []);
+});
