@@ -21,9 +21,9 @@ CHROMIUM ?= /usr/bin/chromium
 run: pkg build
 	$(PREFLIGHT) serve
 
-## test: every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
+## test: fmt + clippy, then every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
 test: pkg build chromium
-	$(MAKE) test-rust test-wasm test-js
+	$(MAKE) lint test-rust test-wasm test-js
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)

@@ -1,5 +1,6 @@
 //! Table-driven checks of every fixture in `tests/fixtures/` against the
 //! example contract, through the public API only.
+#![cfg(not(target_arch = "wasm32"))]
 
 use prompt_preflight::messages::group_digits;
 use prompt_preflight::{

@@ -1,5 +1,6 @@
 //! Contract parsing: the example parses, JSON and TOML agree, and every
 //! invalid contract is refused with an error that names the field.
+#![cfg(not(target_arch = "wasm32"))]
 
 use prompt_preflight::contract::{ColumnType, ExtraColumns};
 use prompt_preflight::{Contract, Encoding, Error, Tier};

@@ -1,5 +1,6 @@
 //! Snapshots of user-facing wording: the catalogue, and the issues of a few
 //! fixtures. A wording change shows up as a snapshot diff to review.
+#![cfg(not(target_arch = "wasm32"))]
 
 use prompt_preflight::messages::catalogue;
 use prompt_preflight::{check, Code, Contract, Input, Issue, Severity};
