@@ -39,6 +39,10 @@ pub enum Code {
     EncodingGuessed,
     /// The file is larger than allowed.
     TooLarge,
+    /// Values that do not have their column's type.
+    TypeMismatch,
+    /// Empty cells in a required column.
+    MissingValue,
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -72,6 +76,8 @@ impl Code {
         Code::WrongInputKind,
         Code::EncodingGuessed,
         Code::TooLarge,
+        Code::TypeMismatch,
+        Code::MissingValue,
     ];
 
     /// The stable snake_case name.
@@ -138,6 +144,12 @@ impl Code {
             Code::TooLarge => ("too_large", Error,
                 "The file is larger than we accept.",
                 "Send a smaller file, or split it into several files.", None),
+            Code::TypeMismatch => ("type_mismatch", Error,
+                "Some values are not of the kind their column needs (a number, a date, …).",
+                "Correct those cells so they look like the example.", None),
+            Code::MissingValue => ("missing_value", Warning,
+                "Some rows have no value in a column the task needs.",
+                "Fill in those cells, or remove the rows if they are not needed.", None),
         }
     }
 }
@@ -352,7 +364,7 @@ pub mod issue {
             Code::RaggedRow,
             format!(
                 "{} a different number of cells than the header ({expected}), first at row {first_row} (line {first_line}), which has {}.",
-                if count == 1 { "1 row has".to_owned() } else { format!("{} rows have", group_digits(count)) },
+                rows_have(count),
                 plural(found as u64, "cell", "cells"),
             ),
             Code::RaggedRow.entry().hint.into(),
@@ -388,6 +400,115 @@ pub mod issue {
             None,
         );
         issue.example = Some(columns.join(","));
+        issue
+    }
+
+    fn rows_have(count: u64) -> String {
+        if count == 1 {
+            "1 row has".to_owned()
+        } else {
+            format!("{} rows have", group_digits(count))
+        }
+    }
+
+    fn cell_at(column: &ColumnSpec, row: u64, line: u64) -> Option<Location> {
+        Some(Location {
+            row: Some(row),
+            column: Some(column.name.clone()),
+            line: Some(line),
+            ..Location::default()
+        })
+    }
+
+    /// Values of a column that do not have its type, grouped.
+    pub fn type_mismatch(
+        column: &ColumnSpec,
+        count: u64,
+        row: u64,
+        line: u64,
+        value: &str,
+    ) -> Issue {
+        use crate::contract::ColumnType as T;
+        let allowed = column.values.join(", ");
+        let (what, hint) = match column.kind {
+            T::Integer => (
+                "a whole number",
+                "Use digits only, like 42, without units, spaces or decimals.".to_owned(),
+            ),
+            T::Number => (
+                "a number",
+                "Use digits with a dot for decimals, like 3.5, without units or currency signs."
+                    .to_owned(),
+            ),
+            T::Boolean => (
+                "yes or no",
+                "Use yes or no (true/false and 1/0 work too).".to_owned(),
+            ),
+            T::Date => (
+                "a date written as YYYY-MM-DD",
+                "Write dates as year-month-day, like 2024-03-15.".to_owned(),
+            ),
+            T::Enum => (
+                "one of the allowed values",
+                format!("Use one of: {allowed}."),
+            ),
+            T::String => ("text", "Correct the value.".to_owned()),
+        };
+        let shown: String = value.trim().chars().take(40).collect();
+        let decimal_comma =
+            column.kind == T::Number && value.trim().replacen(',', ".", 1).parse::<f64>().is_ok();
+        let hint = if decimal_comma {
+            format!(
+                "Use a dot for decimals: write {}, not {shown}.",
+                shown.replacen(',', ".", 1)
+            )
+        } else {
+            hint
+        };
+        let mut issue = make(
+            Code::TypeMismatch,
+            match count {
+                1 => format!(
+                    "Row {row} has a value in '{}' that is not {what}: '{shown}'.",
+                    column.name
+                ),
+                _ => format!(
+                    "{} a value in '{}' that is not {what}, first at row {row}: '{shown}'.",
+                    rows_have(count),
+                    column.name
+                ),
+            },
+            hint,
+            cell_at(column, row, line),
+        );
+        issue.example = column
+            .example
+            .as_ref()
+            .map(|e| format!("{}: {e}", column.name));
+        issue.count = Some(count);
+        issue
+    }
+
+    /// Empty cells in a required column, grouped.
+    pub fn missing_values(column: &ColumnSpec, count: u64, row: u64, line: u64) -> Issue {
+        let mut issue = make(
+            Code::MissingValue,
+            match count {
+                1 => format!("Row {row} has no value in '{}'.", column.name),
+                _ => format!(
+                    "{} no value in '{}', first at row {row}.",
+                    rows_have(count),
+                    column.name
+                ),
+            },
+            Code::MissingValue.entry().hint.into(),
+            cell_at(column, row, line),
+        );
+        issue.example = column
+            .example
+            .as_ref()
+            .map(|e| format!("{}: {e}", column.name));
+        issue.count = Some(count);
         issue
     }
 

@@ -1,5 +1,9 @@
 //! Checking a parsed table against the contract's declared columns.
 
+mod values;
+
+pub use values::{fits, is_null};
+
 use crate::contract::{ExtraColumns, TableSpec};
 use crate::ingest::Table;
 use crate::{messages::issue, Issue};
@@ -67,7 +71,8 @@ pub fn declared_columns(spec: &TableSpec, table: &Table) -> Vec<bool> {
         .collect()
 }
 
-/// Checks the table's header against the declared columns.
+/// Checks the table's header against the declared columns, then every
+/// value of the declared columns against its type.
 pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
     let normalized: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
     let declared = declared_columns(spec, table);
@@ -102,6 +107,7 @@ pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
             }
         }
     }
+    issues.extend(values::check_values(spec, table));
     issues
 }
 

@@ -122,6 +122,13 @@ fn assert_consistent(checked: &Checked, tier: &str) {
     false,
     &[Code::DuplicateHeader]
 )]
+#[case::bad_values(
+    "customers_bad_values.csv",
+    "free",
+    InputKind::Csv,
+    false,
+    &[Code::TypeMismatch, Code::MissingValue]
+)]
 #[case::blank_header("customers_blank_header.csv", "free", InputKind::Csv, true, &[Code::BlankHeader])]
 #[case::extra_columns("customers_extra_columns.csv", "free", InputKind::Csv, true, &[Code::UnexpectedColumn])]
 #[case::cp1252("customers_cp1252.csv", "free", InputKind::Csv, true, &[Code::EncodingGuessed])]
@@ -742,4 +749,40 @@ fn ragged_line_is_right_for_crlf_and_blank_lines() {
     assert_eq!(checked.report.input.header_row, Some(3));
     let missing = the(&checked.report, Code::MissingColumn);
     assert_eq!(missing.at.as_ref().unwrap().line, Some(3));
+}
+
+#[test]
+fn bad_values_are_grouped_per_column_with_the_first_place() {
+    let checked = check_file("customers_bad_values.csv", None);
+    let issues = &checked.report.issues;
+    let of = |code: Code, column: &str| {
+        issues
+            .iter()
+            .find(|i| {
+                i.code == code && i.at.as_ref().and_then(|a| a.column.as_deref()) == Some(column)
+            })
+            .unwrap_or_else(|| panic!("no {code} for {column}: {issues:#?}"))
+    };
+    let dates = of(Code::TypeMismatch, "signup_date");
+    assert_eq!(dates.severity, Severity::Error);
+    assert_eq!(dates.count, Some(2));
+    assert_eq!(dates.at.as_ref().unwrap().row, Some(1));
+    assert_eq!(dates.at.as_ref().unwrap().line, Some(2));
+    assert!(dates.message.contains("'15/03/2024'"), "{}", dates.message);
+    assert!(dates.hint.contains("2024-03-15"), "{}", dates.hint);
+
+    let plan = of(Code::TypeMismatch, "plan");
+    assert_eq!(
+        plan.count,
+        Some(1),
+        "'Pro' matches 'pro'; only 'gold' is wrong"
+    );
+    assert_eq!(plan.at.as_ref().unwrap().row, Some(3));
+    assert!(plan.hint.contains("free, pro, enterprise"), "{}", plan.hint);
+
+    let email = of(Code::MissingValue, "email");
+    assert_eq!(email.severity, Severity::Warning);
+    assert_eq!(email.count, Some(2), "an empty cell and 'N/A'");
+    assert_eq!(email.at.as_ref().unwrap().row, Some(2));
+    assert_eq!(issues.len(), 3, "{issues:#?}");
 }

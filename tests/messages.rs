@@ -119,3 +119,8 @@ fn issue_texts_never_leak_internals() {
         }
     }
 }
+
+#[test]
+fn bad_values_wording() {
+    insta::assert_json_snapshot!("bad_values_issues", issues_of("customers_bad_values.csv"));
+}

@@ -54,7 +54,7 @@ test("typing near and past the limit warns, then blocks Send", async () => {
   await page.fill("#prompt", proseOf(1_560));
   await page.waitForSelector('#meter[data-state="ok"]');
   await page.locator("#prompt").press("End");
-  await page.keyboard.type(" Renewals in Porto grew steadily. ".repeat(6));
+  await page.keyboard.type(" Renewals in Porto grew steadily. ".repeat(12)); // ~80 tokens
   await page.waitForSelector('#meter[data-state="warn"]');
   assert.match(await page.textContent("#meter-message"), /of the 2,000 allowed per request on the free plan/);
   assert.equal(await page.isEnabled("#send"), true, "a warning does not block");
