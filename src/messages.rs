@@ -411,6 +411,15 @@ pub mod issue {
         }
     }
 
+    /// "Row 3 has {what}{end}" for one row, "12 rows have {what}, first at
+    /// row 3{end}" for many.
+    fn grouped(count: u64, row: u64, what: &str, end: &str) -> String {
+        match count {
+            1 => format!("Row {row} has {what}{end}"),
+            _ => format!("{} {what}, first at row {row}{end}", rows_have(count)),
+        }
+    }
+
     fn cell_at(column: &ColumnSpec, row: u64, line: u64) -> Option<Location> {
         Some(Location {
             row: Some(row),
@@ -467,17 +476,12 @@ pub mod issue {
         };
         let mut issue = make(
             Code::TypeMismatch,
-            match count {
-                1 => format!(
-                    "Row {row} has a value in '{}' that is not {what}: '{shown}'.",
-                    column.name
-                ),
-                _ => format!(
-                    "{} a value in '{}' that is not {what}, first at row {row}: '{shown}'.",
-                    rows_have(count),
-                    column.name
-                ),
-            },
+            grouped(
+                count,
+                row,
+                &format!("a value in '{}' that is not {what}", column.name),
+                &format!(": '{shown}'."),
+            ),
             hint,
             cell_at(column, row, line),
         );
@@ -493,14 +497,7 @@ pub mod issue {
     pub fn missing_values(column: &ColumnSpec, count: u64, row: u64, line: u64) -> Issue {
         let mut issue = make(
             Code::MissingValue,
-            match count {
-                1 => format!("Row {row} has no value in '{}'.", column.name),
-                _ => format!(
-                    "{} no value in '{}', first at row {row}.",
-                    rows_have(count),
-                    column.name
-                ),
-            },
+            grouped(count, row, &format!("no value in '{}'", column.name), "."),
             Code::MissingValue.entry().hint.into(),
             cell_at(column, row, line),
         );
