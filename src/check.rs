@@ -29,7 +29,7 @@ impl Checked {
         let spec = contract.input.table.as_ref();
         let content = match (&self.document.table, spec) {
             (Some(table), Some(spec)) if spec.extra_columns == ExtraColumns::Drop => {
-                Cow::Owned(table.to_csv(&schema::declared_columns(spec, table)))
+                Cow::Owned(table.to_csv(&schema::ColumnMap::new(spec, table).declared))
             }
             _ => Cow::Borrowed(self.document.text.as_str()),
         };

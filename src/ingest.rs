@@ -86,29 +86,29 @@ fn ingest_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
         return doc;
     }
     let decoded = text::decode(bytes);
-    let mut issues = Vec::new();
-    if decoded.guessed {
-        issues.push(issue::encoding_guessed(decoded.encoding));
-    }
     let mut doc = match csv::parse(&decoded.text, name) {
         Some(parsed) => {
+            let table = parsed.table;
             let mut doc = Document::text(String::new(), size, decoded.encoding);
             doc.info.kind = InputKind::Csv;
-            doc.info.delimiter = Some(parsed.table.delimiter_label().to_owned());
-            doc.info.header_row = Some(parsed.table.header_line);
-            doc.info.headers = Some(parsed.table.headers.clone());
-            doc.info.rows = Some(parsed.table.rows.len() as u64);
-            doc.info.columns = Some(parsed.table.headers.len() as u64);
+            doc.info.delimiter = Some(table.delimiter_label().to_owned());
+            doc.info.header_row = Some(table.header_line);
+            doc.info.headers = Some(table.headers.clone());
+            doc.info.rows = Some(table.rows.len() as u64);
+            doc.info.columns = Some(table.headers.len() as u64);
             doc.info.lines = None;
             doc.issues = parsed.issues;
-            doc.table = Some(parsed.table);
+            doc.table = Some(table);
             doc.text = decoded.text;
             doc
         }
         None => Document::text(decoded.text, size, decoded.encoding),
     };
-    issues.append(&mut doc.issues);
-    doc.issues = issues;
+    if decoded.guessed {
+        // Reading problems come before what was found in the content.
+        doc.issues
+            .insert(0, issue::encoding_guessed(decoded.encoding));
+    }
     doc
 }
 

@@ -300,9 +300,7 @@ pub mod issue {
                 ..Location::default()
             }),
         );
-        if let Some(example) = &column.example {
-            issue.example = Some(format!("{}: {example}", column.name));
-        }
+        issue.example = column_example(column);
         issue
     }
 
@@ -420,13 +418,35 @@ pub mod issue {
         }
     }
 
-    fn cell_at(column: &ColumnSpec, row: u64, line: u64) -> Option<Location> {
-        Some(Location {
+    /// The column's example as shown to users, e.g. `email: ada@example.com`.
+    fn column_example(column: &ColumnSpec) -> Option<String> {
+        column
+            .example
+            .as_ref()
+            .map(|e| format!("{}: {e}", column.name))
+    }
+
+    /// A problem grouped over `count` cells of one column, located at the
+    /// first of them.
+    fn cells_issue(
+        code: Code,
+        message: String,
+        hint: String,
+        column: &ColumnSpec,
+        count: u64,
+        row: u64,
+        line: u64,
+    ) -> Issue {
+        let at = Location {
             row: Some(row),
             column: Some(column.name.clone()),
             line: Some(line),
             ..Location::default()
-        })
+        };
+        let mut issue = make(code, message, hint, Some(at));
+        issue.example = column_example(column);
+        issue.count = Some(count);
+        issue
     }
 
     /// Values of a column that do not have its type, grouped.
@@ -474,7 +494,7 @@ pub mod issue {
         } else {
             hint
         };
-        let mut issue = make(
+        cells_issue(
             Code::TypeMismatch,
             grouped(
                 count,
@@ -483,30 +503,24 @@ pub mod issue {
                 &format!(": '{shown}'."),
             ),
             hint,
-            cell_at(column, row, line),
-        );
-        issue.example = column
-            .example
-            .as_ref()
-            .map(|e| format!("{}: {e}", column.name));
-        issue.count = Some(count);
-        issue
+            column,
+            count,
+            row,
+            line,
+        )
     }
 
     /// Empty cells in a required column, grouped.
     pub fn missing_values(column: &ColumnSpec, count: u64, row: u64, line: u64) -> Issue {
-        let mut issue = make(
+        cells_issue(
             Code::MissingValue,
             grouped(count, row, &format!("no value in '{}'", column.name), "."),
             Code::MissingValue.entry().hint.into(),
-            cell_at(column, row, line),
-        );
-        issue.example = column
-            .example
-            .as_ref()
-            .map(|e| format!("{}: {e}", column.name));
-        issue.count = Some(count);
-        issue
+            column,
+            count,
+            row,
+            line,
+        )
     }
 
     /// The encoding was guessed. `label` is the WHATWG label used.

@@ -56,39 +56,53 @@ fn near_miss<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c.trim())
 }
 
-/// For each header of `table`, whether it names a column the contract
-/// declares (by name or alias, ignoring case and whitespace).
-pub fn declared_columns(spec: &TableSpec, table: &Table) -> Vec<bool> {
-    let declared: Vec<String> = spec
-        .columns
-        .iter()
-        .flat_map(|c| c.names().map(normalize_header))
-        .collect();
-    table
-        .headers
-        .iter()
-        .map(|h| declared.contains(&normalize_header(h)))
-        .collect()
+/// How a table's headers map onto the contract's declared columns, matched
+/// by name or alias, ignoring case and whitespace. Computed once per check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// For each declared column, the index of the first header naming it.
+    pub positions: Vec<Option<usize>>,
+    /// For each header, whether it names a declared column (repeated
+    /// headers included).
+    pub declared: Vec<bool>,
+}
+
+impl ColumnMap {
+    /// Matches `table`'s headers against `spec`.
+    pub fn new(spec: &TableSpec, table: &Table) -> Self {
+        let headers: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
+        let names: Vec<Vec<String>> = spec
+            .columns
+            .iter()
+            .map(|c| c.names().map(normalize_header).collect())
+            .collect();
+        ColumnMap {
+            positions: names
+                .iter()
+                .map(|n| headers.iter().position(|h| n.contains(h)))
+                .collect(),
+            declared: headers
+                .iter()
+                .map(|h| names.iter().any(|n| n.contains(h)))
+                .collect(),
+        }
+    }
 }
 
 /// Checks the table's header against the declared columns, then every
 /// value of the declared columns against its type.
 pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
-    let normalized: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
-    let declared = declared_columns(spec, table);
+    let map = ColumnMap::new(spec, table);
     let mut unused: Vec<&str> = table
         .headers
         .iter()
-        .zip(&declared)
+        .zip(&map.declared)
         .filter(|(h, d)| !**d && !h.trim().is_empty())
         .map(|(h, _)| h.as_str())
         .collect();
     let mut issues = Vec::new();
-    for column in spec.columns.iter().filter(|c| c.required) {
-        let mut names = column.names().map(normalize_header);
-        if names.any(|n| normalized.contains(&n)) {
-            continue;
-        }
+    let missing = spec.columns.iter().zip(&map.positions);
+    for (column, _) in missing.filter(|(c, at)| c.required && at.is_none()) {
         let near = column.names().find_map(|n| near_miss(n, &unused));
         issues.push(issue::missing_column(column, near, table.header_line));
         // A suggested header is explained by the suggestion already.
@@ -107,7 +121,7 @@ pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
             }
         }
     }
-    issues.extend(values::check_values(spec, table));
+    issues.extend(values::check_values(spec, table, &map.positions));
     issues
 }
 

@@ -99,18 +99,13 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Checks every cell of every declared column present in `table`.
-pub fn check_values(spec: &TableSpec, table: &Table) -> Vec<Issue> {
+/// Checks every cell of every declared column present in `table`;
+/// `positions` gives each declared column's header index (see
+/// [`ColumnMap`](super::ColumnMap)).
+pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]) -> Vec<Issue> {
     let mut issues = Vec::new();
-    for column in &spec.columns {
-        let names: Vec<String> = column.names().map(super::normalize_header).collect();
-        let Some(index) = table
-            .headers
-            .iter()
-            .position(|h| names.contains(&super::normalize_header(h)))
-        else {
-            continue;
-        };
+    for (column, position) in spec.columns.iter().zip(positions) {
+        let Some(index) = *position else { continue };
         let (mut missing, mut wrong) = (Tally::new(), Tally::new());
         for (i, row) in table.rows.iter().enumerate() {
             let (number, line) = (i as u64 + 1, table.row_lines.get(i).copied().unwrap_or(0));
