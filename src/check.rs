@@ -1,7 +1,7 @@
 //! The one entry point both surfaces call: check an input against a contract.
 
 use crate::contract::ExtraColumns;
-use crate::ingest::{ingest, Document, Input, Limits};
+use crate::ingest::{ingest, language_name, Document, Input};
 use crate::messages::issue;
 use crate::report::{ContractRef, TokenInfo};
 use std::borrow::Cow;
@@ -54,7 +54,7 @@ impl Checked {
 /// ```
 pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Result<Checked, Error> {
     let (tier_name, tier) = contract.tier(tier)?;
-    let mut document = ingest(input, &Limits::default());
+    let mut document = ingest(input, &contract.limits);
     let mut issues = std::mem::take(&mut document.issues);
     let is_file = matches!(input, Input::File { .. });
 
@@ -62,10 +62,10 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
         issues.insert(0, issue::empty_input(is_file));
     } else {
         match (document.info.kind, &contract.input.table, &document.table) {
-            (InputKind::Csv, Some(spec), Some(table)) => {
+            (_, Some(spec), Some(table)) => {
                 issues.extend(schema::check_table(spec, table));
             }
-            (InputKind::Text, Some(spec), _) if !contract.input.text => {
+            (kind, Some(spec), None) if !contract.input.text && kind != InputKind::Unsupported => {
                 let names: Vec<&str> = spec
                     .columns
                     .iter()
@@ -75,6 +75,14 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
                 issues.push(issue::table_expected(&names));
             }
             _ => {}
+        }
+        if let Some(code) = &document.info.language {
+            if !contract.input.accepts_language(code) {
+                issues.push(issue::language_not_supported(
+                    &language_name(code),
+                    &contract.input.languages,
+                ));
+            }
         }
     }
 

@@ -9,7 +9,7 @@ mod column;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, TableSpec};
 
-use crate::{Encoding, Error};
+use crate::{Encoding, Error, Limits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,6 +53,9 @@ pub struct Contract {
     /// How the input is wrapped into the messages the model sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<PromptSpec>,
+    /// Size limits on uploads; unset fields keep their defaults.
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    pub limits: Limits,
 }
 
 /// The model a contract targets.
@@ -75,6 +78,10 @@ pub struct InputSpec {
     /// The table the contract expects, if it takes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableSpec>,
+    /// The languages accepted in text, as ISO 639-3 codes (`eng`, `fra`)
+    /// or English names (`French`). Empty accepts any language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
 }
 
 impl Default for InputSpec {
@@ -82,7 +89,27 @@ impl Default for InputSpec {
         InputSpec {
             text: true,
             table: None,
+            languages: Vec::new(),
         }
+    }
+}
+
+impl InputSpec {
+    /// Whether a detected language (ISO 639-3 code) is accepted.
+    ///
+    /// ```
+    /// let mut input = prompt_preflight::contract::InputSpec::default();
+    /// assert!(input.accepts_language("deu"));
+    /// input.languages = vec!["eng".into(), "French".into()];
+    /// assert!(input.accepts_language("fra") && !input.accepts_language("deu"));
+    /// ```
+    pub fn accepts_language(&self, code: &str) -> bool {
+        let name = crate::ingest::language_name(code);
+        self.languages.is_empty()
+            || self
+                .languages
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(code) || l.eq_ignore_ascii_case(&name))
     }
 }
 
@@ -256,6 +283,28 @@ impl Contract {
         }
         if let Some(table) = &self.input.table {
             table.validate("input.table")?;
+        }
+        for (i, language) in self.input.languages.iter().enumerate() {
+            if crate::ingest::language_code(language).is_none() {
+                return Err(Error::invalid_field(
+                    format!("input.languages[{i}]"),
+                    format!("`{language}` is not a language we can detect; use an ISO 639-3 code like `eng` or an English name like `French`"),
+                ));
+            }
+        }
+        let limits = [
+            ("max_bytes", self.limits.max_bytes),
+            ("max_rows", self.limits.max_rows),
+            ("max_columns", self.limits.max_columns),
+            ("max_cells", self.limits.max_cells),
+            ("max_decompressed_bytes", self.limits.max_decompressed_bytes),
+            ("max_depth", self.limits.max_depth),
+        ];
+        if let Some((name, _)) = limits.iter().find(|(_, v)| *v == 0) {
+            return Err(Error::invalid_field(
+                format!("limits.{name}"),
+                "must be greater than 0",
+            ));
         }
         if let Some(template) = self.prompt.as_ref().and_then(|p| p.template.as_ref()) {
             if !template.contains(INPUT_PLACEHOLDER) {

@@ -2,15 +2,21 @@
 //! [`Document`]: the decoded text, the parsed table if it is one, what it
 //! turned out to be, and the structural problems found on the way.
 //!
-//! The format is decided from the content, not the file name.
+//! The format is decided from the content, not the file name: [`sniff`]
+//! looks at the first bytes, then one reader per format takes over.
 
 mod csv;
+mod json;
+mod pdf;
+mod sheet;
 mod sniff;
 mod text;
 
 use crate::{messages::issue, InputInfo, InputKind, Issue};
+use serde::{Deserialize, Serialize};
 
 pub use self::csv::Table;
+pub(crate) use self::text::{language_code, language_name};
 
 /// What the user sent.
 #[derive(Debug, Clone, Copy)]
@@ -26,18 +32,41 @@ pub enum Input<'a> {
     },
 }
 
-/// Limits that protect against oversized input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Limits that keep huge or hostile input within bounded time and memory.
+/// A contract may set any of them in its `[limits]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Largest input accepted, in bytes.
     pub max_bytes: u64,
+    /// Most data rows in a table.
+    pub max_rows: u64,
+    /// Most columns in a table.
+    pub max_columns: u64,
+    /// Most cells (rows × columns) in a table.
+    pub max_cells: u64,
+    /// Most bytes a compressed file (xlsx, ods) may expand to.
+    pub max_decompressed_bytes: u64,
+    /// Deepest nesting of JSON (and of a spreadsheet's XML).
+    pub max_depth: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 25 * 1024 * 1024,
+            max_rows: 1_000_000,
+            max_columns: 1_000,
+            max_cells: 10_000_000,
+            max_decompressed_bytes: 200 * 1024 * 1024,
+            max_depth: 64,
         }
+    }
+}
+
+impl Limits {
+    pub(crate) fn is_default(&self) -> bool {
+        *self == Limits::default()
     }
 }
 
@@ -46,9 +75,10 @@ impl Default for Limits {
 pub struct Document {
     /// What the input is.
     pub info: InputInfo,
-    /// The decoded text (empty for unreadable input).
+    /// The decoded text: what the model would see (a workbook's selected
+    /// sheet as CSV, a PDF's extracted text). Empty for unreadable input.
     pub text: String,
-    /// The parsed table, for delimited text.
+    /// The parsed table, for delimited text, workbooks and JSON records.
     pub table: Option<Table>,
     /// Problems found while reading.
     pub issues: Vec<Issue>,
@@ -65,90 +95,146 @@ pub struct Document {
 pub fn ingest(input: &Input<'_>, limits: &Limits) -> Document {
     match *input {
         Input::Text(text) => {
-            let mut doc = Document::text(text.to_owned(), text.len() as u64, "utf-8");
-            doc.check_size(limits);
+            let mut doc = Document::new(InputKind::Text, text.len() as u64, "utf-8");
+            if doc.info.bytes > limits.max_bytes {
+                doc.issues
+                    .push(issue::too_large(doc.info.bytes, limits.max_bytes));
+            }
+            doc.set_text(text.to_owned());
             doc
         }
-        Input::File { name, bytes } => ingest_file(name, bytes, limits),
+        Input::File { name, bytes } => {
+            let mut doc = read_file(name, bytes, limits);
+            // An empty file has no true kind to contradict its name.
+            if let Some(mismatch) = extension_mismatch(name, doc.info.kind) {
+                if !doc.is_blank() {
+                    doc.issues.push(mismatch);
+                }
+            }
+            doc
+        }
     }
 }
 
-fn ingest_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
+fn read_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     let size = bytes.len() as u64;
     if size > limits.max_bytes {
         let mut doc = Document::unreadable(size);
         doc.issues.push(issue::too_large(size, limits.max_bytes));
         return doc;
     }
-    if let Some(looks_like) = sniff::binary_kind(bytes) {
-        let mut doc = Document::unreadable(size);
-        doc.issues.push(issue::unsupported_format(looks_like));
-        return doc;
-    }
-    let decoded = text::decode(bytes);
-    let mut doc = match csv::parse(&decoded.text, name) {
-        Some(parsed) => {
-            let table = parsed.table;
-            let mut doc = Document::text(String::new(), size, decoded.encoding);
-            doc.info.kind = InputKind::Csv;
-            doc.info.delimiter = Some(table.delimiter_label().to_owned());
-            doc.info.header_row = Some(table.header_line);
-            doc.info.headers = Some(table.headers.clone());
-            doc.info.rows = Some(table.rows.len() as u64);
-            doc.info.columns = Some(table.headers.len() as u64);
-            doc.info.lines = None;
-            doc.issues = parsed.issues;
-            doc.table = Some(table);
-            doc.text = decoded.text;
+    match sniff::container(bytes) {
+        sniff::Container::Zip => sheet::read_zip(bytes, limits),
+        sniff::Container::Ole => sheet::read_ole(bytes, limits),
+        sniff::Container::Pdf => pdf::read(bytes, limits),
+        sniff::Container::Other(looks_like) => {
+            let mut doc = Document::unreadable(size);
+            doc.issues.push(issue::unsupported_format(looks_like));
             doc
         }
-        None => Document::text(decoded.text, size, decoded.encoding),
-    };
-    if decoded.guessed {
-        // Reading problems come before what was found in the content.
+        sniff::Container::Text => read_text(name, bytes, limits),
+    }
+}
+
+fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
+    let size = bytes.len() as u64;
+    let mut decoded = text::decode(bytes);
+    if text::is_mostly_noise(&decoded.text) {
+        let mut doc = Document::unreadable(size);
         doc.issues
-            .insert(0, issue::encoding_guessed(decoded.encoding));
+            .push(issue::unsupported_format("binary data rather than text"));
+        return doc;
+    }
+    let noise = text::strip_noise(&mut decoded.text);
+    let mut doc = if json::looks_like_json(&decoded.text, name) {
+        json::read(&decoded.text, size, &decoded.encoding, limits)
+    } else if let Some(parsed) = csv::parse(&decoded.text, name) {
+        let table = parsed.table;
+        let mut doc = Document::new(InputKind::Csv, size, &decoded.encoding);
+        doc.info.delimiter = Some(table.delimiter_label().to_owned());
+        doc.info.header_row = Some(table.header_line);
+        doc.info.headers = Some(table.headers.clone());
+        doc.info.rows = Some(table.rows.len() as u64);
+        doc.info.columns = Some(table.headers.len() as u64);
+        doc.issues = parsed.issues;
+        doc.table = Some(table);
+        doc.text = decoded.text;
+        doc
+    } else {
+        let mut doc = Document::new(InputKind::Text, size, &decoded.encoding);
+        doc.set_text(decoded.text);
+        doc
+    };
+    doc.info.bom = decoded.bom.map(str::to_owned);
+    // Reading problems come before what was found in the content.
+    if let Some((count, line)) = noise {
+        doc.issues.insert(0, issue::binary_content(count, line));
+    }
+    if decoded.guessed {
+        doc.issues
+            .insert(0, issue::encoding_guessed(&decoded.encoding));
     }
     doc
 }
 
+/// The kinds a file extension promises, for `extension_mismatch`.
+fn promised_kinds(extension: &str) -> &'static [InputKind] {
+    use InputKind::*;
+    match extension {
+        "csv" | "tsv" | "tab" => &[Csv],
+        "txt" | "text" | "md" => &[Text],
+        "xlsx" | "xlsm" => &[Xlsx],
+        "xls" => &[Xls],
+        "xlsb" => &[Xlsb],
+        "ods" => &[Ods],
+        "json" => &[Json],
+        "jsonl" | "ndjson" => &[Jsonl],
+        "pdf" => &[Pdf],
+        _ => &[],
+    }
+}
+
+fn extension_mismatch(name: Option<&str>, kind: InputKind) -> Option<Issue> {
+    let extension = name?.rsplit_once('.')?.1.to_ascii_lowercase();
+    let promised = promised_kinds(&extension);
+    if promised.is_empty() || promised.contains(&kind) || kind == InputKind::Unsupported {
+        return None;
+    }
+    Some(issue::extension_mismatch(&extension, kind.description()))
+}
+
 impl Document {
-    fn text(text: String, bytes: u64, encoding: &str) -> Document {
-        let lines = if text.is_empty() {
-            0
-        } else {
-            text.lines().count().max(1) as u64
-        };
+    /// An empty document of `kind`; readers fill in the rest.
+    pub(crate) fn new(kind: InputKind, bytes: u64, encoding: &str) -> Document {
         Document {
             info: InputInfo {
-                kind: InputKind::Text,
+                kind,
                 bytes,
                 encoding: encoding.to_owned(),
-                delimiter: None,
-                header_row: None,
-                headers: None,
-                rows: None,
-                columns: None,
-                lines: Some(lines),
+                ..InputInfo::default()
             },
-            text,
+            text: String::new(),
             table: None,
             issues: Vec::new(),
         }
     }
 
-    fn unreadable(bytes: u64) -> Document {
-        let mut doc = Document::text(String::new(), bytes, "binary");
-        doc.info.kind = InputKind::Unsupported;
-        doc.info.lines = None;
-        doc
+    /// A document we could not read at all.
+    pub(crate) fn unreadable(bytes: u64) -> Document {
+        Document::new(InputKind::Unsupported, bytes, "binary")
     }
 
-    fn check_size(&mut self, limits: &Limits) {
-        if self.info.bytes > limits.max_bytes {
-            self.issues
-                .push(issue::too_large(self.info.bytes, limits.max_bytes));
-        }
+    /// Sets free text and what is known about it: lines, line endings and
+    /// language.
+    pub(crate) fn set_text(&mut self, text: String) {
+        self.info.lines = Some(if text.is_empty() {
+            0
+        } else {
+            text.lines().count().max(1) as u64
+        });
+        self.info.line_ending = text::line_ending(&text).map(str::to_owned);
+        self.info.language = text::language(&text).map(str::to_owned);
+        self.text = text;
     }
 
     /// Whether the input has nothing but whitespace in it.

@@ -21,7 +21,10 @@ pub use error::Error;
 pub use ingest::{ingest, Document, Input, Limits, Table};
 pub use messages::Code;
 pub use payload::{Message, Payload, Role};
-pub use report::{ContractRef, InputInfo, InputKind, Issue, Location, Report, Severity, TokenInfo};
+pub use report::{
+    ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity, SheetInfo,
+    TokenInfo,
+};
 pub use tokens::{Encoding, TokenCount};
 #[cfg(feature = "wasm")]
 pub use wasm::{catalogue as js_catalogue, count_tokens as js_count_tokens, Preflight};

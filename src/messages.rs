@@ -43,6 +43,48 @@ pub enum Code {
     TypeMismatch,
     /// Empty cells in a required column.
     MissingValue,
+    /// The file's name does not match its content.
+    ExtensionMismatch,
+    /// The text contains non-text characters.
+    BinaryContent,
+    /// The file is password-protected.
+    EncryptedFile,
+    /// The file is damaged.
+    CorruptFile,
+    /// Too many rows.
+    TooManyRows,
+    /// Nested too deeply.
+    TooDeep,
+    /// No header row.
+    NoHeader,
+    /// The header is further down.
+    HeaderNotFirstRow,
+    /// Empty rows.
+    BlankRows,
+    /// Unescaped quote.
+    UnescapedQuote,
+    /// Merged cells.
+    MergedCells,
+    /// Formula errors.
+    FormulaError,
+    /// Empty sheet.
+    EmptySheet,
+    /// Several sheets.
+    MultipleSheets,
+    /// Macros present.
+    MacrosPresent,
+    /// Invalid JSON.
+    InvalidJson,
+    /// Invalid JSON Lines.
+    InvalidJsonlLine,
+    /// No text layer.
+    PdfNoTextLayer,
+    /// Garbled text.
+    PdfGarbledText,
+    /// Password required.
+    PasswordRequired,
+    /// Language not supported.
+    LanguageNotSupported,
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -78,6 +120,27 @@ impl Code {
         Code::TooLarge,
         Code::TypeMismatch,
         Code::MissingValue,
+        Code::ExtensionMismatch,
+        Code::BinaryContent,
+        Code::EncryptedFile,
+        Code::CorruptFile,
+        Code::TooManyRows,
+        Code::TooDeep,
+        Code::NoHeader,
+        Code::HeaderNotFirstRow,
+        Code::BlankRows,
+        Code::UnescapedQuote,
+        Code::MergedCells,
+        Code::FormulaError,
+        Code::EmptySheet,
+        Code::MultipleSheets,
+        Code::MacrosPresent,
+        Code::InvalidJson,
+        Code::InvalidJsonlLine,
+        Code::PdfNoTextLayer,
+        Code::PdfGarbledText,
+        Code::PasswordRequired,
+        Code::LanguageNotSupported,
     ];
 
     /// The stable snake_case name.
@@ -150,6 +213,69 @@ impl Code {
             Code::MissingValue => ("missing_value", Warning,
                 "Some rows have no value in a column the task needs.",
                 "Fill in those cells, or remove the rows if they are not needed.", None),
+            Code::ExtensionMismatch => ("extension_mismatch", Warning,
+                "The file's name says one kind of file, but its content is another.",
+                "Nothing to do: we read the file by its content. Rename it if other tools get confused.", None),
+            Code::BinaryContent => ("binary_content", Warning,
+                "The text contains characters that are not text, such as NUL bytes.",
+                "Save the file again as plain text or CSV from the program that made it.", None),
+            Code::EncryptedFile => ("encrypted_file", Error,
+                "The file is protected with a password, so we cannot open it.",
+                "Open it, remove the password (in Excel: File > Info > Protect Workbook), save it, and upload it again.", None),
+            Code::CorruptFile => ("corrupt_file", Error,
+                "The file is damaged or incomplete.",
+                "Open it in the program that made it and save it again, or export it as CSV.", None),
+            Code::TooManyRows => ("too_many_rows", Error,
+                "The table has more rows (or cells) than we accept.",
+                "Send fewer rows, or split the table into several files.", None),
+            Code::TooDeep => ("too_deep", Error,
+                "The data is nested more deeply than we accept.",
+                "Flatten the data, or send only the part the task needs.", None),
+            Code::NoHeader => ("no_header", Warning,
+                "The first row looks like data, not like column names.",
+                "Add a first row with the column names.", Some("name,email\nAda Lovelace,ada@example.com")),
+            Code::HeaderNotFirstRow => ("header_not_first_row", Info,
+                "The column names are not on the first line; the lines above them were skipped.",
+                "Nothing to do, unless those lines hold data the task needs.", None),
+            Code::BlankRows => ("blank_rows", Info,
+                "The table has empty rows.",
+                "Nothing to do: empty rows are ignored.", None),
+            Code::UnescapedQuote => ("unescaped_quote", Warning,
+                "A value has a quote mark that is not escaped, so the row may be split wrongly.",
+                "Put values containing quote marks in quotes and double the quote marks inside them.", Some("\"She said \"\"hi\"\"\",ada@example.com")),
+            Code::MergedCells => ("merged_cells", Warning,
+                "The sheet has merged cells; only the first cell of each merged range keeps its value.",
+                "Unmerge the cells and fill in the value in each one.", None),
+            Code::FormulaError => ("formula_error", Warning,
+                "Some cells show a formula error such as #DIV/0! or #N/A instead of a value.",
+                "Fix the formulas in the spreadsheet, or replace the errors with values, then upload it again.", None),
+            Code::EmptySheet => ("empty_sheet", Info,
+                "A sheet of the workbook is empty.",
+                "Nothing to do, unless that sheet should hold the data.", None),
+            Code::MultipleSheets => ("multiple_sheets", Info,
+                "The workbook has several sheets with data; one of them was chosen.",
+                "If we chose the wrong sheet, move the data you want to the first sheet, or upload that sheet alone as CSV.", None),
+            Code::MacrosPresent => ("macros_present", Warning,
+                "The workbook contains macros. We never run them; only the cell values are read.",
+                "Nothing to do, unless the values depend on a macro being run first.", None),
+            Code::InvalidJson => ("invalid_json", Error,
+                "The file is not valid JSON.",
+                "Fix the file at the place shown, or export it again from the program that made it.", Some("[{\"name\": \"Ada\", \"email\": \"ada@example.com\"}]")),
+            Code::InvalidJsonlLine => ("invalid_jsonl_line", Warning,
+                "Some lines of the JSON Lines file are not valid JSON; the other lines were read.",
+                "Fix or remove the lines shown.", Some("{\"name\": \"Ada\"}\n{\"name\": \"Grace\"}")),
+            Code::PdfNoTextLayer => ("pdf_no_text_layer", Error,
+                "This looks like a scan: the pages are pictures, and we can't read text from images.",
+                "Upload the original document instead of a scan, or run it through text recognition (OCR) first.", None),
+            Code::PdfGarbledText => ("pdf_garbled_text", Warning,
+                "The text we got out of the PDF looks garbled.",
+                "Upload the original document (Word, text), or copy the text from the PDF and paste it.", None),
+            Code::PasswordRequired => ("password_required", Error,
+                "The PDF needs a password to open.",
+                "Open it, save a copy without a password, and upload that copy.", None),
+            Code::LanguageNotSupported => ("language_not_supported", Error,
+                "The text is in a language this task does not handle.",
+                "Send the text in one of the languages this task accepts.", None),
         }
     }
 }
@@ -434,15 +560,8 @@ pub mod issue {
         hint: String,
         column: &ColumnSpec,
         count: u64,
-        row: u64,
-        line: u64,
+        at: Location,
     ) -> Issue {
-        let at = Location {
-            row: Some(row),
-            column: Some(column.name.clone()),
-            line: Some(line),
-            ..Location::default()
-        };
         let mut issue = make(code, message, hint, Some(at));
         issue.example = column_example(column);
         issue.count = Some(count);
@@ -450,13 +569,8 @@ pub mod issue {
     }
 
     /// Values of a column that do not have its type, grouped.
-    pub fn type_mismatch(
-        column: &ColumnSpec,
-        count: u64,
-        row: u64,
-        line: u64,
-        value: &str,
-    ) -> Issue {
+    pub fn type_mismatch(column: &ColumnSpec, count: u64, at: Location, value: &str) -> Issue {
+        let row = at.row.unwrap_or(0);
         use crate::contract::ColumnType as T;
         let allowed = column.values.join(", ");
         let (what, hint) = match column.kind {
@@ -505,21 +619,294 @@ pub mod issue {
             hint,
             column,
             count,
-            row,
-            line,
+            at,
         )
     }
 
     /// Empty cells in a required column, grouped.
-    pub fn missing_values(column: &ColumnSpec, count: u64, row: u64, line: u64) -> Issue {
+    pub fn missing_values(column: &ColumnSpec, count: u64, at: Location) -> Issue {
+        let row = at.row.unwrap_or(0);
         cells_issue(
             Code::MissingValue,
             grouped(count, row, &format!("no value in '{}'", column.name), "."),
             Code::MissingValue.entry().hint.into(),
             column,
             count,
-            row,
-            line,
+            at,
+        )
+    }
+
+    /// A generic issue from the catalogue entry, with a specific message.
+    fn catalogued(code: Code, message: String, at: Option<Location>) -> Issue {
+        make(code, message, code.entry().hint.into(), at)
+    }
+
+    fn grouped_count(mut issue: Issue, count: u64) -> Issue {
+        issue.count = Some(count);
+        issue
+    }
+
+    /// The file name's extension says `named`, the content is `actual`.
+    pub fn extension_mismatch(extension: &str, actual: &str) -> Issue {
+        catalogued(
+            Code::ExtensionMismatch,
+            format!("The file is named .{extension}, but it is really {actual}. We read it as {actual}."),
+            None,
+        )
+    }
+
+    /// Non-text characters (e.g. NUL bytes) in text, first at `line`.
+    pub fn binary_content(count: u64, line: u64) -> Issue {
+        let issue = catalogued(
+            Code::BinaryContent,
+            format!(
+                "The text has {} that {} not text (such as NUL bytes), first at line {line}; {} removed.",
+                plural(count, "character", "characters"),
+                if count == 1 { "is" } else { "are" },
+                if count == 1 { "it was" } else { "they were" }
+            ),
+            Some(Location::line(line)),
+        );
+        grouped_count(issue, count)
+    }
+
+    /// A password-protected file; `what` names it, e.g. "an Excel workbook".
+    pub fn encrypted_file(what: &str) -> Issue {
+        catalogued(
+            Code::EncryptedFile,
+            format!("This file is {what} protected with a password, so we can't open it."),
+            None,
+        )
+    }
+
+    /// A damaged file: `what` names the format, `detail` says what we saw.
+    pub fn corrupt_file(what: &str, detail: &str) -> Issue {
+        catalogued(
+            Code::CorruptFile,
+            format!("This file looks like {what}, but it is damaged or incomplete: {detail}."),
+            None,
+        )
+    }
+
+    /// More rows (or cells, columns) than the limit; `unit` says which.
+    pub fn too_many_rows(found: u64, max: u64, unit: &str) -> Issue {
+        catalogued(
+            Code::TooManyRows,
+            format!(
+                "The table has {} {unit}; the most we accept is {}.",
+                group_digits(found),
+                group_digits(max)
+            ),
+            None,
+        )
+    }
+
+    /// Nesting deeper than the limit, first reached at `at`.
+    pub fn too_deep(max: u64, at: Option<Location>) -> Issue {
+        catalogued(
+            Code::TooDeep,
+            format!("The data is nested more than {max} levels deep, which we don't accept."),
+            at,
+        )
+    }
+
+    /// The first row looks like data.
+    pub fn no_header(first_row: &str, line: u64) -> Issue {
+        let shown: String = first_row.chars().take(60).collect();
+        catalogued(
+            Code::NoHeader,
+            format!("The first row ('{shown}') looks like data, not like column names."),
+            Some(Location::line(line)),
+        )
+    }
+
+    /// The header was found on `line`, after `skipped` lines.
+    pub fn header_not_first_row(line: u64, skipped: u64) -> Issue {
+        catalogued(
+            Code::HeaderNotFirstRow,
+            format!(
+                "The column names are on line {line}; the {} above {} skipped.",
+                plural(skipped, "line", "lines"),
+                if skipped == 1 { "it was" } else { "them were" }
+            ),
+            Some(Location::line(line)),
+        )
+    }
+
+    /// Empty rows in a table, first at `at`.
+    pub fn blank_rows(count: u64, at: Location) -> Issue {
+        let issue = catalogued(
+            Code::BlankRows,
+            format!(
+                "The table has {}; {} ignored.",
+                plural(count, "empty row", "empty rows"),
+                if count == 1 { "it is" } else { "they are" }
+            ),
+            Some(at),
+        );
+        grouped_count(issue, count)
+    }
+
+    /// A quote mark inside an unquoted value, first at `line`.
+    pub fn unescaped_quote(count: u64, line: u64) -> Issue {
+        let issue = catalogued(
+            Code::UnescapedQuote,
+            format!(
+                "{} a quote mark that is not escaped, first at line {line}, so {} may be split wrongly.",
+                if count == 1 { "1 line has".to_owned() } else { format!("{} lines have", group_digits(count)) },
+                if count == 1 { "that row" } else { "those rows" }
+            ),
+            Some(Location::line(line)),
+        );
+        grouped_count(issue, count)
+    }
+
+    /// Merged ranges on a sheet (A1 notation), listing at most a few.
+    pub fn merged_cells(sheet: &str, ranges: &[String]) -> Issue {
+        let shown: Vec<&str> = ranges.iter().take(5).map(String::as_str).collect();
+        let more = ranges.len().saturating_sub(shown.len());
+        let list = if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        };
+        let issue = catalogued(
+            Code::MergedCells,
+            format!("Sheet '{sheet}' has merged cells ({list}); only the first cell of each keeps its value."),
+            Some(Location { sheet: Some(sheet.to_owned()), ..Location::default() }),
+        );
+        grouped_count(issue, ranges.len() as u64)
+    }
+
+    /// Error cells on a sheet, the first at `cell` with `value`.
+    pub fn formula_error(sheet: &str, count: u64, cell: &str, value: &str, at: Location) -> Issue {
+        let issue = catalogued(
+            Code::FormulaError,
+            format!(
+                "Sheet '{sheet}' has {} with a formula error, first at {cell} ({value}).",
+                plural(count, "cell", "cells")
+            ),
+            Some(at),
+        );
+        grouped_count(issue, count)
+    }
+
+    /// An empty sheet.
+    pub fn empty_sheet(sheet: &str) -> Issue {
+        catalogued(
+            Code::EmptySheet,
+            format!("Sheet '{sheet}' is empty."),
+            Some(Location {
+                sheet: Some(sheet.to_owned()),
+                ..Location::default()
+            }),
+        )
+    }
+
+    /// Several sheets have data; `chosen` was used because of `reason`.
+    pub fn multiple_sheets(chosen: &str, reason: &str, others: &[&str]) -> Issue {
+        catalogued(
+            Code::MultipleSheets,
+            format!(
+                "The workbook has {} sheets with data; we used '{chosen}' because {reason}. Not used: {}.",
+                others.len() + 1,
+                others.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", ")
+            ),
+            Some(Location { sheet: Some(chosen.to_owned()), ..Location::default() }),
+        )
+    }
+
+    /// The workbook has macros.
+    pub fn macros_present() -> Issue {
+        let e = Code::MacrosPresent.entry();
+        make(Code::MacrosPresent, e.title.into(), e.hint.into(), None)
+    }
+
+    /// Invalid JSON at `line`/`column` (1-based); `what` is a plain reason.
+    pub fn invalid_json(what: &str, line: u64, column: u64) -> Issue {
+        catalogued(
+            Code::InvalidJson,
+            format!("The file is not valid JSON: {what} at line {line}, character {column}."),
+            Some(Location::line(line)),
+        )
+    }
+
+    /// Bad lines in JSON Lines, the first at `line` for `what`.
+    pub fn invalid_jsonl_lines(count: u64, line: u64, what: &str) -> Issue {
+        let issue = catalogued(
+            Code::InvalidJsonlLine,
+            format!(
+                "{} not valid JSON, first at line {line} ({what}); the other lines were read.",
+                if count == 1 {
+                    "1 line is".to_owned()
+                } else {
+                    format!("{} lines are", group_digits(count))
+                }
+            ),
+            Some(Location::line(line)),
+        );
+        grouped_count(issue, count)
+    }
+
+    /// Pages without text; `all` when no page has any.
+    pub fn pdf_no_text_layer(pages: &[u64], total: u64) -> Issue {
+        let mut issue = if pages.len() as u64 == total {
+            catalogued(
+                Code::PdfNoTextLayer,
+                "This PDF looks like a scan: its pages are pictures, and we can't read text from images.".into(),
+                None,
+            )
+        } else {
+            let list: Vec<String> = pages.iter().take(10).map(u64::to_string).collect();
+            let mut issue = catalogued(
+                Code::PdfNoTextLayer,
+                format!(
+                    "{} of {total} pages look like scans with no text we can read (page{} {}{}); the rest was read.",
+                    pages.len(),
+                    if pages.len() == 1 { "" } else { "s" },
+                    list.join(", "),
+                    if pages.len() > 10 { ", …" } else { "" }
+                ),
+                None,
+            );
+            issue.severity = Severity::Warning;
+            issue
+        };
+        issue.count = Some(pages.len() as u64);
+        issue
+    }
+
+    /// Garbled text on `pages`; `share` is the garbled share in percent.
+    pub fn pdf_garbled_text(pages: &[u64], share: u64) -> Issue {
+        let list: Vec<String> = pages.iter().take(10).map(u64::to_string).collect();
+        let issue = catalogued(
+            Code::PdfGarbledText,
+            format!(
+                "The text on page{} {} looks garbled ({share}% of its characters are not letters, digits or punctuation we expect).",
+                if pages.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            None,
+        );
+        grouped_count(issue, pages.len() as u64)
+    }
+
+    /// A PDF that needs a password.
+    pub fn password_required() -> Issue {
+        catalogued(
+            Code::PasswordRequired,
+            "This PDF is protected with a password, so we can't open it.".into(),
+            None,
+        )
+    }
+
+    /// The text's language (`name`) is not among `accepted`.
+    pub fn language_not_supported(name: &str, accepted: &[String]) -> Issue {
+        make(
+            Code::LanguageNotSupported,
+            format!("Your text seems to be in {name}, which this task does not handle."),
+            format!("Send the text in {}.", accepted.join(" or ")),
+            None,
         )
     }
 

@@ -28,14 +28,29 @@ pub struct ContractRef {
 }
 
 /// The detected kind of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InputKind {
     /// Free text.
+    #[default]
     Text,
     /// Delimited text with a header row (CSV, TSV, semicolon-separated, …).
     Csv,
+    /// An Excel workbook (.xlsx or .xlsm).
+    Xlsx,
+    /// An Excel 97–2003 workbook (.xls).
+    Xls,
+    /// An Excel binary workbook (.xlsb).
+    Xlsb,
+    /// An OpenDocument spreadsheet (.ods).
+    Ods,
+    /// A JSON document.
+    Json,
+    /// JSON Lines: one JSON value per line.
+    Jsonl,
+    /// A PDF document.
+    Pdf,
     /// Something we cannot read; see the `unsupported_format` issue.
     Unsupported,
 }
@@ -46,13 +61,36 @@ impl InputKind {
         match self {
             InputKind::Text => "text",
             InputKind::Csv => "csv",
+            InputKind::Xlsx => "xlsx",
+            InputKind::Xls => "xls",
+            InputKind::Xlsb => "xlsb",
+            InputKind::Ods => "ods",
+            InputKind::Json => "json",
+            InputKind::Jsonl => "jsonl",
+            InputKind::Pdf => "pdf",
             InputKind::Unsupported => "unsupported",
+        }
+    }
+
+    /// What the kind is, in words for people: "an Excel workbook".
+    pub fn description(self) -> &'static str {
+        match self {
+            InputKind::Text => "plain text",
+            InputKind::Csv => "a table (CSV)",
+            InputKind::Xlsx => "an Excel workbook (.xlsx)",
+            InputKind::Xls => "an Excel 97-2003 workbook (.xls)",
+            InputKind::Xlsb => "an Excel binary workbook (.xlsb)",
+            InputKind::Ods => "an OpenDocument spreadsheet (.ods)",
+            InputKind::Json => "JSON",
+            InputKind::Jsonl => "JSON Lines",
+            InputKind::Pdf => "a PDF document",
+            InputKind::Unsupported => "a file we can't read",
         }
     }
 }
 
 /// What the input turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {
     /// The detected kind, from the content rather than the file name.
     pub kind: InputKind,
@@ -78,6 +116,64 @@ pub struct InputInfo {
     /// The number of lines of a text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<u64>,
+    /// The byte-order mark the file started with, as an encoding label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bom: Option<String>,
+    /// The detected language of a text, as an ISO 639-3 code (e.g. `eng`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The line endings of a text file: `lf`, `crlf`, `cr` or `mixed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_ending: Option<String>,
+    /// Every sheet of a workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheets: Option<Vec<SheetInfo>>,
+    /// The sheet whose table is checked and sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_sheet: Option<String>,
+    /// The number of pages of a PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u64>,
+    /// The 1-based pages of a PDF that have no text layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages_without_text: Option<Vec<u64>>,
+    /// Whether the file is encrypted (including PDFs that open without a
+    /// password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+}
+
+/// One sheet of a workbook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetInfo {
+    /// The sheet's name.
+    pub name: String,
+    /// Whether the sheet is visible (not hidden).
+    pub visible: bool,
+    /// Rows in the used range.
+    pub rows: u64,
+    /// Columns in the used range.
+    pub columns: u64,
+    /// The 1-based sheet row of the header, when one was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
+    /// The header names.
+    pub headers: Vec<String>,
+    /// Merged ranges in A1 notation, e.g. `B4:E4`.
+    pub merged: Vec<String>,
+    /// The number of cells holding a formula.
+    pub formulas: u64,
+    /// Cells whose value is an error such as `#DIV/0!`.
+    pub error_cells: Vec<ErrorCell>,
+}
+
+/// A cell holding an error value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCell {
+    /// The cell address in A1 notation, e.g. `C7`.
+    pub cell: String,
+    /// The error as the spreadsheet shows it, e.g. `#DIV/0!`.
+    pub value: String,
 }
 
 /// The size of the input in tokens, against the tier's limit.
@@ -133,7 +229,9 @@ pub struct Issue {
     pub count: Option<u64>,
 }
 
-/// A place in the input. Rows and lines are 1-based, as users count them.
+/// A place in the input. Rows and lines are 1-based, as users count them:
+/// in a CSV, `row` 1 is the first row after the header; in a workbook,
+/// `row` is the sheet's row number as the spreadsheet shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The sheet of a workbook.

@@ -17,7 +17,9 @@ const MAX_SPACED: f64 = 0.5;
 /// check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
-    /// The delimiter byte.
+    /// The sheet the table comes from, for workbooks.
+    pub sheet: Option<String>,
+    /// The delimiter byte (`,` for tables that were not delimited text).
     pub delimiter: u8,
     /// The 1-based line of the header row.
     pub header_line: u64,
@@ -25,11 +27,29 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Data rows.
     pub rows: Vec<Vec<String>>,
-    /// The 1-based line where each data row starts.
+    /// Where each data row starts: the 1-based line of delimited text or
+    /// JSON, or the sheet row of a workbook.
     pub row_lines: Vec<u64>,
 }
 
 impl Table {
+    /// Where data row `index` (0-based) is, as users count: in delimited
+    /// text, the data row and the line; in a workbook, the sheet and its
+    /// row number.
+    pub fn location(&self, index: usize, column: Option<&str>) -> crate::Location {
+        let at = self.row_lines.get(index).copied();
+        crate::Location {
+            sheet: self.sheet.clone(),
+            row: Some(if self.sheet.is_some() {
+                at.unwrap_or(0)
+            } else {
+                index as u64 + 1
+            }),
+            column: column.map(str::to_owned),
+            line: if self.sheet.is_some() { None } else { at },
+        }
+    }
+
     /// Writes the table back as CSV (comma-separated, quoted where needed),
     /// keeping only the columns where `keep` is true.
     ///
@@ -195,6 +215,7 @@ fn read_table(text: &str, delimiter: u8) -> Parsed {
     let mut records = reader(text, delimiter).into_byte_records();
     let mut issues = Vec::new();
     let mut table = Table {
+        sheet: None,
         delimiter,
         header_line: 1,
         headers: Vec::new(),

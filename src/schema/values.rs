@@ -79,10 +79,11 @@ fn is_iso_date(cell: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-/// The first place a problem was seen, and how often.
+/// The first place a problem was seen (data row index and value), and how
+/// often.
 struct Tally<'a> {
     count: u64,
-    first: Option<(u64, u64, &'a str)>,
+    first: Option<(usize, &'a str)>,
 }
 
 impl<'a> Tally<'a> {
@@ -93,9 +94,9 @@ impl<'a> Tally<'a> {
         }
     }
 
-    fn add(&mut self, row: u64, line: u64, value: &'a str) {
+    fn add(&mut self, index: usize, value: &'a str) {
         self.count += 1;
-        self.first.get_or_insert((row, line, value));
+        self.first.get_or_insert((index, value));
     }
 }
 
@@ -108,22 +109,22 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
         let Some(index) = *position else { continue };
         let (mut missing, mut wrong) = (Tally::new(), Tally::new());
         for (i, row) in table.rows.iter().enumerate() {
-            let (number, line) = (i as u64 + 1, table.row_lines.get(i).copied().unwrap_or(0));
             // A short (ragged) row is reported as ragged, not as missing values.
             let Some(cell) = row.get(index) else { continue };
             if is_null(cell) {
                 if column.required {
-                    missing.add(number, line, cell);
+                    missing.add(i, cell);
                 }
             } else if !fits(column, cell) {
-                wrong.add(number, line, cell);
+                wrong.add(i, cell);
             }
         }
-        if let Some((row, line, _)) = missing.first {
-            issues.push(issue::missing_values(column, missing.count, row, line));
+        let at = |i| table.location(i, Some(&column.name));
+        if let Some((i, _)) = missing.first {
+            issues.push(issue::missing_values(column, missing.count, at(i)));
         }
-        if let Some((row, line, value)) = wrong.first {
-            issues.push(issue::type_mismatch(column, wrong.count, row, line, value));
+        if let Some((i, value)) = wrong.first {
+            issues.push(issue::type_mismatch(column, wrong.count, at(i), value));
         }
     }
     issues
