@@ -148,7 +148,7 @@ fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     let noise = text::strip_noise(&mut decoded.text);
     let mut doc = if json::looks_like_json(&decoded.text, name) {
         json::read(&decoded.text, size, &decoded.encoding, limits)
-    } else if let Some(parsed) = csv::parse(&decoded.text, name) {
+    } else if let Some(parsed) = csv::parse(&decoded.text, name, limits) {
         let table = parsed.table;
         let mut doc = Document::new(InputKind::Csv, size, &decoded.encoding);
         doc.info.delimiter = Some(table.delimiter_label().to_owned());

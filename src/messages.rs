@@ -77,6 +77,8 @@ pub enum Code {
     InvalidJson,
     /// Invalid JSON Lines.
     InvalidJsonlLine,
+    /// JSON records that lack keys other records have.
+    InconsistentKeys,
     /// No text layer.
     PdfNoTextLayer,
     /// Garbled text.
@@ -137,6 +139,7 @@ impl Code {
         Code::MacrosPresent,
         Code::InvalidJson,
         Code::InvalidJsonlLine,
+        Code::InconsistentKeys,
         Code::PdfNoTextLayer,
         Code::PdfGarbledText,
         Code::PasswordRequired,
@@ -264,6 +267,9 @@ impl Code {
             Code::InvalidJsonlLine => ("invalid_jsonl_line", Warning,
                 "Some lines of the JSON Lines file are not valid JSON; the other lines were read.",
                 "Fix or remove the lines shown.", Some("{\"name\": \"Ada\"}\n{\"name\": \"Grace\"}")),
+            Code::InconsistentKeys => ("inconsistent_keys", Warning,
+                "Some records lack keys that other records have; those values are left empty.",
+                "Give every record the same keys, with an empty value (\"\") where there is nothing to fill in.", Some("{\"name\": \"Ada\", \"email\": \"\"}")),
             Code::PdfNoTextLayer => ("pdf_no_text_layer", Error,
                 "This looks like a scan: the pages are pictures, and we can't read text from images.",
                 "Upload the original document instead of a scan, or run it through text recognition (OCR) first.", None),
@@ -761,6 +767,18 @@ pub mod issue {
         grouped_count(issue, count)
     }
 
+    /// A quoted value opened on `line` is never closed, so everything after
+    /// it was read as one value.
+    pub fn unclosed_quote(line: u64) -> Issue {
+        let mut issue = catalogued(
+            Code::UnescapedQuote,
+            format!("A quote mark on line {line} opens a value that is never closed, so the rest of the file was read as one value."),
+            Some(Location::line(line)),
+        );
+        issue.severity = Severity::Error;
+        issue
+    }
+
     /// Merged ranges on a sheet (A1 notation), listing at most a few.
     pub fn merged_cells(sheet: &str, ranges: &[String]) -> Issue {
         let shown: Vec<&str> = ranges.iter().take(5).map(String::as_str).collect();
@@ -848,6 +866,24 @@ pub mod issue {
         grouped_count(issue, count)
     }
 
+    /// JSON records that lack `key` (a dotted path for nested keys):
+    /// `count` of them, the first at `at` (record number and line).
+    pub fn inconsistent_keys(key: &str, count: u64, at: Location) -> Issue {
+        let record = at.row.unwrap_or(0);
+        let line = at.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let message = if count == 1 {
+            format!(
+                "1 record lacks the key '{key}': record {record}{line}; its value is left empty."
+            )
+        } else {
+            format!(
+                "{} records lack the key '{key}', first at record {record}{line}; their values are left empty.",
+                group_digits(count)
+            )
+        };
+        grouped_count(catalogued(Code::InconsistentKeys, message, Some(at)), count)
+    }
+
     /// Pages without text; `all` when no page has any.
     pub fn pdf_no_text_layer(pages: &[u64], total: u64) -> Issue {
         let mut issue = if pages.len() as u64 == total {
@@ -912,9 +948,23 @@ pub mod issue {
 
     /// The encoding was guessed. `label` is the WHATWG label used.
     pub fn encoding_guessed(label: &str) -> Issue {
+        let name = match label {
+            "windows-1252" => "Windows-1252 (Western European)".to_owned(),
+            "windows-1250" | "iso-8859-2" => format!("{} (Central European)", label.to_uppercase()),
+            "windows-1251" | "koi8-r" | "koi8-u" | "ibm866" => {
+                format!("{} (Cyrillic)", label.to_uppercase())
+            }
+            "shift_jis" | "euc-jp" | "iso-2022-jp" => {
+                format!("{} (Japanese)", label.to_uppercase())
+            }
+            "gbk" | "gb18030" => format!("{} (Simplified Chinese)", label.to_uppercase()),
+            "big5" => "Big5 (Traditional Chinese)".to_owned(),
+            "euc-kr" => "EUC-KR (Korean)".to_owned(),
+            other => other.to_uppercase(),
+        };
         make(
             Code::EncodingGuessed,
-            format!("Your file is not saved as UTF-8, so we read it as {label}."),
+            format!("Your file is not saved as UTF-8, so we read it as {name}."),
             Code::EncodingGuessed.entry().hint.into(),
             None,
         )

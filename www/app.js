@@ -8,7 +8,25 @@ const fmt = new Intl.NumberFormat("en-US");
 // Figures read by the browser tests and benches/browser.mjs.
 const timings = (window.preflightTimings = { meterReadyMs: null, updates: [] });
 
-const app = { pf: null, contract: null, file: null, bytes: null, report: null, pending: false, since: 0 };
+const app = { pf: null, contract: null, file: null, bytes: null, report: null, pending: false, since: 0, fileReport: null };
+
+// Files are checked in a worker (same Wasm core) so big workbooks never
+// freeze typing; typed text is checked here, on every keystroke.
+const worker = new Worker("/worker.js", { type: "module" });
+let nextJob = 0;
+const jobs = new Map();
+worker.onmessage = ({ data }) => {
+  const job = jobs.get(data.id);
+  jobs.delete(data.id);
+  if (job) data.error ? job.reject(new Error(data.error)) : job.resolve(data.report);
+};
+function checkFileInWorker(tier, name, bytes) {
+  const id = nextJob++;
+  return new Promise((resolve, reject) => {
+    jobs.set(id, { resolve, reject });
+    worker.postMessage({ type: "checkFile", id, tier, name, bytes: bytes.slice() });
+  });
+}
 
 const STATE_LABEL = { ok: "Within your plan", warn: "Close to your limit", over: "Over your limit" };
 const TOKEN_CODES = new Set(["over_token_limit", "near_token_limit", "token_count_estimated"]);
@@ -26,6 +44,7 @@ async function start() {
     const chosen = contracts[0];
     app.contract = await getJson(`/v1/contracts/${encodeURIComponent(chosen.id)}`);
     app.pf = new Preflight(JSON.stringify(app.contract));
+    worker.postMessage({ type: "contract", source: JSON.stringify(app.contract) });
     fillTiers(app.contract, chosen.default_tier);
     $("contract-description").textContent = app.contract.description;
     $("contract-id").textContent = `Task: ${app.contract.id} v${app.contract.version}`;
@@ -55,9 +74,12 @@ const tier = () => $("tier").value || undefined;
 /** Runs the core check on the current input and renders everything. */
 function update() {
   if (!app.pf) return;
-  app.report = app.bytes
-    ? app.pf.checkFile(tier(), app.file.name, app.bytes)
-    : app.pf.checkText(tier(), $("prompt").value);
+  if (app.bytes) {
+    if (!app.fileReport) return; // the worker is still checking
+    app.report = app.fileReport;
+  } else {
+    app.report = app.pf.checkText(tier(), $("prompt").value);
+  }
   renderMeter(app.report);
   renderReport(app.report);
   renderSend(app.report);
@@ -92,8 +114,25 @@ function renderMeter(report) {
 }
 
 function describeKind(input) {
-  const names = { csv: "Table (delimited text)", text: "Plain text", unsupported: "Not readable" };
+  const names = {
+    csv: "Table (delimited text)", text: "Plain text", xlsx: "Excel workbook (.xlsx)", xls: "Excel 97-2003 workbook (.xls)",
+    xlsb: "Excel binary workbook (.xlsb)", ods: "OpenDocument spreadsheet (.ods)", json: "JSON", jsonl: "JSON Lines",
+    pdf: "PDF document", unsupported: "Not readable",
+  };
   return names[input.kind] ?? input.kind;
+}
+
+function describeSheets(input) {
+  return input.sheets
+    .map((s) => {
+      const notes = [`${fmt.format(s.rows)} × ${fmt.format(s.columns)}`];
+      if (!s.visible) notes.push("hidden");
+      if (s.merged.length) notes.push(`merged ${s.merged.slice(0, 3).join(", ")}${s.merged.length > 3 ? "…" : ""}`);
+      if (s.error_cells.length) notes.push(`${s.error_cells.length} error cell${s.error_cells.length === 1 ? "" : "s"}`);
+      const used = s.name === input.selected_sheet ? " (used)" : "";
+      return `${s.name}${used}: ${notes.join(", ")}`;
+    })
+    .join("; ");
 }
 
 function renderReport(report) {
@@ -113,7 +152,14 @@ function renderReport(report) {
     $("report-title").textContent = `Check of ${app.file.name}`;
     fact("Format", describeKind(input));
     fact("Size", `${fmt.format(input.bytes)} bytes`);
-    if (input.kind !== "unsupported") fact("Character set", input.encoding);
+    if (input.kind !== "unsupported" && !input.sheets && input.kind !== "pdf") fact("Character set", input.encoding);
+    if (input.bom) fact("Byte-order mark", input.bom);
+    if (input.line_ending) fact("Line endings", input.line_ending.toUpperCase());
+    if (input.language) fact("Language", input.language);
+    if (input.sheets) fact("Sheets", describeSheets(input));
+    if (input.pages !== undefined) fact("Pages", fmt.format(input.pages));
+    if (input.pages_without_text?.length) fact("Pages without text", input.pages_without_text.join(", "));
+    if (input.encrypted) fact("Encrypted", "yes");
     if (input.delimiter) fact("Separator", input.delimiter === "\\t" ? "tab" : `"${input.delimiter}"`);
     if (input.rows !== undefined) fact("Rows", fmt.format(input.rows));
     if (input.columns !== undefined) fact("Columns", fmt.format(input.columns));
@@ -226,22 +272,48 @@ function renderVerdict(body, local, error) {
 async function useFile(file) {
   if (!file) return;
   app.file = file;
+  app.fileReport = null;
   app.bytes = new Uint8Array(await file.arrayBuffer());
   $("file-name").textContent = `File: ${file.name} (your text is ignored while a file is chosen)`;
   $("file-bar").hidden = false;
-  update();
+  await checkFile();
+}
+
+/** Checks the chosen file in the worker, showing that it is busy. */
+async function checkFile() {
+  const file = app.file;
+  const started = performance.now();
+  $("send").disabled = true;
+  $("send-note").textContent = `Checking ${file.name} (${fmt.format(app.bytes.length)} bytes)…`;
+  $("dropzone").dataset.busy = "true";
+  const ticker = setInterval(() => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    $("send-note").textContent = `Checking ${file.name}… ${seconds} s`;
+  }, 500);
+  try {
+    const report = await checkFileInWorker(tier(), file.name, app.bytes);
+    if (app.file !== file) return; // another file was chosen meanwhile
+    app.fileReport = report;
+    update();
+  } catch (error) {
+    $("send-note").textContent = `We could not check this file: ${error.message}`;
+  } finally {
+    clearInterval(ticker);
+    delete $("dropzone").dataset.busy;
+  }
 }
 
 function clearFile() {
   app.file = null;
   app.bytes = null;
+  app.fileReport = null;
   $("file").value = "";
   $("file-bar").hidden = true;
   update();
 }
 
 $("prompt").addEventListener("input", scheduleUpdate);
-$("tier").addEventListener("change", () => update());
+$("tier").addEventListener("change", () => (app.bytes ? checkFile() : update()));
 $("send").addEventListener("click", send);
 $("file").addEventListener("change", (e) => useFile(e.target.files[0]));
 $("clear-file").addEventListener("click", clearFile);

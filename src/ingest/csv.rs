@@ -1,17 +1,11 @@
-//! Delimited text: finding the delimiter, the header and the rows.
+//! Delimited text: finding the delimiter, the header and the rows, and the
+//! problems a reader of CSV exports runs into.
 
-use crate::{messages::issue, Issue};
+mod dialect;
+mod quotes;
 
-/// Delimiters we try, in order of preference when they tie.
-const DELIMITERS: &[u8] = b",;\t|";
-/// Records looked at to decide the delimiter.
-const SNIFF_RECORDS: usize = 50;
-/// Share of sampled rows that must match the header's width to call
-/// extension-less text a table.
-const MIN_CONSISTENCY: f64 = 0.8;
-/// Above this share of cells starting with a space, extension-less text is
-/// prose with commas, not a table.
-const MAX_SPACED: f64 = 0.5;
+use super::Limits;
+use crate::{messages::issue, Issue, Location};
 
 /// A parsed table. Cells are kept as written; typing happens in the schema
 /// check.
@@ -100,82 +94,20 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
-/// How well a delimiter fits a sample of the text.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Score {
-    /// Share of rows as wide as the header.
-    consistency: f64,
-    /// Number of header cells.
-    width: usize,
-    /// Share of cells after the first that start with a space, as the
-    /// clauses of prose do ("Dear team, thanks") and cells rarely do.
-    spaced: f64,
-}
-
-impl Score {
-    fn beats(&self, other: &Score) -> bool {
-        self.consistency > other.consistency
-            || (self.consistency == other.consistency && self.width > other.width)
-    }
-
-    fn looks_like_table(&self) -> bool {
-        self.consistency >= MIN_CONSISTENCY && self.spaced < MAX_SPACED
-    }
-}
-
-fn score(text: &str, delimiter: u8) -> Option<Score> {
-    let mut records = reader(text, delimiter)
-        .into_byte_records()
-        .take(SNIFF_RECORDS)
-        .map_while(Result::ok);
-    let header = records.next()?;
-    let width = header.len();
-    if width < 2 {
-        return None;
-    }
-    let (mut same, mut total, mut cells, mut spaced) = (0usize, 0usize, 0usize, 0usize);
-    for record in std::iter::once(header).chain(records) {
-        for cell in record.iter().skip(1) {
-            cells += 1;
-            spaced += usize::from(cell.first() == Some(&b' '));
-        }
-        total += 1;
-        same += usize::from(record.len() == width);
-    }
-    // The header itself is always as wide as the header.
-    let (same, total) = (same - 1, total - 1);
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    Some(Score {
-        consistency: ratio(same, total),
-        width,
-        spaced: ratio(spaced, cells),
-    })
-}
-
 fn has_table_extension(name: Option<&str>) -> bool {
     name.and_then(|n| n.rsplit_once('.'))
         .is_some_and(|(_, ext)| ["csv", "tsv", "tab"].contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Parses `text` as a table when it looks like one (or is named like one).
-pub(super) fn parse(text: &str, name: Option<&str>) -> Option<Parsed> {
-    let named_table = has_table_extension(name);
-    // Highest consistency wins, then the widest header; on a tie the
-    // delimiter listed first wins.
-    let mut best: Option<(u8, Score)> = None;
-    for &d in DELIMITERS {
-        if let Some(s) = score(text, d) {
-            if best.is_none_or(|(_, b)| s.beats(&b)) {
-                best = Some((d, s));
-            }
-        }
-    }
-    let delimiter = match best {
-        Some((d, s)) if named_table || s.looks_like_table() => d,
-        None if named_table && !text.trim().is_empty() => b',',
-        _ => return None,
-    };
-    Some(read_table(text, delimiter))
+pub(super) fn parse(text: &str, name: Option<&str>, limits: &Limits) -> Option<Parsed> {
+    let found = dialect::sniff(text, has_table_extension(name))?;
+    Some(read_table(
+        text,
+        found.delimiter,
+        found.header_index,
+        limits,
+    ))
 }
 
 /// Maps byte offsets to 1-based line numbers. A line ends at LF, CRLF or a
@@ -209,10 +141,33 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-fn read_table(text: &str, delimiter: u8) -> Parsed {
+/// Whether a header row looks like data rather than column names: an email
+/// address (never a column name), or mostly numbers and dates (column names
+/// can be years, so one number is not enough).
+fn looks_like_data(header: &[String]) -> bool {
+    let filled: Vec<&str> = header
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| !h.is_empty())
+        .collect();
+    let numeric = |cell: &str| {
+        cell.bytes()
+            .all(|b| b.is_ascii_digit() || b".,-+/:".contains(&b))
+            && cell.bytes().any(|b| b.is_ascii_digit())
+    };
+    let email = |cell: &str| cell.contains('@') && cell.contains('.') && !cell.contains(' ');
+    !filled.is_empty()
+        && (filled.iter().any(|c| email(c))
+            || filled.iter().filter(|c| numeric(c)).count() * 2 > filled.len())
+}
+
+fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -> Parsed {
     let lines = LineIndex::new(text);
     let line_of = |r: &csv::ByteRecord| r.position().map_or(0, |p| lines.record_line(p.byte()));
-    let mut records = reader(text, delimiter).into_byte_records();
+    let cell = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let mut records = reader(text, delimiter)
+        .into_byte_records()
+        .map_while(Result::ok);
     let mut issues = Vec::new();
     let mut table = Table {
         sheet: None,
@@ -222,16 +177,59 @@ fn read_table(text: &str, delimiter: u8) -> Parsed {
         rows: Vec::new(),
         row_lines: Vec::new(),
     };
-    let cell = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    if let Some(Ok(header)) = records.next() {
+    if let Some(header) = records.nth(header_index) {
         table.header_line = line_of(&header);
         table.headers = header.iter().map(cell).collect();
+        if header_index > 0 {
+            issues.push(issue::header_not_first_row(
+                table.header_line,
+                table.header_line - 1,
+            ));
+        }
+        if looks_like_data(&table.headers) {
+            // The first row is data: keep it as a row and name the columns.
+            issues.push(issue::no_header(
+                &String::from_utf8_lossy(header.as_slice()),
+                table.header_line,
+            ));
+            table.rows.push(std::mem::take(&mut table.headers));
+            table.row_lines.push(table.header_line);
+            table.headers = (1..=table.rows[0].len())
+                .map(|i| format!("column {i}"))
+                .collect();
+        }
     }
     let width = table.headers.len();
+    if width as u64 > limits.max_columns {
+        issues.push(issue::too_many_rows(
+            width as u64,
+            limits.max_columns,
+            "columns",
+        ));
+        return Parsed { table, issues };
+    }
     let mut ragged: Option<(u64, u64, usize)> = None;
     let mut ragged_count = 0u64;
-    for record in records.map_while(Result::ok) {
+    let (mut blank, mut first_blank, mut cells) = (0u64, None, 0u64);
+    for record in records {
         let line = line_of(&record);
+        if record.iter().all(|c| c.trim_ascii().is_empty()) {
+            blank += 1;
+            first_blank.get_or_insert(line);
+            continue;
+        }
+        if table.rows.len() as u64 >= limits.max_rows
+            || cells + record.len() as u64 > limits.max_cells
+        {
+            let (found, max, unit) = if table.rows.len() as u64 >= limits.max_rows {
+                (table.rows.len() as u64 + 1, limits.max_rows, "rows")
+            } else {
+                (cells + record.len() as u64, limits.max_cells, "cells")
+            };
+            issues.push(issue::too_many_rows(found, max, &format!("{unit} or more")));
+            break;
+        }
+        cells += record.len() as u64;
         if record.len() != width {
             ragged_count += 1;
             if ragged.is_none() {
@@ -244,6 +242,16 @@ fn read_table(text: &str, delimiter: u8) -> Parsed {
     check_headers(&table, &mut issues);
     if let Some((row, line, found)) = ragged {
         issues.push(issue::ragged_rows(ragged_count, row, line, found, width));
+    }
+    if let Some(line) = first_blank {
+        issues.push(issue::blank_rows(blank, Location::line(line)));
+    }
+    let quotes = quotes::scan(text, delimiter);
+    if let Some(line) = quotes.unclosed {
+        issues.push(issue::unclosed_quote(line));
+    }
+    if let Some(line) = quotes.first_bad {
+        issues.push(issue::unescaped_quote(quotes.bad_lines, line));
     }
     Parsed { table, issues }
 }
@@ -270,43 +278,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_semicolons_and_tabs() {
-        let p = parse("a;b;c\n1;2;3\n4;5;6\n", None).unwrap();
-        assert_eq!(p.table.delimiter, b';');
-        let p = parse("a\tb\n1\t2\n", None).unwrap();
-        assert_eq!(p.table.delimiter, b'\t');
-    }
-
-    #[test]
     fn lines_count_crlf_cr_and_blank_lines() {
-        let p = parse("\r\nname,email\r\nAda,a@x\r\n\r\nBob\r\n", Some("a.csv")).unwrap();
+        let p = parse(
+            "\r\nname,email\r\nAda,a@x\r\n\r\nBob\r\n",
+            Some("a.csv"),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(p.table.header_line, 2);
         assert_eq!(p.table.row_lines, vec![3, 5]);
-        let p = parse("a,b\r1,2\r\r3,4\r", Some("a.csv")).unwrap();
+        let p = parse("a,b\r1,2\r\r3,4\r", Some("a.csv"), &Limits::default()).unwrap();
         assert_eq!(p.table.row_lines, vec![2, 4]);
     }
 
     #[test]
     fn comma_rich_prose_is_not_a_table() {
         let prose = "Dear team, thanks for the update.\nIn short, the numbers look good.\nAs always, let me know.\n";
-        assert!(parse(prose, Some("note.txt")).is_none());
+        assert!(parse(prose, Some("note.txt"), &Limits::default()).is_none());
     }
 
     #[test]
     fn prose_is_not_a_table() {
-        assert!(parse("Hello there, how are you?\nFine, thanks.\nGood.", None).is_none());
+        assert!(parse(
+            "Hello there, how are you?\nFine, thanks.\nGood.",
+            None,
+            &Limits::default()
+        )
+        .is_none());
     }
 
     #[test]
     fn quoted_commas_do_not_make_rows_ragged() {
-        let p = parse("name,email\n\"Smith, John\",j@x.org\n", Some("a.csv")).unwrap();
+        let p = parse(
+            "name,email\n\"Smith, John\",j@x.org\n",
+            Some("a.csv"),
+            &Limits::default(),
+        )
+        .unwrap();
         assert!(p.issues.is_empty());
         assert_eq!(p.table.rows[0][0], "Smith, John");
     }
 
     #[test]
     fn ragged_rows_are_grouped_with_first_line() {
-        let p = parse("a,b,c\n1,2,3\n1,2\n1,2,3\n1\n", Some("x.csv")).unwrap();
+        let p = parse(
+            "a,b,c\n1,2,3\n1,2\n1,2,3\n1\n",
+            Some("x.csv"),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(p.issues.len(), 1);
         assert_eq!(p.issues[0].count, Some(2));
         assert_eq!(p.issues[0].at.as_ref().unwrap().line, Some(3));

@@ -1,0 +1,128 @@
+//! Sniffing the dialect of delimited text: the delimiter and which record
+//! is the header.
+
+use super::reader;
+
+/// Delimiters we try, in order of preference when they tie. `:` needs at
+/// least three columns, so that "key: value" text and clock times are not
+/// taken for tables.
+const DELIMITERS: &[u8] = b",;\t|:";
+/// Records looked at to decide.
+const SNIFF_RECORDS: usize = 50;
+/// Share of sampled rows that must be as wide as the header to call
+/// extension-less text a table.
+const MIN_CONSISTENCY: f64 = 0.8;
+/// Above this share of cells starting with a space, extension-less text is
+/// prose with commas ("Dear team, thanks"), not a table.
+const MAX_SPACED: f64 = 0.5;
+
+/// The dialect of a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Dialect {
+    /// The delimiter byte.
+    pub delimiter: u8,
+    /// How many records come before the header (title or comment lines).
+    pub header_index: usize,
+    consistency: f64,
+    width: usize,
+    spaced: f64,
+}
+
+impl Dialect {
+    fn beats(&self, other: &Dialect) -> bool {
+        self.consistency > other.consistency
+            || (self.consistency == other.consistency && self.width > other.width)
+    }
+
+    fn looks_like_table(&self) -> bool {
+        self.consistency >= MIN_CONSISTENCY && self.spaced < MAX_SPACED
+    }
+}
+
+/// How well `delimiter` fits a sample: the most common record width is the
+/// table's, and its first record is the header.
+fn fit(text: &str, delimiter: u8) -> Option<Dialect> {
+    let records: Vec<csv::ByteRecord> = reader(text, delimiter)
+        .into_byte_records()
+        .take(SNIFF_RECORDS)
+        .map_while(Result::ok)
+        .collect();
+    let mut counts: Vec<(usize, usize)> = Vec::new();
+    for r in &records {
+        match counts.iter_mut().find(|(w, _)| *w == r.len()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((r.len(), 1)),
+        }
+    }
+    let min_width = if delimiter == b':' { 3 } else { 2 };
+    let &(width, _) = counts
+        .iter()
+        .filter(|(w, _)| *w >= min_width)
+        .max_by_key(|(w, n)| (*n, *w))?;
+    let header_index = records.iter().position(|r| r.len() == width)?;
+    let body = &records[header_index..];
+    let same = body[1..].iter().filter(|r| r.len() == width).count();
+    let (mut cells, mut spaced) = (0usize, 0usize);
+    for cell in body.iter().flat_map(|r| r.iter().skip(1)) {
+        cells += 1;
+        spaced += usize::from(cell.first() == Some(&b' '));
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Some(Dialect {
+        delimiter,
+        header_index,
+        consistency: ratio(same, body.len() - 1),
+        width,
+        spaced: ratio(spaced, cells),
+    })
+}
+
+/// The dialect of `text`, when it is a table. `named_table` (a .csv or .tsv
+/// name) relaxes the consistency a table must show.
+pub(super) fn sniff(text: &str, named_table: bool) -> Option<Dialect> {
+    // Highest consistency wins, then the widest header; on a tie the
+    // delimiter listed first wins.
+    let mut best: Option<Dialect> = None;
+    for &d in DELIMITERS {
+        if let Some(found) = fit(text, d) {
+            if best.is_none_or(|b| found.beats(&b)) {
+                best = Some(found);
+            }
+        }
+    }
+    match best {
+        Some(d) if named_table || d.looks_like_table() => Some(d),
+        None if named_table && !text.trim().is_empty() => Some(Dialect {
+            delimiter: b',',
+            header_index: 0,
+            consistency: 0.0,
+            width: 1,
+            spaced: 0.0,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_delimiters() {
+        assert_eq!(
+            sniff("a;b;c\n1;2;3\n4;5;6\n", false).unwrap().delimiter,
+            b';'
+        );
+        assert_eq!(sniff("a\tb\n1\t2\n", false).unwrap().delimiter, b'\t');
+        assert_eq!(sniff("a:b:c\n1:2:3\n", false).unwrap().delimiter, b':');
+        assert!(sniff("Name: Ada\nEmail: ada@example.com\n", false).is_none());
+    }
+
+    #[test]
+    fn title_lines_come_before_the_header() {
+        let text =
+            "Customer export\nGenerated 2024-03-01\nname,email,plan\nAda,a@x,pro\nBob,b@x,free\n";
+        let d = sniff(text, false).unwrap();
+        assert_eq!((d.delimiter, d.header_index), (b',', 2));
+    }
+}

@@ -1,0 +1,219 @@
+//! Text decoding and CSV dialects, through the public API: encodings and
+//! BOMs, binary noise, line endings, language, header position, blank rows,
+//! quote problems, limits and extension mismatches.
+#![cfg(not(target_arch = "wasm32"))]
+
+use prompt_preflight::{check, Code, Contract, Input, InputKind, Report, Severity};
+use rstest::rstest;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const CONTRACT: &str = include_str!("../contracts/customer-list.toml");
+
+fn report_with(contract: &Contract, file: &str) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    let input = Input::File {
+        name: Some(file),
+        bytes: &bytes,
+    };
+    check(contract, Some("paid"), &input).unwrap().report
+}
+
+fn report(file: &str) -> Report {
+    report_with(&Contract::parse(CONTRACT).unwrap(), file)
+}
+
+fn codes(report: &Report) -> BTreeSet<Code> {
+    report.issues.iter().map(|i| i.code).collect()
+}
+
+fn issue(report: &Report, code: Code) -> &prompt_preflight::Issue {
+    report
+        .issues
+        .iter()
+        .find(|i| i.code == code)
+        .unwrap_or_else(|| panic!("no {code}: {:#?}", report.issues))
+}
+
+#[rstest]
+#[case::title_lines("csv_title_lines.csv", InputKind::Csv, "utf-8", &[Code::HeaderNotFirstRow])]
+#[case::blank_rows("csv_blank_rows.csv", InputKind::Csv, "utf-8", &[Code::BlankRows])]
+#[case::unescaped("csv_unescaped_quote.csv", InputKind::Csv, "utf-8", &[Code::UnescapedQuote])]
+#[case::pipe_txt("csv_pipe_named.txt", InputKind::Csv, "utf-8", &[Code::ExtensionMismatch])]
+#[case::french("text_french.txt", InputKind::Text, "utf-8", &[])]
+#[case::utf16("text_utf16_nobom.txt", InputKind::Text, "utf-16le", &[])]
+#[case::gb18030("text_gb18030_bom.txt", InputKind::Text, "gb18030", &[])]
+#[case::nul("text_nul_bytes.txt", InputKind::Text, "utf-8", &[Code::BinaryContent])]
+#[case::crcrlf("text_crcrlf.txt", InputKind::Text, "utf-8", &[])]
+#[case::random("random.bin", InputKind::Unsupported, "binary", &[Code::UnsupportedFormat])]
+fn fixture_kinds_encodings_and_codes(
+    #[case] file: &str,
+    #[case] kind: InputKind,
+    #[case] encoding: &str,
+    #[case] expected: &[Code],
+) {
+    let report = report(file);
+    assert_eq!(report.input.kind, kind, "{file}");
+    assert_eq!(report.input.encoding, encoding, "{file}");
+    assert_eq!(
+        codes(&report),
+        expected.iter().copied().collect(),
+        "{file}: {:#?}",
+        report.issues
+    );
+}
+
+#[test]
+fn title_lines_move_the_header_down() {
+    let report = report("csv_title_lines.csv");
+    assert_eq!(report.input.header_row, Some(4));
+    assert_eq!(report.input.rows, Some(2));
+    let skipped = issue(&report, Code::HeaderNotFirstRow);
+    assert_eq!(skipped.severity, Severity::Info);
+    assert!(skipped.message.contains("line 4"), "{}", skipped.message);
+    assert!(report.ok);
+}
+
+#[test]
+fn a_data_first_row_is_kept_as_data() {
+    let report = report("csv_no_header.csv");
+    assert!(report.has(Code::NoHeader));
+    assert_eq!(report.input.rows, Some(3), "the first row counts as data");
+    assert_eq!(report.input.headers.as_ref().unwrap()[0], "column 1");
+    assert!(issue(&report, Code::NoHeader)
+        .message
+        .contains("Ada Lovelace"));
+}
+
+#[test]
+fn blank_rows_are_counted_and_dropped() {
+    let report = report("csv_blank_rows.csv");
+    let blank = issue(&report, Code::BlankRows);
+    assert_eq!(blank.count, Some(2));
+    assert_eq!(blank.at.as_ref().unwrap().line, Some(3));
+    assert_eq!(report.input.rows, Some(3));
+}
+
+#[test]
+fn quote_problems_have_lines_and_the_unclosed_one_is_an_error() {
+    let stray = report("csv_unescaped_quote.csv");
+    let quote = issue(&stray, Code::UnescapedQuote);
+    assert_eq!((quote.severity, quote.count), (Severity::Warning, Some(2)));
+    assert_eq!(quote.at.as_ref().unwrap().line, Some(2));
+
+    let unclosed = report("csv_unclosed_quote.csv");
+    let quote = issue(&unclosed, Code::UnescapedQuote);
+    assert_eq!(quote.severity, Severity::Error);
+    assert!(quote.message.contains("line 3") && quote.message.contains("never closed"));
+    assert!(!unclosed.ok);
+}
+
+#[test]
+fn guessed_encodings_are_named_for_people() {
+    let report = report("text_shift_jis.csv");
+    assert_eq!(report.input.encoding, "shift_jis");
+    let guessed = issue(&report, Code::EncodingGuessed);
+    assert!(
+        guessed.message.contains("SHIFT_JIS (Japanese)"),
+        "{}",
+        guessed.message
+    );
+    assert_eq!(report.input.headers.as_ref().unwrap()[0], "名前");
+}
+
+#[test]
+fn boms_line_endings_and_noise_are_reported() {
+    let gb = report("text_gb18030_bom.txt");
+    assert_eq!(gb.input.bom.as_deref(), Some("gb18030"));
+    assert_eq!(report("text_utf16_nobom.txt").input.bom, None);
+    assert_eq!(
+        report("text_crcrlf.txt").input.line_ending.as_deref(),
+        Some("crcrlf")
+    );
+    let nul = report("text_nul_bytes.txt");
+    let noise = issue(&nul, Code::BinaryContent);
+    assert_eq!(
+        (noise.count, noise.at.as_ref().unwrap().line),
+        (Some(3), Some(2))
+    );
+    assert!(nul.ok, "noise is removed with a warning");
+}
+
+#[test]
+fn languages_are_detected_and_checked_against_the_contract() {
+    assert_eq!(
+        report("text_french.txt").input.language.as_deref(),
+        Some("fra")
+    );
+    let english_only = CONTRACT.replace("text = true", "text = true\nlanguages = [\"eng\"]");
+    let contract = Contract::parse(&english_only).unwrap();
+    let report = report_with(&contract, "text_french.txt");
+    let refused = issue(&report, Code::LanguageNotSupported);
+    assert!(refused.message.contains("French"), "{}", refused.message);
+    assert!(refused.hint.contains("eng"), "{}", refused.hint);
+    assert!(!report.ok);
+
+    let french_too = CONTRACT.replace(
+        "text = true",
+        "text = true\nlanguages = [\"eng\", \"French\"]",
+    );
+    assert!(report_with(&Contract::parse(&french_too).unwrap(), "text_french.txt").ok);
+}
+
+#[test]
+fn unknown_languages_and_zero_limits_are_contract_errors() {
+    let bad = CONTRACT.replace("text = true", "text = true\nlanguages = [\"klingon\"]");
+    let err = Contract::parse(&bad).unwrap_err();
+    assert_eq!(err.field(), Some("input.languages[0]"));
+    let zero = format!("{CONTRACT}\n[limits]\nmax_rows = 0\n");
+    assert_eq!(
+        Contract::parse(&zero).unwrap_err().field(),
+        Some("limits.max_rows")
+    );
+}
+
+#[test]
+fn contract_limits_cap_rows_columns_and_bytes() {
+    let strict = Contract::parse(&format!(
+        "{CONTRACT}\n[limits]\nmax_rows = 3\nmax_bytes = 4096\n"
+    ))
+    .unwrap();
+    let report = report_with(&strict, "customers_ok.csv");
+    let rows = issue(&report, Code::TooManyRows);
+    assert!(
+        rows.message.contains("most we accept is 3"),
+        "{}",
+        rows.message
+    );
+    assert_eq!(report.input.rows, Some(3), "reading stops at the limit");
+    assert!(!report.ok);
+
+    let report = report_with(&strict, "long_prose.txt");
+    assert!(report.has(Code::TooLarge), "{:#?}", report.issues);
+
+    let narrow = Contract::parse(&format!("{CONTRACT}\n[limits]\nmax_columns = 2\n")).unwrap();
+    assert!(report_with(&narrow, "customers_ok.csv").has(Code::TooManyRows));
+}
+
+#[test]
+fn a_megabyte_line_and_many_quotes_are_read_without_trouble() {
+    let contract = Contract::parse(CONTRACT).unwrap();
+    let mut csv = String::from("name,email\n");
+    csv.push_str(&"x".repeat(1 << 20));
+    csv.push_str(",a@example.com\n");
+    csv.push_str(&"\"\"\"\",b@example.com\n".repeat(10_000));
+    let checked = check(
+        &contract,
+        Some("paid"),
+        &Input::File {
+            name: Some("big.csv"),
+            bytes: csv.as_bytes(),
+        },
+    )
+    .unwrap();
+    assert_eq!(checked.report.input.rows, Some(10_001));
+    assert!(checked.report.has(Code::OverTokenLimit));
+}
