@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench clean-pkg
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench clean-pkg fuzz fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -23,7 +23,7 @@ run: pkg build
 
 ## test: fmt + clippy, then every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
 test: pkg build chromium
-	$(MAKE) lint test-rust test-wasm test-js
+	$(MAKE) lint fuzz-build test-rust test-wasm test-js
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -64,10 +64,31 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-## bench: size and browser timings of the Wasm build (see BENCHMARKS.md)
+FUZZ_TARGETS := any csv sheet json pdf contract
+FUZZ_SECONDS ?= 30
+
+## fuzz-build: the fuzz targets compile (part of `make test`; no nightly needed)
+fuzz-build:
+	cd fuzz && cargo check --bins --target-dir ../target/fuzz-check
+
+## fuzz: a short libFuzzer run of every target, seeded with the fixtures
+## (FUZZ_SECONDS each; stable toolchain through RUSTC_BOOTSTRAP)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && cp ../tests/fixtures/* corpus/$$t/ && \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$t corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=262144 || exit 1; \
+	done
+
+## bench: Wasm size, browser timings, ingest throughput native and in Chromium (see BENCHMARKS.md)
 bench: pkg build chromium
 	node benches/wasm-size.mjs
 	node benches/browser.mjs
+	python3 -c "import openpyxl" 2>/dev/null || pip install openpyxl
+	python3 benches/make_data.py
+	cargo bench -p prompt-preflight --bench ingest
+	node benches/ingest-browser.mjs
 
 clean-pkg:
 	rm -rf pkg/dist
