@@ -41,7 +41,10 @@ fn measure(file: &str) {
     let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
     // Room for the 20 MB file's tokens: the bench measures, it does not refuse.
     let limits = Limits::default();
-    let input = Input::File { name: Some(file), bytes: &bytes };
+    let input = Input::File {
+        name: Some(file),
+        bytes: &bytes,
+    };
     let median = |f: &mut dyn FnMut()| {
         let mut times: Vec<f64> = (0..RUNS)
             .map(|_| {

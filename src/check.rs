@@ -6,7 +6,7 @@ use crate::messages::issue;
 use crate::report::{ContractRef, TokenInfo};
 use std::borrow::Cow;
 
-use crate::{schema, BudgetState, Contract, Error, InputKind, Payload, Report};
+use crate::{schema, BudgetState, Contract, Error, InputKind, Payload, Report, Severity};
 
 /// A checked input: the report, and the document it was made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +58,12 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let mut issues = std::mem::take(&mut document.issues);
     let is_file = matches!(input, Input::File { .. });
 
-    if document.is_blank() {
+    // A file we could not open (encrypted, too large, corrupt) has no text,
+    // but it is not empty: its reading error says why.
+    let unreadable = issues.iter().any(|i| i.severity == Severity::Error);
+    if document.is_blank() && !unreadable {
         issues.insert(0, issue::empty_input(is_file));
-    } else {
+    } else if !document.is_blank() {
         match (document.info.kind, &contract.input.table, &document.table) {
             (_, Some(spec), Some(table)) => {
                 issues.extend(schema::check_table(spec, table));
@@ -122,7 +125,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     // Most severe first; the order within a severity is the order found.
     issues.sort_by_key(|i| i.severity);
     let report = Report {
-        ok: issues.iter().all(|i| i.severity != crate::Severity::Error),
+        ok: issues.iter().all(|i| i.severity != Severity::Error),
         contract: ContractRef {
             id: contract.id.clone(),
             version: contract.version.clone(),

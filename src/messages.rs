@@ -87,6 +87,8 @@ pub enum Code {
     PasswordRequired,
     /// Language not supported.
     LanguageNotSupported,
+    /// A date cell whose value is not a date a spreadsheet can show.
+    DateOutOfRange,
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -144,6 +146,7 @@ impl Code {
         Code::PdfGarbledText,
         Code::PasswordRequired,
         Code::LanguageNotSupported,
+        Code::DateOutOfRange,
     ];
 
     /// The stable snake_case name.
@@ -282,6 +285,9 @@ impl Code {
             Code::LanguageNotSupported => ("language_not_supported", Error,
                 "The text is in a language this task does not handle.",
                 "Send the text in one of the languages this task accepts.", None),
+            Code::DateOutOfRange => ("date_out_of_range", Warning,
+                "A cell formatted as a date holds a number that is not a date (before 1900 or after 9999).",
+                "Correct the cell, or format it as a number if it is not a date.", None),
         }
     }
 }
@@ -834,6 +840,27 @@ pub mod issue {
         )
     }
 
+    /// Date-formatted cells whose value is not a date, the first at `cell`
+    /// (A1 notation) holding `value`.
+    pub fn date_out_of_range(
+        sheet: &str,
+        count: u64,
+        cell: &str,
+        value: &str,
+        at: Location,
+    ) -> Issue {
+        let issue = catalogued(
+            Code::DateOutOfRange,
+            format!(
+                "Sheet '{sheet}' has {} formatted as a date whose value is not a date (before 1900 or after 9999), first at {cell} ({value}); {} kept as a number.",
+                plural(count, "cell", "cells"),
+                if count == 1 { "it was" } else { "they were" }
+            ),
+            Some(at),
+        );
+        grouped_count(issue, count)
+    }
+
     /// The workbook has macros.
     pub fn macros_present() -> Issue {
         let e = Code::MacrosPresent.entry();
@@ -942,6 +969,20 @@ pub mod issue {
             Code::LanguageNotSupported,
             format!("Your text seems to be in {name}, which this task does not handle."),
             format!("Send the text in {}.", accepted.join(" or ")),
+            None,
+        )
+    }
+
+    /// A compressed file (xlsx, ods) that would unpack to more than allowed.
+    pub fn too_large_unpacked(unpacked: u64, max: u64) -> Issue {
+        make(
+            Code::TooLarge,
+            format!(
+                "Your file is small, but it unpacks to {} bytes; the most we unpack is {} bytes.",
+                group_digits(unpacked),
+                group_digits(max)
+            ),
+            "Send a smaller file, or save it as CSV. A file that unpacks to far more than its size can be a trap (a \"zip bomb\").".into(),
             None,
         )
     }

@@ -123,6 +123,16 @@ test("Send shows the server's verdict for typed text", async () => {
   assert.match(payload.messages.at(-1).content, /most likely to upgrade/);
 });
 
+test("a dropped workbook shows its format and sheets, checked off the main thread", async () => {
+  await page.setInputFiles("#file", join(fixturesDir, "sheet_customers.ods"));
+  await page.waitForSelector("#report:not([hidden])");
+  const facts = await page.textContent("#report-facts");
+  assert.match(facts, /OpenDocument spreadsheet/);
+  assert.match(facts, /Sheets/);
+  assert.match(facts, /\(used\)/);
+  await page.click("#clear-file");
+});
+
 test("the page raised no script errors", () => {
   assert.deepStrictEqual(pageErrors.map(String), []);
 });

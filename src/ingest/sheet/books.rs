@@ -1,0 +1,227 @@
+//! Reading each workbook format with calamine into [`Grid`]s.
+//!
+//! xlsx and xlsb are streamed cell by cell, so the limits stop reading as
+//! soon as they are crossed. ods and xls are parsed whole by calamine; ods
+//! is measured first (see `ods_scan`).
+
+use super::grid::{a1_range, Grid, Overflow, Value};
+use super::ods_scan::TableScan;
+use crate::Limits;
+use calamine::{
+    Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheet, SheetType,
+    SheetVisible, Xls, XlsError, Xlsb, Xlsx,
+};
+use std::io::Cursor;
+
+/// Why a workbook could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Failure {
+    /// Damaged: what could not be read, in words.
+    Corrupt(String),
+    /// Protected with a password.
+    Encrypted,
+    /// A sheet crosses a limit.
+    TooBig(Overflow),
+}
+
+fn serial(dt: &ExcelDateTime) -> Value {
+    let ty = if dt.is_duration() {
+        ExcelDateTimeType::TimeDelta
+    } else {
+        ExcelDateTimeType::DateTime
+    };
+    // calamine keeps the date system private; equality tells it.
+    let is_1904 = *dt == ExcelDateTime::new(dt.as_f64(), ty, true);
+    Value::Serial {
+        value: dt.as_f64(),
+        is_1904,
+        duration: dt.is_duration(),
+    }
+}
+
+fn from_data(d: &Data) -> Value {
+    match d {
+        Data::Int(i) => Value::Int(*i),
+        Data::Float(f) => Value::Number(*f),
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) => serial(dt),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Iso(s.clone()),
+        Data::Error(e) => Value::Error(e.to_string()),
+        Data::Empty => Value::Empty,
+    }
+}
+
+fn from_ref(d: DataRef<'_>) -> Value {
+    match d {
+        DataRef::Int(i) => Value::Int(i),
+        DataRef::Float(f) => Value::Number(f),
+        DataRef::String(s) => Value::Text(s),
+        DataRef::SharedString(s) => Value::Text(s.to_owned()),
+        DataRef::Bool(b) => Value::Bool(b),
+        DataRef::DateTime(dt) => serial(&dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Iso(s),
+        DataRef::Error(e) => Value::Error(e.to_string()),
+        DataRef::Empty => Value::Empty,
+    }
+}
+
+/// The sheets that hold cells (not charts or code modules).
+fn cell_sheets(sheets: &[Sheet]) -> Vec<Sheet> {
+    sheets
+        .iter()
+        .filter(|s| matches!(s.typ, SheetType::WorkSheet | SheetType::MacroSheet))
+        .cloned()
+        .collect()
+}
+
+fn unreadable_sheet(name: &str) -> Failure {
+    Failure::Corrupt(format!("sheet '{name}' cannot be read"))
+}
+
+fn opening_failed() -> Failure {
+    Failure::Corrupt("its list of sheets or its shared parts cannot be read".into())
+}
+
+/// Reads an xlsx or xlsm workbook.
+pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+    let mut grids = Vec::new();
+    for sheet in cell_sheets(book.sheets_metadata()) {
+        let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
+        {
+            let mut cells = book
+                .worksheet_cells_reader(&sheet.name)
+                .map_err(|_| unreadable_sheet(&sheet.name))?;
+            loop {
+                match cells.next_cell_with_formula() {
+                    Ok(Some(cell)) => {
+                        if cell.formula.as_deref().is_some_and(|f| !f.is_empty()) {
+                            grid.formulas += 1;
+                        }
+                        grid.push(cell.pos.0, cell.pos.1, from_ref(cell.value), limits)
+                            .map_err(Failure::TooBig)?;
+                    }
+                    Ok(None) => break,
+                    Err(_) => return Err(unreadable_sheet(&sheet.name)),
+                }
+            }
+        }
+        if let Ok(merged) = book.merge_cells_by_sheet_name(&sheet.name) {
+            grid.merged = merged.iter().map(|d| a1_range(d.start, d.end)).collect();
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// Reads an xlsb workbook.
+pub(super) fn xlsb(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
+    let mut book: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+    let mut grids = Vec::new();
+    for sheet in cell_sheets(book.sheets_metadata()) {
+        let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
+        {
+            let mut cells = book
+                .worksheet_cells_reader(&sheet.name)
+                .map_err(|_| unreadable_sheet(&sheet.name))?;
+            loop {
+                match cells.next_cell() {
+                    Ok(Some(cell)) => {
+                        let (row, col) = cell.get_position();
+                        let value = from_ref(cell.get_value().clone());
+                        grid.push(row, col, value, limits)
+                            .map_err(Failure::TooBig)?;
+                    }
+                    Ok(None) => break,
+                    Err(_) => return Err(unreadable_sheet(&sheet.name)),
+                }
+            }
+        }
+        if let Ok(mut cells) = book.worksheet_cells_reader(&sheet.name) {
+            while let Ok(Some(formula)) = cells.next_formula() {
+                if !formula.get_value().is_empty() {
+                    grid.formulas += 1;
+                }
+            }
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// Copies a parsed range into a grid, at its place on the sheet.
+fn fill(grid: &mut Grid, range: &Range<Data>, limits: &Limits) -> Result<(), Failure> {
+    let Some((top, left)) = range.start() else {
+        return Ok(());
+    };
+    for (r, c, value) in range.used_cells() {
+        let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
+            continue;
+        };
+        grid.push(
+            top.saturating_add(r),
+            left.saturating_add(c),
+            from_data(value),
+            limits,
+        )
+        .map_err(Failure::TooBig)?;
+    }
+    Ok(())
+}
+
+fn count_formulas(range: &Range<String>) -> u64 {
+    range.used_cells().filter(|(_, _, f)| !f.is_empty()).count() as u64
+}
+
+/// Reads an ods workbook; `scans` are its tables as `ods_scan` measured them.
+pub(super) fn ods(
+    bytes: &[u8],
+    scans: &[TableScan],
+    limits: &Limits,
+) -> Result<Vec<Grid>, Failure> {
+    let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+    let mut grids = Vec::new();
+    for (i, sheet) in cell_sheets(book.sheets_metadata()).into_iter().enumerate() {
+        let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
+        let range = book
+            .worksheet_range(&sheet.name)
+            .map_err(|_| unreadable_sheet(&sheet.name))?;
+        fill(&mut grid, &range, limits)?;
+        if let Ok(formulas) = book.worksheet_formula(&sheet.name) {
+            grid.formulas = count_formulas(&formulas);
+        }
+        let scan = scans
+            .iter()
+            .find(|s| s.name == sheet.name)
+            .or_else(|| scans.get(i));
+        grid.merged = scan.map(|s| s.merged.clone()).unwrap_or_default();
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// Reads an xls workbook.
+pub(super) fn xls(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
+    let mut book: Xls<_> = match Xls::new(Cursor::new(bytes)) {
+        Ok(book) => book,
+        Err(XlsError::Password) => return Err(Failure::Encrypted),
+        Err(_) => return Err(opening_failed()),
+    };
+    let mut grids = Vec::new();
+    for sheet in cell_sheets(book.sheets_metadata()) {
+        let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
+        let range = book
+            .worksheet_range(&sheet.name)
+            .map_err(|_| unreadable_sheet(&sheet.name))?;
+        fill(&mut grid, &range, limits)?;
+        if let Ok(formulas) = book.worksheet_formula(&sheet.name) {
+            grid.formulas = count_formulas(&formulas);
+        }
+        if let Ok(merged) = book.merge_cells_by_sheet_name(&sheet.name) {
+            grid.merged = merged.iter().map(|d| a1_range(d.start, d.end)).collect();
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}

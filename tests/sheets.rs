@@ -1,0 +1,258 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Spreadsheets through the public API: kinds, sheets, headers, issues,
+//! and hostile files (which must give an issue, never a panic).
+
+use prompt_preflight::{check, ingest, Code, Contract, Document, Input, InputKind, Limits};
+use rstest::rstest;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn read_with(name: &str, limits: &Limits) -> Document {
+    let bytes = fixture(name);
+    ingest(
+        &Input::File {
+            name: Some(name),
+            bytes: &bytes,
+        },
+        limits,
+    )
+}
+
+fn read(name: &str) -> Document {
+    read_with(name, &Limits::default())
+}
+
+fn codes(doc: &Document) -> Vec<Code> {
+    doc.issues.iter().map(|i| i.code).collect()
+}
+
+fn contract() -> Contract {
+    let text = std::fs::read_to_string(format!(
+        "{}/contracts/customer-list.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    Contract::parse(&text).unwrap()
+}
+
+const CUSTOMERS_CSV: &str = "name,email,country,signup_date,plan\n\
+Ada Lovelace,ada@example.com,United Kingdom,2024-03-15,pro\n\
+Grace Hopper,grace@example.com,United States,2023-11-02,enterprise\n\
+Alan Turing,alan@example.com,United Kingdom,2024-01-20,free\n\
+Katherine Johnson,katherine@example.com,United States,2022-07-08,pro\n\
+Edsger Dijkstra,edsger@example.com,Netherlands,2021-12-31,free\n";
+
+#[rstest]
+#[case("sheet_customers.xlsx", InputKind::Xlsx, &[])]
+#[case("sheet_customers.xls", InputKind::Xls, &[])]
+#[case("sheet_customers.ods", InputKind::Ods, &[])]
+#[case("sheet_macro.xlsm", InputKind::Xlsx, &[Code::MacrosPresent])]
+fn good_customer_lists(#[case] file: &str, #[case] kind: InputKind, #[case] expected: &[Code]) {
+    let doc = read(file);
+    assert_eq!(doc.info.kind, kind);
+    assert_eq!(codes(&doc), expected);
+    assert_eq!(doc.info.encoding, "utf-8");
+    assert_eq!(doc.info.selected_sheet.as_deref(), Some("Customers"));
+    assert_eq!(doc.info.header_row, Some(1));
+    assert_eq!((doc.info.rows, doc.info.columns), (Some(5), Some(5)));
+    // Real date cells become ISO dates: the text is the CSV export.
+    assert_eq!(doc.text, CUSTOMERS_CSV);
+    let table = doc.table.as_ref().unwrap();
+    assert_eq!(table.sheet.as_deref(), Some("Customers"));
+    assert_eq!(table.row_lines, vec![2, 3, 4, 5, 6]);
+    let sheets = doc.info.sheets.as_ref().unwrap();
+    assert_eq!(sheets.len(), 1);
+    assert_eq!((sheets[0].rows, sheets[0].columns), (6, 5));
+    assert!(sheets[0].visible);
+
+    let bytes = fixture(file);
+    let input = Input::File {
+        name: Some(file),
+        bytes: &bytes,
+    };
+    let checked = check(&contract(), None, &input).unwrap();
+    assert!(checked.report.ok, "{:?}", checked.report.issues);
+}
+
+#[test]
+fn messy_workbook_is_described_sheet_by_sheet() {
+    let doc = read("sheet_messy.xlsx");
+    assert_eq!(doc.info.kind, InputKind::Xlsx);
+    let sheets = doc.info.sheets.as_ref().unwrap();
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Secret", "Customers", "Empty", "Orders"]);
+    assert!(!sheets[0].visible);
+    let customers = &sheets[1];
+    assert_eq!(customers.header_row, Some(4));
+    assert_eq!(customers.merged, vec!["A1:E1"]);
+    assert_eq!(customers.formulas, 1);
+    assert_eq!(customers.error_cells.len(), 1);
+    assert_eq!(customers.error_cells[0].cell, "C6");
+    assert_eq!(customers.error_cells[0].value, "#DIV/0!");
+    assert_eq!((sheets[2].rows, sheets[2].columns), (0, 0));
+    assert_eq!(sheets[3].headers, vec!["order", "amount"]);
+
+    // The first visible sheet with data is used.
+    assert_eq!(doc.info.selected_sheet.as_deref(), Some("Customers"));
+    assert_eq!(doc.info.header_row, Some(4));
+    assert_eq!(doc.info.rows, Some(6));
+    let table = doc.table.as_ref().unwrap();
+    assert_eq!(table.header_line, 4);
+    assert_eq!(table.row_lines, vec![5, 6, 8, 9, 10, 11]);
+    assert_eq!(table.rows[1][2], "#DIV/0!");
+    assert!(doc
+        .text
+        .starts_with("name,email,country,signup_date,plan\n"));
+
+    assert_eq!(
+        codes(&doc),
+        [
+            Code::EmptySheet,
+            Code::MultipleSheets,
+            Code::HeaderNotFirstRow,
+            Code::BlankRows,
+            Code::MergedCells,
+            Code::FormulaError,
+            Code::DateOutOfRange,
+        ]
+    );
+    let at = |code: Code| {
+        let issue = doc.issues.iter().find(|i| i.code == code).unwrap();
+        let at = issue.at.clone().unwrap();
+        (at.sheet.unwrap(), at.row, at.column, issue.message.clone())
+    };
+    let (sheet, _, _, msg) = at(Code::EmptySheet);
+    assert_eq!(sheet, "Empty");
+    assert!(msg.contains("'Empty'"));
+    let (_, _, _, msg) = at(Code::MultipleSheets);
+    assert!(msg.contains("'Secret'") && msg.contains("'Orders'") && msg.contains("hidden"));
+    assert_eq!(at(Code::HeaderNotFirstRow).1, Some(4));
+    assert_eq!(at(Code::BlankRows).1, Some(7));
+    let (sheet, row, column, msg) = at(Code::FormulaError);
+    assert_eq!(
+        (sheet.as_str(), row, column.as_deref()),
+        ("Customers", Some(6), Some("country"))
+    );
+    assert!(msg.contains("C6") && msg.contains("#DIV/0!"));
+    let (_, row, column, msg) = at(Code::DateOutOfRange);
+    assert_eq!((row, column.as_deref()), (Some(11), Some("signup_date")));
+    assert!(msg.contains("D11") && msg.contains("'Customers'"));
+}
+
+#[rstest]
+#[case("sheet_encrypted.xlsx", InputKind::Xlsx, Code::EncryptedFile)]
+#[case("sheet_truncated.xlsx", InputKind::Unsupported, Code::CorruptFile)]
+#[case("sheet_zip_bomb.xlsx", InputKind::Xlsx, Code::TooLarge)]
+#[case("sheet_lying_sizes.xlsx", InputKind::Unsupported, Code::CorruptFile)]
+#[case("sheet_billion_laughs.xlsx", InputKind::Unsupported, Code::CorruptFile)]
+#[case("sheet_deep.ods", InputKind::Ods, Code::TooDeep)]
+#[case(
+    "sheet_word_document.xlsx",
+    InputKind::Unsupported,
+    Code::UnsupportedFormat
+)]
+fn hostile_and_foreign_files_give_one_error(
+    #[case] file: &str,
+    #[case] kind: InputKind,
+    #[case] code: Code,
+) {
+    let doc = read(file);
+    assert_eq!(doc.info.kind, kind);
+    assert_eq!(codes(&doc), [code], "{:?}", doc.issues);
+    assert!(doc.table.is_none());
+    assert!(doc.text.is_empty());
+}
+
+#[test]
+fn hostile_messages_say_what_was_recognised() {
+    let doc = read("sheet_encrypted.xlsx");
+    assert_eq!(doc.info.encrypted, Some(true));
+    assert!(doc.issues[0].message.contains("Excel workbook (.xlsx)"));
+    let doc = read("sheet_truncated.xlsx");
+    assert!(doc.issues[0]
+        .message
+        .contains("an Excel workbook (.xlsx), but it is damaged or incomplete: it is cut off in the middle of the sheet data"));
+    let doc = read("sheet_word_document.xlsx");
+    assert!(doc.issues[0].message.contains("a Word document"));
+    // Entities are never expanded: no "lol" anywhere.
+    let doc = read("sheet_billion_laughs.xlsx");
+    assert!(!doc.text.contains("lollol"));
+}
+
+#[test]
+fn deep_nesting_is_parsed_without_recursion_when_allowed() {
+    let limits = Limits {
+        max_depth: u64::MAX,
+        ..Limits::default()
+    };
+    let doc = read_with("sheet_deep.ods", &limits);
+    assert_eq!(doc.info.kind, InputKind::Ods);
+    assert!(!codes(&doc).contains(&Code::TooDeep));
+}
+
+#[rstest]
+#[case(Limits { max_rows: 3, ..Limits::default() }, "rows")]
+#[case(Limits { max_columns: 4, ..Limits::default() }, "columns")]
+#[case(Limits { max_cells: 20, ..Limits::default() }, "cells")]
+fn limits_stop_reading(#[case] limits: Limits, #[case] unit: &str) {
+    for file in [
+        "sheet_customers.xlsx",
+        "sheet_customers.xls",
+        "sheet_customers.ods",
+    ] {
+        let doc = read_with(file, &limits);
+        assert_eq!(codes(&doc), [Code::TooManyRows], "{file}");
+        assert!(
+            doc.issues[0].message.contains(unit),
+            "{file}: {}",
+            doc.issues[0].message
+        );
+        assert!(doc.table.is_none());
+    }
+}
+
+#[test]
+fn a_small_decompression_limit_refuses_before_reading() {
+    let limits = Limits {
+        max_decompressed_bytes: 1000,
+        ..Limits::default()
+    };
+    let doc = read_with("sheet_customers.xlsx", &limits);
+    assert_eq!(codes(&doc), [Code::TooLarge]);
+}
+
+#[test]
+fn cut_and_corrupted_workbooks_never_panic() {
+    for file in [
+        "sheet_customers.xlsx",
+        "sheet_customers.xls",
+        "sheet_customers.ods",
+        "sheet_messy.xlsx",
+        "sheet_encrypted.xlsx",
+    ] {
+        let bytes = fixture(file);
+        for cut in (8..bytes.len()).step_by(97) {
+            let _ = ingest(
+                &Input::File {
+                    name: None,
+                    bytes: &bytes[..cut],
+                },
+                &Limits::default(),
+            );
+        }
+        for at in (64..bytes.len()).step_by(131) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5A;
+            let _ = ingest(
+                &Input::File {
+                    name: None,
+                    bytes: &flipped,
+                },
+                &Limits::default(),
+            );
+        }
+    }
+}
