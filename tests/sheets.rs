@@ -256,3 +256,23 @@ fn cut_and_corrupted_workbooks_never_panic() {
         }
     }
 }
+
+#[test]
+fn an_xls_whose_cells_span_the_whole_sheet_is_refused_before_it_is_opened() {
+    // One cell of a real workbook moved to IV65536: opening it would fill
+    // 65,536 x 256 cells.
+    let doc = read("sheet_xls_cell_bomb.xls");
+    assert_eq!(doc.info.kind, InputKind::Xls);
+    assert_eq!(codes(&doc), vec![Code::TooManyRows]);
+    assert!(
+        doc.issues[0].message.contains("16,777,216 cells"),
+        "{}",
+        doc.issues[0].message
+    );
+    // Under a limit it fits, it is read.
+    let roomy = Limits {
+        max_cells: 20_000_000,
+        ..Limits::default()
+    };
+    assert!(read_with("sheet_xls_cell_bomb.xls", &roomy).table.is_some());
+}

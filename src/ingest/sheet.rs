@@ -6,6 +6,7 @@
 //! sheet is described in the report; the first visible sheet with data
 //! becomes the table that is checked and sent.
 
+mod biff;
 mod books;
 mod cfb;
 mod grid;
@@ -110,6 +111,20 @@ pub(super) fn read_ole(bytes: &[u8], limits: &Limits) -> Document {
         let mut leading = Vec::new();
         if has("_VBA_PROJECT_CUR") {
             leading.push(issue::macros_present());
+        }
+        // calamine allocates every cell a sheet spans while opening the
+        // file, so refuse a workbook that claims too many first.
+        let name = if has("Workbook") { "Workbook" } else { "Book" };
+        let area = cfb::stream(bytes, name, limits.max_decompressed_bytes)
+            .map_or(0, |stream: Vec<u8>| biff::largest_sheet_area(&stream));
+        if area > limits.max_cells {
+            let mut doc = Document::new(InputKind::Xls, size, "utf-8");
+            doc.issues.push(issue::too_many_rows(
+                area,
+                limits.max_cells,
+                "cells in one sheet",
+            ));
+            return doc;
         }
         let read = books::xls(bytes, limits);
         return finish(InputKind::Xls, size, read, leading, limits);

@@ -74,13 +74,21 @@ fn render(report: &Report) -> String {
         i.encoding
     );
     if let (Some(rows), Some(cols)) = (i.rows, i.columns) {
-        let delimiter = i.delimiter.as_deref().unwrap_or(",");
         let _ = write!(
             input,
-            ", {} x {}, delimiter '{delimiter}'",
+            ", {} x {}",
             plural(rows, "row"),
             plural(cols, "column")
         );
+    }
+    if let Some(delimiter) = &i.delimiter {
+        let _ = write!(input, ", delimiter '{delimiter}'");
+    }
+    if let Some(sheet) = &i.selected_sheet {
+        let _ = write!(input, ", sheet '{sheet}'");
+    }
+    if let Some(pages) = i.pages {
+        let _ = write!(input, ", {}", plural(pages, "page"));
     }
     let _ = writeln!(out, "input     {input}");
     let _ = writeln!(
