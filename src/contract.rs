@@ -161,6 +161,41 @@ pub struct PromptSpec {
 pub const INPUT_PLACEHOLDER: &str = "{{input}}";
 
 impl Contract {
+    /// The contract used when there is none: any text or table is accepted,
+    /// with no schema, counted with `encoding` against one `default` tier
+    /// of 128,000 tokens (the context window of current OpenAI models). The
+    /// format, encoding and structure checks still run.
+    ///
+    /// ```
+    /// use prompt_preflight::{check, Contract, Encoding, Input};
+    /// let contract = Contract::schemaless(Encoding::O200kBase);
+    /// let report = check(&contract, None, &Input::Text("Hello")).unwrap().report;
+    /// assert!(report.ok);
+    /// assert_eq!(report.tokens.tier, "default");
+    /// ```
+    pub fn schemaless(encoding: Encoding) -> Contract {
+        Contract {
+            id: "no-contract".into(),
+            version: "0.0.0".into(),
+            description: "Format, encoding and structure checks only.".into(),
+            model: ModelSpec {
+                name: "unspecified".into(),
+                encoding,
+            },
+            input: InputSpec::default(),
+            tiers: BTreeMap::from([(
+                "default".to_owned(),
+                Tier {
+                    max_input_tokens: 128_000,
+                    warn_at: default_warn_at(),
+                },
+            )]),
+            default_tier: None,
+            prompt: None,
+            limits: Limits::default(),
+        }
+    }
+
     /// Parses a contract from TOML or JSON (JSON when the first non-blank
     /// character is `{`) and validates it.
     pub fn parse(source: &str) -> Result<Contract, Error> {

@@ -43,6 +43,8 @@ pub enum Code {
     TypeMismatch,
     /// Empty cells in a required column.
     MissingValue,
+    /// Values that break a rule of their column (length, pattern, range).
+    InvalidValue,
     /// The file's name does not match its content.
     ExtensionMismatch,
     /// The text contains non-text characters.
@@ -124,6 +126,7 @@ impl Code {
         Code::TooLarge,
         Code::TypeMismatch,
         Code::MissingValue,
+        Code::InvalidValue,
         Code::ExtensionMismatch,
         Code::BinaryContent,
         Code::EncryptedFile,
@@ -216,6 +219,9 @@ impl Code {
             Code::TypeMismatch => ("type_mismatch", Error,
                 "Some values are not of the kind their column needs (a number, a date, …).",
                 "Correct those cells so they look like the example.", None),
+            Code::InvalidValue => ("invalid_value", Error,
+                "Some values break a rule of their column: too long, out of range, or not in the required form.",
+                "Correct those cells so they follow the rule shown.", None),
             Code::MissingValue => ("missing_value", Warning,
                 "Some rows have no value in a column the task needs.",
                 "Fill in those cells, or remove the rows if they are not needed.", None),
@@ -585,29 +591,33 @@ pub mod issue {
         let row = at.row.unwrap_or(0);
         use crate::contract::ColumnType as T;
         let allowed = column.values.join(", ");
-        let (what, hint) = match column.kind {
+        let (what, hint): (std::borrow::Cow<str>, String) = match column.kind {
             T::Integer => (
-                "a whole number",
+                "a whole number".into(),
                 "Use digits only, like 42, without units, spaces or decimals.".to_owned(),
             ),
             T::Number => (
-                "a number",
+                "a number".into(),
                 "Use digits with a dot for decimals, like 3.5, without units or currency signs."
                     .to_owned(),
             ),
             T::Boolean => (
-                "yes or no",
+                "yes or no".into(),
                 "Use yes or no (true/false and 1/0 work too).".to_owned(),
             ),
-            T::Date => (
-                "a date written as YYYY-MM-DD",
+            T::Date if column.formats.is_empty() => (
+                "a date written as YYYY-MM-DD".into(),
                 "Write dates as year-month-day, like 2024-03-15.".to_owned(),
             ),
+            T::Date => (
+                format!("a date written as {}", column.formats.join(" or ")).into(),
+                format!("Write dates as {}.", column.formats.join(" or ")),
+            ),
             T::Enum => (
-                "one of the allowed values",
+                "one of the allowed values".into(),
                 format!("Use one of: {allowed}."),
             ),
-            T::String => ("text", "Correct the value.".to_owned()),
+            T::String => ("text".into(), "Correct the value.".to_owned()),
         };
         let shown: String = value.trim().chars().take(40).collect();
         let decimal_comma =
@@ -629,6 +639,31 @@ pub mod issue {
                 &format!(": '{shown}'."),
             ),
             hint,
+            column,
+            count,
+            at,
+        )
+    }
+
+    /// Values breaking a column rule, grouped; `reason` explains the first.
+    pub fn invalid_values(
+        column: &ColumnSpec,
+        count: u64,
+        at: Location,
+        value: &str,
+        reason: &str,
+    ) -> Issue {
+        let row = at.row.unwrap_or(0);
+        let shown: String = value.trim().chars().take(40).collect();
+        cells_issue(
+            Code::InvalidValue,
+            grouped(
+                count,
+                row,
+                &format!("a value in '{}' that breaks its rule", column.name),
+                &format!(": '{shown}' ({reason})."),
+            ),
+            Code::InvalidValue.entry().hint.into(),
             column,
             count,
             at,
@@ -733,12 +768,14 @@ pub mod issue {
     }
 
     /// The header was found on `line`, after `skipped` lines.
-    pub fn header_not_first_row(line: u64, skipped: u64) -> Issue {
+    ///
+    /// `unit` is `"line"` for text files and `"row"` for sheets.
+    pub fn header_not_first_row(line: u64, skipped: u64, unit: &str) -> Issue {
         catalogued(
             Code::HeaderNotFirstRow,
             format!(
-                "The column names are on line {line}; the {} above {} skipped.",
-                plural(skipped, "line", "lines"),
+                "The column names are on {unit} {line}; the {} above {} skipped.",
+                plural(skipped, unit, &format!("{unit}s")),
                 if skipped == 1 { "it was" } else { "them were" }
             ),
             Some(Location::line(line)),

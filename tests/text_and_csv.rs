@@ -217,3 +217,115 @@ fn a_megabyte_line_and_many_quotes_are_read_without_trouble() {
     assert_eq!(checked.report.input.rows, Some(10_001));
     assert!(checked.report.has(Code::OverTokenLimit));
 }
+
+const ORDERS: &str = r#"
+id = "orders"
+version = "1.0.0"
+[model]
+name = "gpt-4o-mini"
+encoding = "o200k_base"
+[tiers.free]
+max_input_tokens = 2000
+[[input.table.columns]]
+name = "order"
+required = true
+pattern = "[A-Z]{2}-[0-9]{4}"
+example = "AB-1234"
+[[input.table.columns]]
+name = "placed"
+type = "date"
+formats = ["DD/MM/YYYY", "YYYY-MM-DD"]
+[[input.table.columns]]
+name = "quantity"
+type = "integer"
+min = 1
+max = 100
+[[input.table.columns]]
+name = "note"
+max_length = 10
+"#;
+
+#[test]
+fn column_rules_formats_lengths_patterns_and_ranges() {
+    let contract = Contract::parse(ORDERS).unwrap();
+    let csv = "order,placed,quantity,note\n\
+               AB-1234,15/03/2024,3,ok\n\
+               ab-12,2024-03-16,0,this note is far too long\n\
+               CD-9999,03/15/2024,500,fine\n";
+    let input = Input::File {
+        name: Some("orders.csv"),
+        bytes: csv.as_bytes(),
+    };
+    let report = check(&contract, None, &input).unwrap().report;
+    let for_column = |column: &str| {
+        report
+            .issues
+            .iter()
+            .find(|i| i.at.as_ref().and_then(|a| a.column.as_deref()) == Some(column))
+            .unwrap_or_else(|| panic!("no issue for {column}: {:#?}", report.issues))
+    };
+    let order = for_column("order");
+    assert_eq!(
+        (order.code, order.at.as_ref().unwrap().row),
+        (Code::InvalidValue, Some(2))
+    );
+    assert!(
+        order
+            .message
+            .contains("not in the required form like 'AB-1234'"),
+        "{}",
+        order.message
+    );
+    let placed = for_column("placed");
+    assert_eq!(
+        placed.code,
+        Code::TypeMismatch,
+        "03/15/2024 has no month 15"
+    );
+    assert!(
+        placed.message.contains("DD/MM/YYYY or YYYY-MM-DD"),
+        "{}",
+        placed.message
+    );
+    let quantity = for_column("quantity");
+    assert_eq!(
+        (quantity.code, quantity.count),
+        (Code::InvalidValue, Some(2))
+    );
+    assert!(
+        quantity
+            .message
+            .contains("below the smallest allowed value, 1"),
+        "{}",
+        quantity.message
+    );
+    let note = for_column("note");
+    assert!(
+        note.message.contains("25 characters; the most is 10"),
+        "{}",
+        note.message
+    );
+    assert!(!report.ok);
+}
+
+#[rstest]
+#[case::bad_regex("pattern = \"[A-Z{2\"", "input.table.columns[0].pattern")]
+#[case::min_on_text("min = 1", "input.table.columns[0].min")]
+#[case::zero_length("max_length = 0", "input.table.columns[0].max_length")]
+#[case::format_on_text("formats = [\"DD/MM/YYYY\"]", "input.table.columns[0].formats")]
+fn column_rules_are_validated_with_the_contract(#[case] rule: &str, #[case] field: &str) {
+    let source = ORDERS.replace("pattern = \"[A-Z]{2}-[0-9]{4}\"", rule);
+    let err = Contract::parse(&source).unwrap_err();
+    assert_eq!(err.field(), Some(field), "{err}");
+}
+
+#[test]
+fn a_date_format_without_a_day_is_refused() {
+    let source = ORDERS.replace("\"DD/MM/YYYY\", ", "\"MM/YYYY\", ");
+    let err = Contract::parse(&source).unwrap_err();
+    assert_eq!(
+        err.field(),
+        Some("input.table.columns[1].formats[0]"),
+        "{err}"
+    );
+}

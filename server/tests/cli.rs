@@ -355,3 +355,37 @@ fn count_agrees_with_check_on_utf16() {
     let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
     assert_eq!(stdout(&out).trim(), report["tokens"]["count"].to_string());
 }
+
+#[test]
+fn check_without_a_contract_runs_the_format_checks_and_counts() {
+    let path = fixture("sheet_messy.xlsx");
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["check", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["contract"]["id"], "no-contract");
+    assert_eq!(report["input"]["kind"], "xlsx");
+    assert_eq!(report["tokens"]["tier"], "default");
+    assert!(report["tokens"]["count"].as_u64().unwrap() > 0);
+    let codes: Vec<&str> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"merged_cells") && codes.contains(&"formula_error"),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.contains(&"missing_column"),
+        "no schema without a contract"
+    );
+}

@@ -30,7 +30,7 @@ pub enum ExtraColumns {
 }
 
 /// One declared column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
     /// The column name users should use.
@@ -53,6 +53,23 @@ pub struct ColumnSpec {
     /// The allowed values of an `enum` column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Accepted formats of a `date` column, written with `YYYY`, `MM`, `DD`
+    /// (and `M`, `D` for one or two digits), e.g. `DD/MM/YYYY`. Empty means
+    /// ISO `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formats: Vec<String>,
+    /// The most characters a value may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// A regular expression the whole value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The smallest allowed value of a number or integer column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The largest allowed value of a number or integer column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 /// The type of a column's values.
@@ -75,6 +92,14 @@ pub enum ColumnType {
 }
 
 impl ColumnSpec {
+    /// The column's `pattern`, anchored to match whole values, or `None`
+    /// when it has none.
+    pub fn compiled_pattern(&self) -> Option<Result<regex::Regex, regex::Error>> {
+        self.pattern
+            .as_ref()
+            .map(|p| regex::Regex::new(&format!("^(?:{p})$")))
+    }
+
     /// Every header name that matches this column: its name and aliases.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
@@ -103,6 +128,49 @@ impl TableSpec {
                     return Err(Error::invalid_field(
                         format!("{here}.name"),
                         format!("the name `{name}` is used by more than one column or alias"),
+                    ));
+                }
+            }
+            if let Some(Err(e)) = column.compiled_pattern() {
+                return Err(Error::invalid_field(
+                    format!("{here}.pattern"),
+                    format!("not a valid regular expression: {e}"),
+                ));
+            }
+            let numeric = matches!(column.kind, ColumnType::Integer | ColumnType::Number);
+            if (column.min.is_some() || column.max.is_some()) && !numeric {
+                return Err(Error::invalid_field(
+                    format!("{here}.min"),
+                    "`min` and `max` apply to integer and number columns only",
+                ));
+            }
+            if let (Some(min), Some(max)) = (column.min, column.max) {
+                if min > max {
+                    return Err(Error::invalid_field(
+                        format!("{here}.max"),
+                        format!("must not be below `min` ({min})"),
+                    ));
+                }
+            }
+            if column.max_length == Some(0) {
+                return Err(Error::invalid_field(
+                    format!("{here}.max_length"),
+                    "must be greater than 0",
+                ));
+            }
+            for (j, format) in column.formats.iter().enumerate() {
+                if column.kind != ColumnType::Date {
+                    return Err(Error::invalid_field(
+                        format!("{here}.formats"),
+                        "`formats` apply to date columns only",
+                    ));
+                }
+                if !["YYYY", "M", "D"].iter().all(|t| format.contains(t)) {
+                    return Err(Error::invalid_field(
+                        format!("{here}.formats[{j}]"),
+                        format!(
+                            "`{format}` needs a year (YYYY), a month (MM or M) and a day (DD or D)"
+                        ),
                     ));
                 }
             }

@@ -184,6 +184,7 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
             issues.push(issue::header_not_first_row(
                 table.header_line,
                 table.header_line - 1,
+                "line",
             ));
         }
         if looks_like_data(&table.headers) {

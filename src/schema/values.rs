@@ -34,12 +34,26 @@ pub fn fits(column: &ColumnSpec, cell: &str) -> bool {
         ColumnType::Boolean => ["true", "false", "yes", "no", "y", "n", "1", "0"]
             .iter()
             .any(|b| cell.eq_ignore_ascii_case(b)),
-        ColumnType::Date => is_iso_date(cell),
+        ColumnType::Date if column.formats.is_empty() => is_iso_date(cell),
+        ColumnType::Date => column.formats.iter().any(|f| matches_format(cell, f)),
         ColumnType::Enum => column
             .values
             .iter()
             .any(|v| cell.eq_ignore_ascii_case(v.trim())),
     }
+}
+
+/// Whether year, month and day name a real calendar day.
+fn real_day(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// `YYYY-MM-DD` naming a real calendar day, optionally followed by a time
@@ -50,33 +64,88 @@ fn is_iso_date(cell: &str) -> bool {
     let (Some(date), Some(rest)) = (cell.get(..10), cell.get(10..)) else {
         return false;
     };
-    if !(rest.is_empty() || rest.starts_with(['T', ' '])) {
-        return false;
+    (rest.is_empty() || rest.starts_with(['T', ' '])) && matches_format(date, "YYYY-MM-DD")
+}
+
+/// Whether `cell` is a real day written in `format` (tokens `YYYY`, `MM`,
+/// `DD`, and `M`, `D` for one or two digits; anything else is literal).
+pub fn matches_format(cell: &str, format: &str) -> bool {
+    let (mut cell, mut format) = (cell.as_bytes(), format.as_bytes());
+    let (mut year, mut month, mut day) = (None, None, None);
+    // Takes `min..=max` ASCII digits from the front of the cell.
+    let digits = |cell: &mut &[u8], min: usize, max: usize| -> Option<u32> {
+        let n = cell
+            .iter()
+            .take(max)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if n < min {
+            return None;
+        }
+        let value = std::str::from_utf8(&cell[..n]).ok()?.parse().ok();
+        *cell = &cell[n..];
+        value
+    };
+    while !format.is_empty() {
+        let (slot, taken) = if format.starts_with(b"YYYY") {
+            (&mut year, digits(&mut cell, 4, 4).map(|v| (v, 4)))
+        } else if format.starts_with(b"MM") {
+            (&mut month, digits(&mut cell, 2, 2).map(|v| (v, 2)))
+        } else if format.starts_with(b"DD") {
+            (&mut day, digits(&mut cell, 2, 2).map(|v| (v, 2)))
+        } else if format.starts_with(b"M") {
+            (&mut month, digits(&mut cell, 1, 2).map(|v| (v, 1)))
+        } else if format.starts_with(b"D") {
+            (&mut day, digits(&mut cell, 1, 2).map(|v| (v, 1)))
+        } else {
+            if cell.first() != format.first() {
+                return false;
+            }
+            cell = &cell[1..];
+            format = &format[1..];
+            continue;
+        };
+        let Some((value, width)) = taken else {
+            return false;
+        };
+        *slot = Some(value);
+        format = &format[width..];
     }
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
+    match (cell.is_empty(), year, month, day) {
+        (true, Some(y), Some(m), Some(d)) => real_day(y, m, d),
+        _ => false,
     }
-    let number = |s: &str| {
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
-    let (Some(year), Some(month), Some(day)) =
-        (number(&date[..4]), number(&date[5..7]), number(&date[8..]))
-    else {
-        return false;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
+}
+
+/// A rule of a column that a well-typed value breaks, in words.
+fn broken_rule(column: &ColumnSpec, cell: &str, pattern: Option<&regex::Regex>) -> Option<String> {
+    let cell = cell.trim();
+    if let Some(max) = column.max_length {
+        let length = cell.chars().count();
+        if length > max {
+            return Some(format!("it has {length} characters; the most is {max}"));
+        }
+    }
+    if let Some(pattern) = pattern {
+        if !pattern.is_match(cell) {
+            let like = column
+                .example
+                .as_deref()
+                .map(|e| format!(" like '{e}'"))
+                .unwrap_or_default();
+            return Some(format!("it is not in the required form{like}"));
+        }
+    }
+    if column.min.is_some() || column.max.is_some() {
+        let value: f64 = cell.parse().ok()?;
+        if let Some(min) = column.min.filter(|&min| value < min) {
+            return Some(format!("it is below the smallest allowed value, {min}"));
+        }
+        if let Some(max) = column.max.filter(|&max| value > max) {
+            return Some(format!("it is above the largest allowed value, {max}"));
+        }
+    }
+    None
 }
 
 /// The first place a problem was seen (data row index and value), and how
@@ -107,7 +176,9 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
     let mut issues = Vec::new();
     for (column, position) in spec.columns.iter().zip(positions) {
         let Some(index) = *position else { continue };
-        let (mut missing, mut wrong) = (Tally::new(), Tally::new());
+        let (mut missing, mut wrong, mut broken) = (Tally::new(), Tally::new(), Tally::new());
+        // Validated with the contract, so a pattern here compiles.
+        let pattern = column.compiled_pattern().and_then(Result::ok);
         for (i, row) in table.rows.iter().enumerate() {
             // A short (ragged) row is reported as ragged, not as missing values.
             let Some(cell) = row.get(index) else { continue };
@@ -117,6 +188,8 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
                 }
             } else if !fits(column, cell) {
                 wrong.add(i, cell);
+            } else if broken_rule(column, cell, pattern.as_ref()).is_some() {
+                broken.add(i, cell);
             }
         }
         let at = |i| table.location(i, Some(&column.name));
@@ -125,6 +198,16 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
         }
         if let Some((i, value)) = wrong.first {
             issues.push(issue::type_mismatch(column, wrong.count, at(i), value));
+        }
+        if let Some((i, value)) = broken.first {
+            let reason = broken_rule(column, value, pattern.as_ref()).unwrap_or_default();
+            issues.push(issue::invalid_values(
+                column,
+                broken.count,
+                at(i),
+                value,
+                &reason,
+            ));
         }
     }
     issues
@@ -139,11 +222,46 @@ mod tests {
             name: "c".into(),
             kind,
             required: true,
-            description: String::new(),
-            example: None,
-            aliases: vec![],
             values: vec!["free".into(), "pro".into()],
+            ..ColumnSpec::default()
         }
+    }
+
+    #[test]
+    fn date_formats() {
+        assert!(matches_format("15/03/2024", "DD/MM/YYYY"));
+        assert!(matches_format("3/5/2024", "M/D/YYYY"));
+        assert!(!matches_format("31/02/2024", "DD/MM/YYYY"));
+        assert!(!matches_format("15/03/24", "DD/MM/YYYY"));
+        assert!(!matches_format("15/03/2024x", "DD/MM/YYYY"));
+        assert!(!matches_format("１５/03/2024", "DD/MM/YYYY"));
+    }
+
+    #[test]
+    fn rules() {
+        let mut c = ColumnSpec {
+            max_length: Some(5),
+            ..column(ColumnType::String)
+        };
+        assert!(broken_rule(&c, "abcdef", None)
+            .unwrap()
+            .contains("6 characters"));
+        c.max_length = None;
+        c.pattern = Some("[A-Z]{2}[0-9]+".into());
+        let p = c.compiled_pattern().unwrap().unwrap();
+        assert!(broken_rule(&c, "AB12", Some(&p)).is_none());
+        assert!(
+            broken_rule(&c, "xAB12", Some(&p)).is_some(),
+            "patterns match whole values"
+        );
+        let n = ColumnSpec {
+            min: Some(0.0),
+            max: Some(10.0),
+            ..column(ColumnType::Number)
+        };
+        assert!(broken_rule(&n, "-1", None).unwrap().contains("smallest"));
+        assert!(broken_rule(&n, "11", None).unwrap().contains("largest"));
+        assert!(broken_rule(&n, "5", None).is_none());
     }
 
     #[test]

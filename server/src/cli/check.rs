@@ -2,7 +2,7 @@
 
 use super::{read_input, CliError};
 use prompt_preflight::messages::group_digits;
-use prompt_preflight::{Contract, Input, Report, Severity};
+use prompt_preflight::{Contract, Encoding, Input, Report, Severity};
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,9 +11,13 @@ use std::process::ExitCode;
 pub(super) struct Args {
     /// The file to check, or `-` for standard input.
     file: PathBuf,
-    /// The contract file (TOML or JSON).
+    /// The contract file (TOML or JSON). Without it, only the format,
+    /// encoding and structure checks and the token count run.
     #[arg(long)]
-    contract: PathBuf,
+    contract: Option<PathBuf>,
+    /// The token encoding when there is no contract.
+    #[arg(long, default_value = "o200k_base")]
+    encoding: String,
     /// The tier whose limits apply (default: the contract's default tier).
     #[arg(long)]
     tier: Option<String>,
@@ -23,11 +27,16 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
-    let source = std::fs::read_to_string(&args.contract).map_err(|source| CliError::Io {
-        what: format!("cannot read the contract {}", args.contract.display()),
-        source,
-    })?;
-    let contract = Contract::parse(&source)?;
+    let contract = match &args.contract {
+        Some(path) => {
+            let source = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+                what: format!("cannot read the contract {}", path.display()),
+                source,
+            })?;
+            Contract::parse(&source)?
+        }
+        None => Contract::schemaless(Encoding::from_name(&args.encoding)?),
+    };
     let bytes = read_input(&args.file)?;
     let name = args.file.file_name().and_then(|n| n.to_str());
     let input = Input::File {

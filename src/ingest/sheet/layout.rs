@@ -204,8 +204,11 @@ pub(super) fn table(
         issues.push(found);
     } else {
         if header.skipped {
-            let mut found =
-                issue::header_not_first_row(u64::from(header.row) + 1, u64::from(header.row));
+            let mut found = issue::header_not_first_row(
+                u64::from(header.row) + 1,
+                u64::from(header.row),
+                "row",
+            );
             found.at = Some(Location {
                 column: None,
                 ..header_at(header.first_col)
