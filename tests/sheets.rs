@@ -170,7 +170,7 @@ fn hostile_and_foreign_files_give_one_error(
 fn hostile_messages_say_what_was_recognised() {
     let doc = read("sheet_encrypted.xlsx");
     assert_eq!(doc.info.encrypted, Some(true));
-    assert!(doc.issues[0].message.contains("Excel workbook (.xlsx)"));
+    assert!(doc.issues[0].message.contains("an Office file (such as an Excel workbook)"));
     let doc = read("sheet_truncated.xlsx");
     assert!(doc.issues[0]
         .message
@@ -275,4 +275,70 @@ fn an_xls_whose_cells_span_the_whole_sheet_is_refused_before_it_is_opened() {
         ..Limits::default()
     };
     assert!(read_with("sheet_xls_cell_bomb.xls", &roomy).table.is_some());
+}
+
+/// Real workbooks from calamine's own test suite (shipped in the
+/// python-calamine sdist on PyPI), including the only .xlsb files.
+#[rstest]
+#[case::xlsb("sheet_calamine_base.xlsb", InputKind::Xlsb)]
+#[case::xlsb_hidden("sheet_calamine_any_sheets.xlsb", InputKind::Xlsb)]
+#[case::xls("sheet_calamine_base.xls", InputKind::Xls)]
+fn real_world_workbooks_are_read(#[case] file: &str, #[case] kind: InputKind) {
+    let doc = read(file);
+    assert_eq!(doc.info.kind, kind);
+    let table = doc.table.as_ref().expect("a table");
+    assert!(!table.rows.is_empty() || !table.headers.is_empty());
+    let sheets = doc.info.sheets.as_ref().unwrap();
+    assert!(sheets.len() >= 2, "{sheets:?}");
+    assert_eq!(
+        doc.info.selected_sheet.as_deref(),
+        Some(sheets[0].name.as_str())
+    );
+}
+
+#[test]
+fn hidden_sheets_of_a_real_xlsb_are_marked() {
+    let doc = read("sheet_calamine_any_sheets.xlsb");
+    let visible: Vec<(String, bool)> = doc
+        .info
+        .sheets
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.visible))
+        .collect();
+    assert_eq!(
+        visible,
+        vec![
+            ("Visible".into(), true),
+            ("Hidden".into(), false),
+            ("VeryHidden".into(), false)
+        ]
+    );
+}
+
+#[rstest]
+#[case::ods("sheet_calamine_password.ods", InputKind::Ods)]
+#[case::xls("sheet_calamine_password.xls", InputKind::Xls)]
+#[case::xlsb("sheet_calamine_password.xlsb", InputKind::Xlsx)]
+fn real_password_protected_workbooks_are_encrypted_not_corrupt(
+    #[case] file: &str,
+    #[case] kind: InputKind,
+) {
+    let doc = read(file);
+    assert_eq!(doc.info.kind, kind);
+    assert_eq!(codes(&doc), vec![Code::EncryptedFile], "{:#?}", doc.issues);
+    let checked = check(
+        &contract(),
+        None,
+        &Input::File {
+            name: Some(file),
+            bytes: &fixture(file),
+        },
+    )
+    .unwrap();
+    assert!(
+        !checked.report.has(Code::EmptyInput),
+        "{:#?}",
+        checked.report.issues
+    );
 }

@@ -59,6 +59,13 @@ pub(super) fn read_zip(bytes: &[u8], limits: &Limits) -> Document {
     let mut leading = Vec::new();
     let read = match kind {
         InputKind::Ods => {
+            // An encrypted ODS keeps its manifest readable and lists how
+            // each encrypted part was encrypted.
+            let manifest =
+                zipped::read(bytes, "META-INF/manifest.xml", 1 << 20).unwrap_or_default();
+            if manifest.windows(15).any(|w| w == b"encryption-data") {
+                return encrypted(kind, size);
+            }
             if names().any(is_ods_macro) {
                 leading.push(issue::macros_present());
             }
@@ -105,7 +112,10 @@ pub(super) fn read_ole(bytes: &[u8], limits: &Limits) -> Document {
     };
     let has = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     if has("EncryptionInfo") && has("EncryptedPackage") {
-        return encrypted(ENCRYPTED_OOXML, size);
+        // The container does not say which Office format is inside.
+        let mut doc = encrypted(ENCRYPTED_OOXML, size);
+        doc.issues[0] = issue::encrypted_file("an Office file (such as an Excel workbook)");
+        return doc;
     }
     if has("Workbook") || has("Book") {
         let mut leading = Vec::new();

@@ -18,6 +18,8 @@ const CELL_RECORDS: &[u16] = &[
 const RUN_RECORDS: &[u16] = &[0x00BD /* MULRK */, 0x00BE /* MULBLANK */];
 /// The start of a substream (the workbook globals, then each sheet).
 const BOF: u16 = 0x0809;
+/// The workbook is encrypted: the records after it are ciphertext.
+const FILEPASS: u16 = 0x002F;
 
 #[derive(Clone, Copy)]
 struct Extent {
@@ -41,7 +43,9 @@ impl Extent {
     }
 }
 
-/// The largest number of cells any sheet of the stream spans.
+/// The largest number of cells any sheet of the stream spans; 0 for an
+/// encrypted workbook, whose records cannot be read (the reader reports it
+/// as encrypted).
 pub(super) fn largest_sheet_area(stream: &[u8]) -> u64 {
     let u16_at = |data: &[u8], at: usize| {
         data.get(at..at + 2)
@@ -53,6 +57,9 @@ pub(super) fn largest_sheet_area(stream: &[u8]) -> u64 {
         let Some(data) = stream.get(start..start + usize::from(len)) else {
             break;
         };
+        if kind == FILEPASS {
+            return 0;
+        }
         if kind == BOF {
             largest = largest.max(sheet.take().map_or(0, Extent::area));
         } else if CELL_RECORDS.contains(&kind) {
@@ -99,5 +106,12 @@ mod tests {
         let small = [record(BOF, &[0; 16]), number(0, 0), number(9, 4)].concat();
         assert_eq!(largest_sheet_area(&small), 50);
         assert_eq!(largest_sheet_area(&[1, 2, 3]), 0);
+        let encrypted = [
+            record(BOF, &[0; 16]),
+            record(FILEPASS, &[1; 6]),
+            number(65535, 255),
+        ]
+        .concat();
+        assert_eq!(largest_sheet_area(&encrypted), 0);
     }
 }
