@@ -170,7 +170,9 @@ fn hostile_and_foreign_files_give_one_error(
 fn hostile_messages_say_what_was_recognised() {
     let doc = read("sheet_encrypted.xlsx");
     assert_eq!(doc.info.encrypted, Some(true));
-    assert!(doc.issues[0].message.contains("an Office file (such as an Excel workbook)"));
+    assert!(doc.issues[0]
+        .message
+        .contains("an Office file (such as an Excel workbook)"));
     let doc = read("sheet_truncated.xlsx");
     assert!(doc.issues[0]
         .message

@@ -43,6 +43,7 @@ fn issue(report: &Report, code: Code) -> &prompt_preflight::Issue {
 #[case::blank_rows("csv_blank_rows.csv", InputKind::Csv, "utf-8", &[Code::BlankRows])]
 #[case::unescaped("csv_unescaped_quote.csv", InputKind::Csv, "utf-8", &[Code::UnescapedQuote])]
 #[case::pipe_txt("csv_pipe_named.txt", InputKind::Csv, "utf-8", &[Code::ExtensionMismatch])]
+#[case::aligned("csv_space_aligned.txt", InputKind::Csv, "utf-8", &[Code::ExtensionMismatch])]
 #[case::french("text_french.txt", InputKind::Text, "utf-8", &[])]
 #[case::utf16("text_utf16_nobom.txt", InputKind::Text, "utf-16le", &[])]
 #[case::gb18030("text_gb18030_bom.txt", InputKind::Text, "gb18030", &[])]
@@ -328,4 +329,16 @@ fn a_date_format_without_a_day_is_refused() {
         Some("input.table.columns[1].formats[0]"),
         "{err}"
     );
+}
+
+#[test]
+fn space_aligned_columns_are_a_table() {
+    let report = report("csv_space_aligned.txt");
+    assert_eq!(report.input.delimiter.as_deref(), Some("spaces"));
+    assert_eq!(
+        report.input.headers.as_ref().unwrap(),
+        &["name", "email", "country", "plan"]
+    );
+    assert_eq!(report.input.rows, Some(3));
+    assert!(report.ok, "{:#?}", report.issues);
 }

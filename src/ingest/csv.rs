@@ -76,6 +76,7 @@ impl Table {
             b';' => ";",
             b'\t' => "\\t",
             b'|' => "|",
+            b' ' => "spaces",
             _ => "?",
         }
     }
@@ -99,8 +100,23 @@ fn has_table_extension(name: Option<&str>) -> bool {
         .is_some_and(|(_, ext)| ["csv", "tsv", "tab"].contains(&ext.to_ascii_lowercase().as_str()))
 }
 
-/// Parses `text` as a table when it looks like one (or is named like one).
+/// Parses `text` as a table when it looks like one (or is named like one):
+/// delimited text first, then columns aligned with spaces, then, for a
+/// file named like a table, whatever fits best.
 pub(super) fn parse(text: &str, name: Option<&str>, limits: &Limits) -> Option<Parsed> {
+    if let Some(found) = dialect::sniff(text, false) {
+        return Some(read_table(
+            text,
+            found.delimiter,
+            found.header_index,
+            limits,
+        ));
+    }
+    if let Some(aligned) = dialect::space_aligned(text) {
+        let mut parsed = read_table(&aligned, dialect::ALIGNED, 0, limits);
+        parsed.table.delimiter = b' ';
+        return Some(parsed);
+    }
     let found = dialect::sniff(text, has_table_extension(name))?;
     Some(read_table(
         text,

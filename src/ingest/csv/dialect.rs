@@ -103,6 +103,49 @@ pub(super) fn sniff(text: &str, named_table: bool) -> Option<Dialect> {
     }
 }
 
+/// The cell separator a space-aligned table is rewritten with (ASCII unit
+/// separator, which never occurs in text).
+pub(super) const ALIGNED: u8 = 0x1F;
+
+/// The cells of a space-aligned line: separated by runs of two or more
+/// spaces.
+fn aligned_cells(line: &str) -> impl Iterator<Item = &str> {
+    line.trim()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+}
+
+/// A table whose columns are aligned with spaces (a printed report, `psql`
+/// output), rewritten with [`ALIGNED`] between cells; line breaks and so
+/// line numbers are kept. `None` unless at least three lines, 80% of them,
+/// have the same number (two or more) of cells.
+pub(super) fn space_aligned(text: &str) -> Option<String> {
+    let sample: Vec<usize> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(SNIFF_RECORDS)
+        .map(|l| aligned_cells(l).count())
+        .collect();
+    if sample.len() < 3 {
+        return None;
+    }
+    let width = sample[0];
+    let same = sample.iter().filter(|&&w| w == width).count();
+    if width < 2 || (same as f64) < MIN_CONSISTENCY * sample.len() as f64 {
+        return None;
+    }
+    let separator = char::from(ALIGNED).to_string();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let cells: Vec<&str> = aligned_cells(body).collect();
+        out.push_str(&cells.join(&separator));
+        out.push_str(&line[body.len()..]);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +159,17 @@ mod tests {
         assert_eq!(sniff("a\tb\n1\t2\n", false).unwrap().delimiter, b'\t');
         assert_eq!(sniff("a:b:c\n1:2:3\n", false).unwrap().delimiter, b':');
         assert!(sniff("Name: Ada\nEmail: ada@example.com\n", false).is_none());
+    }
+
+    #[test]
+    fn space_aligned_reports() {
+        let report = "name           email               plan\nAda Lovelace   ada@example.com     pro\nGrace Hopper   grace@example.org   free\n";
+        let rewritten = space_aligned(report).unwrap();
+        assert_eq!(
+            rewritten.lines().nth(1),
+            Some("Ada Lovelace\u{1f}ada@example.com\u{1f}pro")
+        );
+        assert!(space_aligned("One sentence.  Two spaces after it.\nAnother line\n").is_none());
     }
 
     #[test]
