@@ -111,14 +111,23 @@ pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
         }
     }
     if spec.extra_columns != ExtraColumns::Allow {
+        // A repeated name is reported once, as a duplicate header.
         let mut seen = Vec::new();
+        let mut extra = Vec::new();
         for name in unused {
-            // A repeated name is reported once, as a duplicate header.
             let key = normalize_header(name);
             if !seen.contains(&key) {
-                issues.push(issue::unexpected_column(name.trim(), spec.extra_columns));
+                extra.push(name.trim());
                 seen.push(key);
             }
+        }
+        // A few are worth one issue each; more are one grouped issue.
+        if extra.len() <= 3 {
+            for name in extra {
+                issues.push(issue::unexpected_column(name, spec.extra_columns));
+            }
+        } else {
+            issues.push(issue::unexpected_columns(&extra, spec.extra_columns));
         }
     }
     issues.extend(values::check_values(spec, table, &map.positions));

@@ -124,3 +124,22 @@ fn issue_texts_never_leak_internals() {
 fn bad_values_wording() {
     insta::assert_json_snapshot!("bad_values_issues", issues_of("customers_bad_values.csv"));
 }
+
+/// Every fixture, every format: the words each issue shows, in one
+/// reviewable snapshot (code, severity, message, hint, example, place).
+#[test]
+fn every_fixture_wording() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "README.md")
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "{} fixtures", files.len());
+    let all: std::collections::BTreeMap<String, Vec<Issue>> = files
+        .into_iter()
+        .map(|f| (f.clone(), issues_of(&f)))
+        .collect();
+    insta::assert_json_snapshot!("every_fixture_wording", all);
+}

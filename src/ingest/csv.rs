@@ -206,7 +206,7 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
         if looks_like_data(&table.headers) {
             // The first row is data: keep it as a row and name the columns.
             issues.push(issue::no_header(
-                &String::from_utf8_lossy(header.as_slice()),
+                &table.headers.join(", "),
                 table.header_line,
             ));
             table.rows.push(std::mem::take(&mut table.headers));

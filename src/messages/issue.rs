@@ -109,18 +109,44 @@ pub fn missing_column(column: &ColumnSpec, near: Option<&str>, header_line: u64)
 
 /// The table has a column the contract does not declare.
 pub fn unexpected_column(name: &str, policy: ExtraColumns) -> Issue {
-    let hint = match policy {
-        ExtraColumns::Drop => {
+    unexpected_columns(&[name], policy)
+}
+
+/// Columns the contract does not declare: one issue for a few, listing at
+/// most five, so a file without a header does not flood the report.
+pub fn unexpected_columns(names: &[&str], policy: ExtraColumns) -> Issue {
+    let hint = match (policy, names.len()) {
+        (ExtraColumns::Drop, 1) => {
             "It will be removed before your data is sent, so you don't need to do anything."
         }
-        _ => "It will be sent as it is. Remove it if it holds private or unneeded data.",
+        (ExtraColumns::Drop, _) => {
+            "They will be removed before your data is sent, so you don't need to do anything."
+        }
+        (_, 1) => "It will be sent as it is. Remove it if it holds private or unneeded data.",
+        _ => "They will be sent as they are. Remove them if they hold private or unneeded data.",
+    };
+    let quoted: Vec<String> = names.iter().take(5).map(|n| format!("'{n}'")).collect();
+    let message = match names {
+        [one] => format!("Your file has a column '{one}' that this task does not use."),
+        _ => format!(
+            "Your file has {} columns that this task does not use: {}{}.",
+            names.len(),
+            quoted.join(", "),
+            match names.len().saturating_sub(5) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            }
+        ),
     };
     let mut issue = make(
         Code::UnexpectedColumn,
-        format!("Your file has a column '{name}' that this task does not use."),
+        message,
         hint.into(),
-        Some(Location::column(name)),
+        names.first().map(|n| Location::column(*n)),
     );
+    if names.len() > 1 {
+        issue.count = Some(names.len() as u64);
+    }
     if policy == ExtraColumns::Drop {
         issue.severity = Severity::Info;
     }
@@ -418,7 +444,10 @@ pub fn too_deep(max: u64, at: Option<Location>) -> Issue {
 
 /// The first row looks like data.
 pub fn no_header(first_row: &str, line: u64) -> Issue {
-    let shown: String = first_row.chars().take(60).collect();
+    let mut shown: String = first_row.chars().take(60).collect();
+    if shown.len() < first_row.len() {
+        shown.push('…');
+    }
     catalogued(
         Code::NoHeader,
         format!("The first row ('{shown}') looks like data, not like column names."),
