@@ -105,6 +105,20 @@ pub fn ingest(input: &Input<'_>, limits: &Limits) -> Document {
         }
         Input::File { name, bytes } => {
             let mut doc = read_file(name, bytes, limits);
+            if let Some(table) = &doc.table {
+                let padded: Vec<&str> = table
+                    .headers
+                    .iter()
+                    .filter(|h| !h.trim().is_empty() && h.trim() != h.as_str())
+                    .map(String::as_str)
+                    .collect();
+                if !padded.is_empty() {
+                    let mut at = table.location(0, None);
+                    at.row = table.sheet.as_ref().map(|_| table.header_line);
+                    at.line = table.sheet.is_none().then_some(table.header_line);
+                    doc.issues.push(issue::padded_headers(&padded, at));
+                }
+            }
             // An empty file has no true kind to contradict its name.
             if let Some(mismatch) = extension_mismatch(name, doc.info.kind) {
                 if !doc.is_blank() {

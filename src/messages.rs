@@ -45,6 +45,8 @@ pub enum Code {
     MissingValue,
     /// Values that break a rule of their column (length, pattern, range).
     InvalidValue,
+    /// Header names with spaces before or after them.
+    PaddedHeader,
     /// The file's name does not match its content.
     ExtensionMismatch,
     /// The text contains non-text characters.
@@ -127,6 +129,7 @@ impl Code {
         Code::TypeMismatch,
         Code::MissingValue,
         Code::InvalidValue,
+        Code::PaddedHeader,
         Code::ExtensionMismatch,
         Code::BinaryContent,
         Code::EncryptedFile,
@@ -219,6 +222,9 @@ impl Code {
             Code::TypeMismatch => ("type_mismatch", Error,
                 "Some values are not of the kind their column needs (a number, a date, …).",
                 "Correct those cells so they look like the example.", None),
+            Code::PaddedHeader => ("padded_header", Info,
+                "Some column names have spaces before or after them; they were ignored when matching.",
+                "Nothing to do. To be tidy, remove the spaces around the column names.", None),
             Code::InvalidValue => ("invalid_value", Error,
                 "Some values break a rule of their column: too long, out of range, or not in the required form.",
                 "Correct those cells so they follow the rule shown.", None),

@@ -342,3 +342,19 @@ fn space_aligned_columns_are_a_table() {
     assert_eq!(report.input.rows, Some(3));
     assert!(report.ok, "{:#?}", report.issues);
 }
+
+#[test]
+fn padded_headers_match_and_backslash_escapes_are_named() {
+    let report = report("csv_padded_and_backslash.csv");
+    let padded = issue(&report, Code::PaddedHeader);
+    assert_eq!((padded.severity, padded.count), (Severity::Info, Some(2)));
+    assert!(
+        padded.message.contains("' name '") && padded.message.contains("'email  '"),
+        "{}",
+        padded.message
+    );
+    assert!(!report.has(Code::MissingColumn), "padded names still match");
+    let quote = issue(&report, Code::UnescapedQuote);
+    assert!(quote.hint.contains("backslash"), "{}", quote.hint);
+    assert_eq!(quote.at.as_ref().unwrap().line, Some(3));
+}

@@ -268,7 +268,11 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
         issues.push(issue::unclosed_quote(line));
     }
     if let Some(line) = quotes.first_bad {
-        issues.push(issue::unescaped_quote(quotes.bad_lines, line));
+        issues.push(if quotes.backslashed {
+            issue::backslash_escaped_quotes(quotes.bad_lines, line)
+        } else {
+            issue::unescaped_quote(quotes.bad_lines, line)
+        });
     }
     Parsed { table, issues }
 }

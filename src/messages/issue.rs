@@ -153,6 +153,26 @@ pub fn unexpected_columns(names: &[&str], policy: ExtraColumns) -> Issue {
     issue
 }
 
+/// Header names with spaces around them, e.g. `"email "`.
+pub fn padded_headers(names: &[&str], at: Location) -> Issue {
+    let quoted: Vec<String> = names.iter().take(5).map(|n| format!("'{n}'")).collect();
+    let issue = catalogued(
+        Code::PaddedHeader,
+        format!(
+            "{} spaces around {}: {}. We ignored the spaces when matching column names.",
+            if names.len() == 1 {
+                "1 column name has".to_owned()
+            } else {
+                format!("{} column names have", names.len())
+            },
+            if names.len() == 1 { "it" } else { "them" },
+            quoted.join(", ")
+        ),
+        Some(at),
+    );
+    grouped_count(issue, names.len() as u64)
+}
+
 /// A header name appears more than once (positions are 1-based).
 pub fn duplicate_header(name: &str, first: usize, again: usize, line: u64) -> Issue {
     make(
@@ -507,6 +527,13 @@ pub fn unclosed_quote(line: u64) -> Issue {
         Some(Location::line(line)),
     );
     issue.severity = Severity::Error;
+    issue
+}
+
+/// Quote marks escaped with a backslash (`\"`), the first at `line`.
+pub fn backslash_escaped_quotes(count: u64, line: u64) -> Issue {
+    let mut issue = unescaped_quote(count, line);
+    issue.hint = "This file escapes quote marks with a backslash (\\\"), which spreadsheet programs do not read. Write two quote marks instead (\"\"), or export the file again as standard CSV.".into();
     issue
 }
 

@@ -12,6 +12,9 @@ pub(super) struct QuoteScan {
     pub first_bad: Option<u64>,
     /// The line where a quoted value opens that is never closed.
     pub unclosed: Option<u64>,
+    /// Whether the first unescaped quote follows a backslash (`\"`): the
+    /// file escapes quotes the Unix way rather than by doubling them.
+    pub backslashed: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -29,7 +32,10 @@ pub(super) fn scan(text: &str, delimiter: u8) -> QuoteScan {
     let mut found = QuoteScan::default();
     let (mut state, mut line, mut opened) = (State::FieldStart, 1u64, 0u64);
     let mut last_bad = 0u64;
-    let mut bad = |line: u64, found: &mut QuoteScan| {
+    let mut bad = |line: u64, found: &mut QuoteScan, backslash: bool| {
+        if found.first_bad.is_none() {
+            found.backslashed = backslash;
+        }
         if line != last_bad {
             last_bad = line;
             found.bad_lines += 1;
@@ -52,12 +58,12 @@ pub(super) fn scan(text: &str, delimiter: u8) -> QuoteScan {
             }
             (State::FieldStart, _) => State::Unquoted,
             (State::Unquoted, b'"') => {
-                bad(line, &mut found);
+                bad(line, &mut found, i > 0 && bytes[i - 1] == b'\\');
                 State::Unquoted
             }
             (State::Unquoted, _) => State::Unquoted,
             (State::QuoteInQuoted, _) => {
-                bad(line, &mut found);
+                bad(line, &mut found, i > 1 && bytes[i - 2] == b'\\');
                 State::Unquoted
             }
         };
@@ -79,6 +85,13 @@ mod tests {
     fn well_formed_quotes_are_fine() {
         let text = "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",z\r\n";
         assert_eq!(scan(text, b','), QuoteScan::default());
+    }
+
+    #[test]
+    fn backslash_escapes_are_recognised() {
+        let found = scan("a,b\n\"say \\\"hi\\\"\",x\n", b',');
+        assert!(found.backslashed && found.first_bad == Some(2), "{found:?}");
+        assert!(!scan("a,b\nab\"c,d\n", b',').backslashed);
     }
 
     #[test]
