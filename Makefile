@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench clean-pkg fuzz fuzz-build
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers clean-pkg fuzz fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -39,9 +39,10 @@ npm: node_modules/.package-lock.json
 
 ## pkg: the npm package in pkg/dist (generated, not committed)
 pkg: tools npm
-	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --features wasm
+	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
 	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
+	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
 
 ## build: the server and CLI (debug build; dependencies are optimised)
 build:
@@ -88,7 +89,15 @@ bench: pkg build chromium
 	python3 -c "import openpyxl" 2>/dev/null || pip install openpyxl
 	python3 benches/make_data.py
 	cargo bench -p prompt-preflight --bench ingest
+	$(MAKE) bench-tokenizers
 	node benches/ingest-browser.mjs
+
+## bench-tokenizers: our tokenizer against tiktoken-rs and bpe-openai, native
+## (its own cargo workspace; the Markdown report is kept in target/bench-tokenizers.md)
+bench-tokenizers:
+	mkdir -p target
+	cargo run --release --manifest-path benches/tokenizers/Cargo.toml \
+		--target-dir target/bench-tokenizers | tee target/bench-tokenizers.md
 
 clean-pkg:
 	rm -rf pkg/dist

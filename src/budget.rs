@@ -1,7 +1,23 @@
-//! Where a token count stands against a tier's limit.
+//! The budget of one request: every token the model will see, the answer's
+//! reservation, the tier's limit, the context window and the cost.
+//!
+//! The same [`Budget`] serves the full check and the live meter, so the
+//! browser's figure while typing is the server's figure on Send.
 
-use crate::Tier;
+mod cost;
+
+pub use cost::Cost;
+
+use crate::catalogue::{EstimateRule, Model};
+use crate::report::TokenInfo;
+use crate::{Contract, Error, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
 use serde::{Deserialize, Serialize};
+
+/// Tokens OpenAI's chat format adds to every message
+/// (`<|start|>{role}<|message|>…<|end|>`, less the role itself).
+const PER_MESSAGE: u64 = 3;
+/// Tokens that prime the answer (`<|start|>assistant<|message|>`).
+const REPLY_PRIMING: u64 = 3;
 
 /// The state of a token count against a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +45,7 @@ impl BudgetState {
     ///
     /// ```
     /// use prompt_preflight::{BudgetState, Tier};
-    /// let free = Tier { max_input_tokens: 2000, warn_at: 0.8 };
+    /// let free = Tier::new(2000);
     /// assert_eq!(BudgetState::of(1599, &free), BudgetState::Ok);
     /// assert_eq!(BudgetState::of(1600, &free), BudgetState::Warn);
     /// assert_eq!(BudgetState::of(2000, &free), BudgetState::Warn);
@@ -42,6 +58,183 @@ impl BudgetState {
             BudgetState::Warn
         } else {
             BudgetState::Ok
+        }
+    }
+}
+
+/// How an estimated count was made (models without a public tokenizer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateInfo {
+    /// The exact encoding the estimate starts from.
+    pub basis: crate::Encoding,
+    /// The input's exact tokens in that encoding.
+    pub basis_input: u64,
+    /// The model's tokens per basis token on typical text.
+    pub ratio: f64,
+    /// The stated relative error of `basis × ratio`.
+    pub error_bound: f64,
+    /// The margin applied on top, so limits hold even at the error bound.
+    pub safety_factor: f64,
+}
+
+/// The fixed parts of a request for one contract and tier: everything but
+/// the user's input, counted once.
+///
+/// ```
+/// use prompt_preflight::{Budget, Contract};
+/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let budget = Budget::new(&contract, Some("free")).unwrap();
+/// let tokens = budget.measure("Ada Lovelace, ada@example.com");
+/// assert_eq!(tokens.limit, 2000);
+/// assert_eq!(tokens.total, tokens.input + tokens.overhead + tokens.output_reserved);
+/// assert!(tokens.exact && tokens.cost.total_usd_max > 0.0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Budget {
+    model: &'static Model,
+    tier_name: String,
+    tier: Tier,
+    bigger: Option<(String, u64)>,
+    prefix: String,
+    suffix: String,
+    /// Tokens of the template's text before and after `{{input}}`.
+    frame: u64,
+    /// System message, chat framing and the template's text.
+    overhead: u64,
+    /// Whether the fixed parts were counted exactly.
+    exact: bool,
+    safety: f64,
+}
+
+impl Budget {
+    /// The budget of `contract` on `tier` (the default tier for `None`).
+    pub fn new(contract: &Contract, tier: Option<&str>) -> Result<Budget, Error> {
+        let (tier_name, tier) = contract.tier(tier)?;
+        let model = contract.model.info()?;
+        let prompt = contract.prompt.as_ref();
+        let (prefix, suffix) = match prompt.and_then(|p| p.template.as_deref()) {
+            Some(t) => match t.split_once(INPUT_PLACEHOLDER) {
+                Some((a, b)) => (a.to_owned(), b.to_owned()),
+                None => (t.to_owned(), String::new()),
+            },
+            None => (String::new(), String::new()),
+        };
+        let count = |s: &str| model.encoding.count(s);
+        let mut exact = true;
+        let mut add = |c: TokenCount| {
+            exact &= c.exact;
+            c.count
+        };
+        let frame = add(count(&prefix)) + add(count(&suffix));
+        let mut overhead = frame + REPLY_PRIMING + PER_MESSAGE + add(count("user"));
+        if let Some(system) = prompt.and_then(|p| p.system.as_deref()) {
+            overhead += PER_MESSAGE + add(count("system")) + add(count(system));
+        }
+        let bigger = contract
+            .tiers
+            .iter()
+            .filter(|(_, t)| t.max_input_tokens > tier.max_input_tokens)
+            .min_by_key(|(_, t)| t.max_input_tokens)
+            .map(|(n, t)| (n.clone(), t.max_input_tokens));
+        Ok(Budget {
+            model,
+            tier_name: tier_name.to_owned(),
+            tier: tier.clone(),
+            bigger,
+            prefix,
+            suffix,
+            frame,
+            overhead,
+            exact,
+            safety: contract.model.safety_factor(model),
+        })
+    }
+
+    /// The model from the catalogue.
+    pub fn model(&self) -> &'static Model {
+        self.model
+    }
+
+    /// The tier's name.
+    pub fn tier_name(&self) -> &str {
+        &self.tier_name
+    }
+
+    /// The tier.
+    pub fn tier(&self) -> &Tier {
+        &self.tier
+    }
+
+    /// The smallest tier with a higher limit, and its limit.
+    pub fn bigger_tier(&self) -> Option<(&str, u64)> {
+        self.bigger.as_ref().map(|(n, l)| (n.as_str(), *l))
+    }
+
+    /// The template's text before and after the input.
+    pub fn frame(&self) -> (&str, &str) {
+        (&self.prefix, &self.suffix)
+    }
+
+    /// The tokens of a request whose input is `input`.
+    pub fn measure(&self, input: &str) -> TokenInfo {
+        let framed = format!("{}{input}{}", self.prefix, self.suffix);
+        self.tokens(self.model.encoding.count(&framed))
+    }
+
+    /// A live meter for this budget's template, when the tokenizer is
+    /// loaded. Its [`Meter::count`] goes into [`Budget::tokens`].
+    pub fn meter(&self) -> Option<Meter> {
+        let tokenizer = self.model.encoding.tokenizer()?;
+        Some(Meter::new(tokenizer, &self.prefix, &self.suffix))
+    }
+
+    /// The token section of a report, from the count of the user message
+    /// (the template with the input in it).
+    ///
+    /// The input's tokens are the user message's less the template's own:
+    /// the exact amount the input adds to the request.
+    pub fn tokens(&self, user_message: TokenCount) -> TokenInfo {
+        let basis_input = user_message.count.saturating_sub(self.frame);
+        let exact = user_message.exact && self.exact;
+        let (input, overhead, estimate) = match self.model.estimate {
+            Some(EstimateRule {
+                basis,
+                ratio,
+                error_bound,
+            }) => {
+                let scale = |n: u64| (n as f64 * ratio * self.safety).ceil() as u64;
+                (
+                    scale(basis_input),
+                    scale(self.overhead),
+                    Some(EstimateInfo {
+                        basis,
+                        basis_input,
+                        ratio,
+                        error_bound,
+                        safety_factor: self.safety,
+                    }),
+                )
+            }
+            None => (basis_input, self.overhead, None),
+        };
+        let output_reserved = self.tier.output_reserved(self.model);
+        let limit = self.tier.max_input_tokens;
+        TokenInfo {
+            model: self.model.name.clone(),
+            encoding: self.model.encoding,
+            exact: exact && estimate.is_none(),
+            input,
+            overhead,
+            output_reserved,
+            total: input + overhead + output_reserved,
+            context_window: self.model.context_window,
+            limit,
+            warn_at: self.tier.warn_tokens(),
+            remaining: limit.saturating_sub(input),
+            tier: self.tier_name.clone(),
+            state: BudgetState::of(input, &self.tier),
+            cost: Cost::of(self.model, input + overhead, output_reserved),
+            estimate,
         }
     }
 }

@@ -3,10 +3,10 @@
 use crate::contract::ExtraColumns;
 use crate::ingest::{ingest, language_name, Document, Input};
 use crate::messages::issue;
-use crate::report::{ContractRef, TokenInfo};
+use crate::report::ContractRef;
 use std::borrow::Cow;
 
-use crate::{schema, BudgetState, Contract, Error, InputKind, Payload, Report, Severity};
+use crate::{schema, Budget, BudgetState, Contract, Error, InputKind, Payload, Report, Severity};
 
 /// A checked input: the report, and the document it was made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,22 +26,27 @@ impl Checked {
         if !self.report.ok {
             return None;
         }
-        let spec = contract.input.table.as_ref();
-        let content = match (&self.document.table, spec) {
-            (Some(table), Some(spec)) if spec.extra_columns == ExtraColumns::Drop => {
-                Cow::Owned(table.to_csv(&schema::ColumnMap::new(spec, table).declared))
-            }
-            _ => Cow::Borrowed(self.document.text.as_str()),
-        };
-        Some(Payload::build(contract, &content))
+        Some(Payload::build(contract, &content(contract, &self.document)))
+    }
+}
+
+/// What of the document goes to the model: under the contract's
+/// `extra_columns = "drop"` policy, a table without its undeclared columns;
+/// otherwise the text as decoded.
+fn content<'d>(contract: &Contract, document: &'d Document) -> Cow<'d, str> {
+    match (&document.table, contract.input.table.as_ref()) {
+        (Some(table), Some(spec)) if spec.extra_columns == ExtraColumns::Drop => {
+            Cow::Owned(table.to_csv(&schema::ColumnMap::new(spec, table).declared))
+        }
+        _ => Cow::Borrowed(document.text.as_str()),
     }
 }
 
 /// Checks `input` against `contract` for the given tier (the contract's
 /// default tier when `None`).
 ///
-/// The only error is an unknown tier; every problem with the input itself
-/// is an issue in the report.
+/// The only errors are an unknown tier or model; every problem with the
+/// input itself is an issue in the report.
 ///
 /// ```
 /// use prompt_preflight::{check, Code, Contract, Input};
@@ -53,7 +58,7 @@ impl Checked {
 /// assert!(checked.report.has(Code::MissingColumn));
 /// ```
 pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Result<Checked, Error> {
-    let (tier_name, tier) = contract.tier(tier)?;
+    let (tier_name, _) = contract.tier(tier)?;
     let mut document = ingest(input, &contract.limits);
     let mut issues = std::mem::take(&mut document.issues);
     let is_file = matches!(input, Input::File { .. });
@@ -89,37 +94,46 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
         }
     }
 
-    let encoding = contract.model.encoding;
-    let counted = encoding.count(&document.text);
-    if !counted.exact {
+    let budget = Budget::new(contract, Some(tier_name))?;
+    let content = content(contract, &document);
+    let tokens = budget.measure(&content);
+    if let Some(estimate) = &tokens.estimate {
+        let model = budget.model();
+        issues.push(issue::token_estimate(
+            model.provider.title(),
+            &model.name,
+            estimate,
+        ));
+    } else if !tokens.exact {
         issues.push(issue::token_count_estimated(
-            "it has a very long run of spaces",
+            "the tokenizer is not loaded yet, so each byte counts as a token",
         ));
     }
-    let state = BudgetState::of(counted.count, tier);
-    match state {
+    match tokens.state {
         BudgetState::Over => {
-            let bigger = contract
-                .tiers
-                .iter()
-                .filter(|(_, t)| t.max_input_tokens >= counted.count)
-                .min_by_key(|(_, t)| t.max_input_tokens)
-                .map(|(n, t)| (n.as_str(), t.max_input_tokens));
             issues.push(issue::over_token_limit(
-                counted.count,
-                tier.max_input_tokens,
+                tokens.input,
+                tokens.limit,
                 tier_name,
-                bigger,
+                budget.bigger_tier(),
             ));
         }
         BudgetState::Warn => {
             issues.push(issue::near_token_limit(
-                counted.count,
-                tier.max_input_tokens,
+                tokens.input,
+                tokens.limit,
                 tier_name,
             ));
         }
         BudgetState::Ok => {}
+    }
+    if tokens.total > tokens.context_window && tokens.state != BudgetState::Over {
+        issues.push(issue::context_window_exceeded(
+            tokens.total,
+            tokens.context_window,
+            &budget.model().name,
+            tokens.output_reserved,
+        ));
     }
 
     // Most severe first; the order within a severity is the order found.
@@ -131,15 +145,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
             version: contract.version.clone(),
         },
         input: document.info.clone(),
-        tokens: TokenInfo {
-            count: counted.count,
-            encoding,
-            exact: counted.exact,
-            limit: tier.max_input_tokens,
-            warn_at: tier.warn_tokens(),
-            tier: tier_name.to_owned(),
-            state,
-        },
+        tokens,
         issues,
     };
     Ok(Checked { report, document })

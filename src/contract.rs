@@ -9,7 +9,8 @@ mod column;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, TableSpec};
 
-use crate::{Encoding, Error, Limits};
+use crate::catalogue::Model;
+use crate::{Catalogue, Encoding, Error, Limits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -24,7 +25,6 @@ use std::collections::BTreeMap;
 ///     description = "Summarise a text"
 ///     [model]
 ///     name = "gpt-4o-mini"
-///     encoding = "o200k_base"
 ///     [tiers.free]
 ///     max_input_tokens = 2000
 /// "#).unwrap();
@@ -59,13 +59,35 @@ pub struct Contract {
 }
 
 /// The model a contract targets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// The provider's model name, e.g. `gpt-4o-mini`.
+    /// The model's name (or an alias) in the [`Catalogue`], e.g. `gpt-4o-mini`.
     pub name: String,
-    /// The token encoding used to count input for this model.
-    pub encoding: Encoding,
+    /// The token encoding. Optional: the catalogue knows it; when given it
+    /// must agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// For models whose counts are estimates (Claude, Gemini): the factor
+    /// the estimate is multiplied by before it is held against limits.
+    /// Defaults to 1 + the estimate's stated error bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_factor: Option<f64>,
+}
+
+impl ModelSpec {
+    /// The catalogue entry for this model.
+    pub fn info(&self) -> Result<&'static Model, Error> {
+        Catalogue::builtin().find(&self.name)
+    }
+
+    /// The factor estimates are multiplied by (1 for exact counts).
+    pub fn safety_factor(&self, model: &Model) -> f64 {
+        match model.estimate {
+            Some(rule) => self.safety_factor.unwrap_or(1.0 + rule.error_bound),
+            None => 1.0,
+        }
+    }
 }
 
 /// The kinds of input a contract accepts.
@@ -126,7 +148,19 @@ pub struct Tier {
     /// Fraction of the limit at which the user is warned (0 < warn_at <= 1).
     #[serde(default = "default_warn_at")]
     pub warn_at: f64,
+    /// Tokens reserved for the answer, counted against the model's context
+    /// window and in the cost. Defaults to [`DEFAULT_OUTPUT_TOKENS`], or the
+    /// model's maximum when that is lower.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u64>,
+    /// Tokens a user of this tier may use per month (enforced by the
+    /// server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_tokens: Option<u64>,
 }
+
+/// The output reservation of a tier that does not set `max_output_tokens`.
+pub const DEFAULT_OUTPUT_TOKENS: u64 = 1024;
 
 fn default_warn_at() -> f64 {
     0.8
@@ -137,11 +171,27 @@ impl Tier {
     ///
     /// ```
     /// use prompt_preflight::Tier;
-    /// let tier = Tier { max_input_tokens: 2000, warn_at: 0.8 };
+    /// let tier = Tier::new(2000);
     /// assert_eq!(tier.warn_tokens(), 1600);
     /// ```
     pub fn warn_tokens(&self) -> u64 {
         (self.max_input_tokens as f64 * self.warn_at).ceil() as u64
+    }
+
+    /// A tier with this input limit and defaults for the rest.
+    pub fn new(max_input_tokens: u64) -> Tier {
+        Tier {
+            max_input_tokens,
+            warn_at: default_warn_at(),
+            max_output_tokens: None,
+            monthly_tokens: None,
+        }
+    }
+
+    /// The tokens reserved for the answer on `model`.
+    pub fn output_reserved(&self, model: &Model) -> u64 {
+        self.max_output_tokens
+            .unwrap_or(DEFAULT_OUTPUT_TOKENS.min(model.max_output_tokens))
     }
 }
 
@@ -162,9 +212,10 @@ pub const INPUT_PLACEHOLDER: &str = "{{input}}";
 
 impl Contract {
     /// The contract used when there is none: any text or table is accepted,
-    /// with no schema, counted with `encoding` against one `default` tier
-    /// of 128,000 tokens (the context window of current OpenAI models). The
-    /// format, encoding and structure checks still run.
+    /// with no schema, for `gpt-4o` (`o200k_base`) or `gpt-4-turbo`
+    /// (`cl100k_base`), against one `default` tier of 126,976 input tokens:
+    /// their 128,000-token context window less the 1,024 reserved for the
+    /// answer. The format, encoding and structure checks still run.
     ///
     /// ```
     /// use prompt_preflight::{check, Contract, Encoding, Input};
@@ -179,16 +230,18 @@ impl Contract {
             version: "0.0.0".into(),
             description: "Format, encoding and structure checks only.".into(),
             model: ModelSpec {
-                name: "unspecified".into(),
-                encoding,
+                name: match encoding {
+                    Encoding::Cl100kBase => "gpt-4-turbo",
+                    _ => "gpt-4o",
+                }
+                .into(),
+                encoding: Some(encoding),
+                safety_factor: None,
             },
             input: InputSpec::default(),
             tiers: BTreeMap::from([(
                 "default".to_owned(),
-                Tier {
-                    max_input_tokens: 128_000,
-                    warn_at: default_warn_at(),
-                },
+                Tier::new(128_000 - DEFAULT_OUTPUT_TOKENS),
             )]),
             default_tier: None,
             prompt: None,
@@ -279,6 +332,32 @@ impl Contract {
         if self.model.name.trim().is_empty() {
             return Err(Error::invalid_field("model.name", "must not be empty"));
         }
+        let model = self.model.info()?;
+        if let Some(encoding) = self.model.encoding {
+            if model.estimate.is_some() || encoding != model.encoding {
+                return Err(Error::invalid_field(
+                    "model.encoding",
+                    match model.estimate {
+                        Some(_) => format!(
+                            "{} has no public tokenizer; leave `encoding` out and its tokens are estimated",
+                            model.name
+                        ),
+                        None => format!(
+                            "{} counts with {}, not {encoding}; leave `encoding` out",
+                            model.name, model.encoding
+                        ),
+                    },
+                ));
+            }
+        }
+        if let Some(factor) = self.model.safety_factor {
+            if !(1.0..=3.0).contains(&factor) {
+                return Err(Error::invalid_field(
+                    "model.safety_factor",
+                    format!("must be between 1 and 3, got {factor}"),
+                ));
+            }
+        }
         if self.tiers.is_empty() {
             return Err(Error::invalid_field("tiers", "declare at least one tier"));
         }
@@ -287,6 +366,25 @@ impl Contract {
                 return Err(Error::invalid_field(
                     format!("tiers.{name}.max_input_tokens"),
                     "must be greater than 0",
+                ));
+            }
+            let output = tier.output_reserved(model);
+            if output > model.max_output_tokens {
+                return Err(Error::invalid_field(
+                    format!("tiers.{name}.max_output_tokens"),
+                    format!(
+                        "{} answers with at most {} tokens",
+                        model.name, model.max_output_tokens
+                    ),
+                ));
+            }
+            if tier.max_input_tokens + output > model.context_window {
+                return Err(Error::invalid_field(
+                    format!("tiers.{name}.max_input_tokens"),
+                    format!(
+                        "{} input tokens plus {output} reserved for the answer exceed the {} tokens {} can read in one request",
+                        tier.max_input_tokens, model.context_window, model.name
+                    ),
                 ));
             }
             if !(tier.warn_at > 0.0 && tier.warn_at <= 1.0) {

@@ -33,6 +33,14 @@ pub enum Error {
         /// The tiers the contract declares, comma-separated.
         available: String,
     },
+    /// The contract names a model the catalogue does not know.
+    #[error("unknown model `{name}`{}; see the model catalogue (`data/models.toml`) for the models we know", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownModel {
+        /// The name in the contract.
+        name: String,
+        /// The closest known model name, if one is close.
+        suggestion: Option<String>,
+    },
     /// The encoding name is not one we can count.
     #[error("unknown token encoding `{0}`; use `o200k_base` or `cl100k_base`")]
     UnknownEncoding(String),
@@ -49,6 +57,7 @@ impl Error {
         match self {
             Error::ContractSyntax { .. } | Error::ContractField { .. } => "invalid_contract",
             Error::UnknownTier { .. } => "unknown_tier",
+            Error::UnknownModel { .. } => "unknown_model",
             Error::UnknownEncoding(_) => "unknown_encoding",
         }
     }
@@ -57,6 +66,7 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::ContractField { field, .. } => Some(field),
+            Error::UnknownModel { .. } => Some("model.name"),
             _ => None,
         }
     }

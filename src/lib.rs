@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod budget;
+pub mod catalogue;
 mod check;
 pub mod contract;
 mod error;
@@ -14,7 +15,8 @@ mod tokens;
 #[cfg(feature = "wasm")]
 mod wasm;
 
-pub use budget::BudgetState;
+pub use budget::{Budget, BudgetState, Cost, EstimateInfo};
+pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
@@ -22,9 +24,12 @@ pub use ingest::{ingest, Document, Input, Limits, Table};
 pub use messages::Code;
 pub use payload::{Message, Payload, Role};
 pub use report::{
-    ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity, SheetInfo,
-    TokenInfo,
+    Action, ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity,
+    SheetInfo, TokenInfo,
 };
-pub use tokens::{Encoding, TokenCount};
+pub use tokens::{install, Edit, Encoding, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 #[cfg(feature = "wasm")]
-pub use wasm::{catalogue as js_catalogue, count_tokens as js_count_tokens, Preflight};
+pub use wasm::{
+    catalogue as js_catalogue, count_tokens as js_count_tokens, install_tokenizer, Preflight,
+    PreflightMeter,
+};

@@ -21,6 +21,8 @@ pub enum Code {
     NearTokenLimit,
     /// The token count is an estimate, not exact.
     TokenCountEstimated,
+    /// The whole request does not fit the model's context window.
+    ContextWindowExceeded,
     /// A required column is not in the table.
     MissingColumn,
     /// The table has a column the contract does not declare.
@@ -117,6 +119,7 @@ impl Code {
         Code::OverTokenLimit,
         Code::NearTokenLimit,
         Code::TokenCountEstimated,
+        Code::ContextWindowExceeded,
         Code::MissingColumn,
         Code::UnexpectedColumn,
         Code::DuplicateHeader,
@@ -185,13 +188,16 @@ impl Code {
                 "Type your text, or choose a file that has content.", None),
             Code::OverTokenLimit => ("over_token_limit", Error,
                 "The input is longer than your plan allows in one request.",
-                "Remove parts you don't need, or split the input into smaller parts and send them one by one.", None),
+                "Remove parts you don't need, split the input into smaller parts, or let us summarise it first.", None),
             Code::NearTokenLimit => ("near_token_limit", Warning,
                 "The input is close to the most your plan allows in one request.",
                 "You can still send it. If you plan to add more, keep it short or split it.", None),
             Code::TokenCountEstimated => ("token_count_estimated", Info,
                 "The size of this input is an estimate, not an exact count.",
                 "Nothing to do. The estimate is on the high side, so limits stay safe.", None),
+            Code::ContextWindowExceeded => ("context_window_exceeded", Error,
+                "The request is more than the model can read at once.",
+                "Shorten the text, or split it into parts and send them one by one.", None),
             Code::MissingColumn => ("missing_column", Error,
                 "A column the task needs is not in the file.",
                 "Add the column to the first row of your file, spelled as shown.", Some("name,email\nAda Lovelace,ada@example.com")),

@@ -38,7 +38,7 @@ impl Payload {
     ///
     /// ```
     /// use prompt_preflight::{Contract, Payload};
-    /// let c = Contract::parse(r#"{"id":"x","version":"1.0.0","model":{"name":"gpt-4o","encoding":"o200k_base"},
+    /// let c = Contract::parse(r#"{"id":"x","version":"1.0.0","model":{"name":"gpt-4o"},
     ///   "tiers":{"free":{"max_input_tokens":10}},"prompt":{"system":"Be brief.","template":"Summarise: {{input}}"}}"#).unwrap();
     /// let p = Payload::build(&c, "the text");
     /// assert_eq!(p.messages[1].content, "Summarise: the text");
@@ -62,7 +62,12 @@ impl Payload {
         });
         Payload {
             model: contract.model.name.clone(),
-            encoding: contract.model.encoding,
+            encoding: contract
+                .model
+                .info()
+                .map(|m| m.encoding)
+                .or(contract.model.encoding.ok_or(()))
+                .unwrap_or(Encoding::O200kBase),
             messages,
         }
     }

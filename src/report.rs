@@ -1,6 +1,7 @@
 //! The report: the JSON both the browser and the server return for a check.
 
-use crate::{BudgetState, Code, Encoding};
+use crate::budget::EstimateInfo;
+use crate::{BudgetState, Code, Cost, Encoding};
 use serde::{Deserialize, Serialize};
 
 /// The result of checking one input against a contract.
@@ -176,23 +177,43 @@ pub struct ErrorCell {
     pub value: String,
 }
 
-/// The size of the input in tokens, against the tier's limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The request in tokens: the input, what the contract adds, the answer's
+/// reservation, the limits they are held against, and the cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenInfo {
-    /// Tokens in the input.
-    pub count: u64,
-    /// The encoding used to count.
+    /// The model the request is for.
+    pub model: String,
+    /// The encoding used to count (the basis, for estimates).
     pub encoding: Encoding,
-    /// Whether `count` is exact (false means it is an upper estimate).
+    /// Whether the figures are exact. False for models without a public
+    /// tokenizer (see `estimate`) and for input counted with an upper bound.
     pub exact: bool,
-    /// The tier's per-request input limit.
+    /// Tokens the user's input adds to the request.
+    pub input: u64,
+    /// Tokens of the system message, the template and the chat format.
+    pub overhead: u64,
+    /// Tokens reserved for the answer.
+    pub output_reserved: u64,
+    /// `input + overhead + output_reserved`, held against the context window.
+    pub total: u64,
+    /// The most tokens the model handles in one request.
+    pub context_window: u64,
+    /// The tier's per-request limit on `input`.
     pub limit: u64,
-    /// The count at which the warning starts.
+    /// The input count at which the warning starts.
     pub warn_at: u64,
+    /// Input tokens left before the limit (0 when over).
+    pub remaining: u64,
     /// The tier the limit comes from.
     pub tier: String,
-    /// Where the count stands against the limit.
+    /// Where `input` stands against the limit.
     pub state: BudgetState,
+    /// What the request costs at most.
+    pub cost: Cost,
+    /// How the figures were estimated, for models without a public
+    /// tokenizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<EstimateInfo>,
 }
 
 /// How serious an issue is.
@@ -227,6 +248,36 @@ pub struct Issue {
     /// How many places have this problem, for grouped issues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// What the product can do about it for the user, as buttons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
+}
+
+/// Something the product can do to fix an issue, offered to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Action {
+    /// Remove what the contract does not need (columns, blank and
+    /// duplicate rows, boilerplate).
+    Trim,
+    /// Split the input into parts of at most `max_tokens` and process them
+    /// one by one.
+    Split {
+        /// How many parts, at least.
+        parts: u64,
+        /// The most tokens in each part.
+        max_tokens: u64,
+    },
+    /// Summarise the input first, then run the prompt on the summary.
+    Summarise,
+    /// Use a plan with a higher limit.
+    Upgrade {
+        /// The plan.
+        tier: String,
+        /// Its per-request limit.
+        max_input_tokens: u64,
+    },
 }
 
 /// A place in the input. Rows and lines are 1-based, as users count them:

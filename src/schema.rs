@@ -30,7 +30,7 @@ fn skeleton(name: &str) -> String {
 }
 
 /// Edit distance between two short strings (headers), by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -3,7 +3,7 @@
 //! This file only translates types: JS values in, the same core calls the
 //! server makes, JSON-compatible plain objects out.
 
-use crate::{check, Contract, Encoding, Error, Input};
+use crate::{check, Budget, Contract, Edit, Encoding, Error, Input, Meter};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -13,17 +13,30 @@ export type Severity = "error" | "warning" | "info";
 export type BudgetState = "ok" | "warn" | "over";
 export type InputKind = "text" | "csv" | "unsupported";
 export interface Location { sheet?: string; row?: number; column?: string; line?: number; }
+export type Action =
+  | { kind: "trim" } | { kind: "summarise" }
+  | { kind: "split"; parts: number; max_tokens: number }
+  | { kind: "upgrade"; tier: string; max_input_tokens: number };
 export interface Issue {
   code: string; severity: Severity; message: string; hint: string;
-  example?: string; at?: Location; count?: number;
+  example?: string; at?: Location; count?: number; actions?: Action[];
 }
 export interface InputInfo {
   kind: InputKind; bytes: number; encoding: string; delimiter?: string;
   header_row?: number; headers?: string[]; rows?: number; columns?: number; lines?: number;
 }
+export interface Cost {
+  input_usd: number; output_usd_max: number; total_usd_max: number;
+  currency: string; prices_as_of: string;
+}
+export interface EstimateInfo {
+  basis: string; basis_input: number; ratio: number; error_bound: number; safety_factor: number;
+}
 export interface TokenInfo {
-  count: number; encoding: string; exact: boolean; limit: number;
-  warn_at: number; tier: string; state: BudgetState;
+  model: string; encoding: string; exact: boolean;
+  input: number; overhead: number; output_reserved: number; total: number;
+  context_window: number; limit: number; warn_at: number; remaining: number;
+  tier: string; state: BudgetState; cost: Cost; estimate?: EstimateInfo;
 }
 export interface Report {
   ok: boolean; contract: { id: string; version: string };
@@ -70,6 +83,27 @@ impl Preflight {
         to_js(&self.contract)
     }
 
+    /// The encoding whose tokenizer this contract needs (load it with
+    /// `installTokenizer` before counting).
+    #[wasm_bindgen(getter)]
+    pub fn encoding(&self) -> Result<String, JsValue> {
+        let model = self.contract.model.info().map_err(js_error)?;
+        Ok(model.encoding.name().to_owned())
+    }
+
+    /// A live token meter for text typed into this contract's template on
+    /// `tier`. Needs the tokenizer to be installed.
+    pub fn meter(&self, tier: Option<String>) -> Result<PreflightMeter, JsValue> {
+        let budget = Budget::new(&self.contract, tier.as_deref()).map_err(js_error)?;
+        let meter = budget.meter().ok_or_else(|| {
+            JsValue::from(js_sys::Error::new(&format!(
+                "the {} tokenizer is not installed yet",
+                budget.model().encoding
+            )))
+        })?;
+        Ok(PreflightMeter { budget, meter })
+    }
+
     /// Checks typed text; `tier` defaults to the contract's default tier.
     #[wasm_bindgen(js_name = checkText, unchecked_return_type = "Report")]
     pub fn check_text(&self, tier: Option<String>, text: &str) -> Result<JsValue, JsValue> {
@@ -93,6 +127,66 @@ impl Preflight {
         let checked = check(&self.contract, tier.as_deref(), &input).map_err(js_error)?;
         to_js(&checked.report)
     }
+}
+
+/// A live token count of a document being typed: edits in, the report's
+/// `tokens` section out, recounting only around the edit.
+#[wasm_bindgen]
+pub struct PreflightMeter {
+    budget: Budget,
+    meter: Meter,
+}
+
+#[wasm_bindgen]
+impl PreflightMeter {
+    /// Replaces the whole text (recounting only what changed).
+    #[wasm_bindgen(js_name = setText, unchecked_return_type = "TokenInfo")]
+    pub fn set_text(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        let n = self.meter.set_text(text);
+        self.tokens_of(n)
+    }
+
+    /// Replaces UTF-16 units `start..end` with `text`.
+    #[wasm_bindgen(unchecked_return_type = "TokenInfo")]
+    pub fn edit(&mut self, start: usize, end: usize, text: String) -> Result<JsValue, JsValue> {
+        let n = self.meter.edit(&Edit { start, end, text });
+        self.tokens_of(n)
+    }
+
+    /// The current `tokens` section.
+    #[wasm_bindgen(getter, unchecked_return_type = "TokenInfo")]
+    pub fn tokens(&self) -> Result<JsValue, JsValue> {
+        self.tokens_of(self.meter.count())
+    }
+
+    /// The UTF-16 length of the text (to check edits are in step).
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.meter.text().encode_utf16().count()
+    }
+
+    fn tokens_of(&self, count: u64) -> Result<JsValue, JsValue> {
+        to_js(&self.budget.tokens(crate::TokenCount { count, exact: true }))
+    }
+}
+
+/// Installs a tokenizer from its vocabulary file (`o200k_base.bin` or
+/// `cl100k_base.bin`, shipped next to this module) and returns its
+/// encoding name. Counts are upper-bound estimates until it is installed.
+#[wasm_bindgen(js_name = installTokenizer)]
+pub fn install_tokenizer(bytes: &[u8]) -> Result<String, JsValue> {
+    crate::install(bytes)
+        .map(|e| e.name().to_owned())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// Whether the tokenizer for `encoding` is installed.
+#[wasm_bindgen(js_name = tokenizerReady)]
+pub fn tokenizer_ready(encoding: &str) -> Result<bool, JsValue> {
+    Ok(Encoding::from_name(encoding)
+        .map_err(js_error)?
+        .tokenizer()
+        .is_some())
 }
 
 /// Counts the tokens of `text` with an encoding (`o200k_base` or `cl100k_base`).

@@ -75,13 +75,24 @@ fn assert_consistent(checked: &Checked, tier: &str) {
     assert_eq!(report.tokens.encoding, Encoding::O200kBase);
     let counted = Encoding::O200kBase.count(&checked.document.text);
     assert_eq!(
-        report.tokens.count, counted.count,
+        report.tokens.input, counted.count,
         "the count is of the decoded text"
     );
     assert!(report.tokens.exact);
+    let t = &report.tokens;
+    assert_eq!(t.model, "gpt-4o-mini");
+    assert_eq!(t.total, t.input + t.overhead + t.output_reserved);
+    assert_eq!(Some(t.output_reserved), limits.max_output_tokens);
+    assert_eq!(t.context_window, 128_000);
+    assert_eq!(t.remaining, t.limit.saturating_sub(t.input));
+    // gpt-4o-mini: $0.15 in and $0.60 out per million tokens.
+    let input_usd = (t.input + t.overhead) as f64 * 0.15 / 1e6;
+    assert!((t.cost.input_usd - input_usd).abs() < 1e-6, "{:?}", t.cost);
+    assert!((t.cost.output_usd_max - t.output_reserved as f64 * 0.6 / 1e6).abs() < 1e-6);
+    assert_eq!(t.cost.currency, "USD");
     assert_eq!(
         report.tokens.state,
-        BudgetState::of(report.tokens.count, limits)
+        BudgetState::of(report.tokens.input, limits)
     );
     assert_eq!(
         report.has(Code::OverTokenLimit),
@@ -399,7 +410,7 @@ fn png_is_unsupported() {
     assert_eq!(report.input.kind, InputKind::Unsupported);
     assert_eq!(report.input.encoding, "binary");
     assert_eq!(report.input.lines, None);
-    assert_eq!(report.tokens.count, 0);
+    assert_eq!(report.tokens.input, 0);
     let issue = the(report, Code::UnsupportedFormat);
     assert!(issue.message.contains("PNG image"), "{}", issue.message);
     assert!(checked.document.text.is_empty());
@@ -431,7 +442,7 @@ fn empty_file_and_empty_text_say_different_things() {
     );
     assert_eq!(checked.report.input.bytes, 0);
     assert_eq!(checked.report.input.lines, Some(0));
-    assert_eq!(checked.report.tokens.count, 0);
+    assert_eq!(checked.report.tokens.input, 0);
 
     for text in ["", "   \n\t  \n"] {
         let c = check(&contract(), None, &Input::Text(text)).unwrap();
@@ -460,13 +471,13 @@ fn long_prose_is_over_on_free_with_parts_and_the_paid_plan() {
     let tokens = &checked.report.tokens;
     assert_eq!(tokens.state, BudgetState::Over);
     assert!(
-        tokens.count > 2000 && tokens.count <= 8000,
+        tokens.input > 2000 && tokens.input <= 8000,
         "{}",
-        tokens.count
+        tokens.input
     );
     let issue = the(&checked.report, Code::OverTokenLimit);
     assert!(
-        issue.message.contains(&group_digits(tokens.count)),
+        issue.message.contains(&group_digits(tokens.input)),
         "{}",
         issue.message
     );
@@ -475,7 +486,7 @@ fn long_prose_is_over_on_free_with_parts_and_the_paid_plan() {
         "{}",
         issue.message
     );
-    let parts = tokens.count.div_ceil(2000);
+    let parts = tokens.input.div_ceil(2000);
     assert!(
         issue.hint.contains(&format!("split it into {parts} parts")),
         "{}",
@@ -490,7 +501,7 @@ fn long_prose_is_over_on_free_with_parts_and_the_paid_plan() {
 
     let paid = check_file("long_prose.txt", Some("paid"));
     assert_eq!(paid.report.tokens.state, BudgetState::Ok);
-    assert_eq!(paid.report.tokens.count, tokens.count);
+    assert_eq!(paid.report.tokens.input, tokens.input);
     assert_eq!(paid.report.tokens.limit, 8000);
 }
 
@@ -499,15 +510,15 @@ fn near_limit_warns_on_free_only() {
     let checked = check_file("near_limit.txt", Some("free"));
     let tokens = &checked.report.tokens;
     assert_eq!(tokens.state, BudgetState::Warn);
-    assert!(tokens.count >= tokens.warn_at && tokens.count <= tokens.limit);
+    assert!(tokens.input >= tokens.warn_at && tokens.input <= tokens.limit);
     let issue = the(&checked.report, Code::NearTokenLimit);
     assert_eq!(issue.severity, Severity::Warning);
     assert!(
-        issue.message.contains(&group_digits(tokens.count)),
+        issue.message.contains(&group_digits(tokens.input)),
         "{}",
         issue.message
     );
-    let percent = tokens.count * 100 / 2000;
+    let percent = tokens.input * 100 / 2000;
     assert!(
         issue.message.contains(&format!("{percent}%")),
         "{}",
@@ -530,7 +541,7 @@ fn typed_text_over_the_free_limit_fits_on_paid() {
 
     let free = check(&contract, Some("free"), &Input::Text(&text)).unwrap();
     assert_eq!(free.report.input.kind, InputKind::Text);
-    assert_eq!(free.report.tokens.count, expected);
+    assert_eq!(free.report.tokens.input, expected);
     assert_eq!(free.report.tokens.state, BudgetState::Over);
     assert!(!free.report.ok);
     assert!(free.report.has(Code::OverTokenLimit));
@@ -553,7 +564,7 @@ fn text_over_both_limits_does_not_suggest_a_bigger_plan() {
     let base = String::from_utf8(fixture("long_prose.txt")).unwrap();
     let text = base.repeat(4);
     let checked = check(&contract, Some("paid"), &Input::Text(&text)).unwrap();
-    assert!(checked.report.tokens.count > 8000);
+    assert!(checked.report.tokens.input > 8000);
     let issue = the(&checked.report, Code::OverTokenLimit);
     assert!(
         issue.message.contains("paid plan allows 8,000"),
@@ -592,7 +603,7 @@ fn hello_world_is_two_tokens() {
     let report = &checked.report;
     assert!(report.ok);
     assert!(report.issues.is_empty());
-    assert_eq!(report.tokens.count, 2);
+    assert_eq!(report.tokens.input, 2);
     assert!(report.tokens.exact);
     assert_eq!(report.input.kind, InputKind::Text);
     assert_eq!(report.input.bytes, 11);

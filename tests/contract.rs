@@ -29,7 +29,7 @@ fn example_parses() {
     assert_eq!(c.version, "1.0.0");
     assert!(!c.description.is_empty());
     assert_eq!(c.model.name, "gpt-4o-mini");
-    assert_eq!(c.model.encoding, Encoding::O200kBase);
+    assert_eq!(c.model.info().unwrap().encoding, Encoding::O200kBase);
     assert_eq!(c.default_tier.as_deref(), Some("free"));
     assert_eq!(
         c.tiers.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -39,7 +39,9 @@ fn example_parses() {
         c.tiers["free"],
         Tier {
             max_input_tokens: 2000,
-            warn_at: 0.8
+            warn_at: 0.8,
+            max_output_tokens: Some(500),
+            monthly_tokens: Some(200_000),
         }
     );
     assert_eq!(c.tiers["paid"].max_input_tokens, 8000);
@@ -92,8 +94,7 @@ fn defaults_apply_to_a_minimal_contract() {
         id = "summarise"
         version = "0.1.0-beta.1"
         [model]
-        name = "gpt-4"
-        encoding = "cl100k_base"
+        name = "gpt-4-turbo"
         [tiers.big]
         max_input_tokens = 9000
         [tiers.small]
@@ -109,7 +110,7 @@ fn defaults_apply_to_a_minimal_contract() {
     assert_eq!(c.tiers["big"].warn_at, 0.8);
     // Without `default_tier`, the smallest limit is the default.
     assert_eq!(c.tier(None).unwrap().0, "small");
-    assert_eq!(c.model.encoding, Encoding::Cl100kBase);
+    assert_eq!(c.model.info().unwrap().encoding, Encoding::Cl100kBase);
     let json = serde_json::to_string(&c).unwrap();
     assert!(!json.contains("default_tier"), "{json}");
     assert_eq!(Contract::parse(&json).unwrap(), c);
@@ -159,9 +160,34 @@ fn assert_field_error(result: Result<Contract, Error>, field: &str) -> Error {
 )]
 #[case::empty_model_name(r#"name = "gpt-4o-mini""#, r#"name = """#, "model.name")]
 #[case::unknown_encoding(
-    r#"encoding = "o200k_base""#,
-    r#"encoding = "p50k_base""#,
+    r#"name = "gpt-4o-mini""#,
+    "name = \"gpt-4o-mini\"\nencoding = \"p50k_base\"",
     "model.encoding"
+)]
+#[case::encoding_disagrees_with_the_catalogue(
+    r#"name = "gpt-4o-mini""#,
+    "name = \"gpt-4o-mini\"\nencoding = \"cl100k_base\"",
+    "model.encoding"
+)]
+#[case::encoding_for_an_estimated_model(
+    r#"name = "gpt-4o-mini""#,
+    "name = \"claude-haiku-4-5\"\nencoding = \"o200k_base\"",
+    "model.encoding"
+)]
+#[case::safety_factor_below_one(
+    r#"name = "gpt-4o-mini""#,
+    "name = \"claude-haiku-4-5\"\nsafety_factor = 0.5",
+    "model.safety_factor"
+)]
+#[case::answer_longer_than_the_model_writes(
+    "max_output_tokens = 500",
+    "max_output_tokens = 500000",
+    "tiers.free.max_output_tokens"
+)]
+#[case::tier_larger_than_the_context_window(
+    "max_input_tokens = 8000",
+    "max_input_tokens = 128000",
+    "tiers.paid.max_input_tokens"
 )]
 #[case::unknown_column_type(
     r#"type = "date""#,
@@ -190,8 +216,8 @@ fn assert_field_error(result: Result<Contract, Error>, field: &str) -> Error {
 )]
 #[case::unknown_tier_key(
     "[tiers.paid]\n",
-    "[tiers.paid]\nmax_output_tokens = 5\n",
-    "tiers.paid.max_output_tokens"
+    "[tiers.paid]\nburst_tokens = 5\n",
+    "tiers.paid.burst_tokens"
 )]
 #[case::unknown_column_key(
     r#"example = "pro""#,
@@ -201,6 +227,36 @@ fn assert_field_error(result: Result<Contract, Error>, field: &str) -> Error {
 #[case::text_and_no_table("text = true", "text = 1", "input.text")]
 fn invalid_toml_names_the_field(#[case] from: &str, #[case] to: &str, #[case] field: &str) {
     assert_field_error(Contract::parse(&edited(from, to)), field);
+}
+
+#[test]
+fn an_unknown_model_is_named_with_the_closest_known_one() {
+    let err =
+        Contract::parse(&edited(r#"name = "gpt-4o-mini""#, r#"name = "gpt4o-mini""#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_model");
+    assert_eq!(err.field(), Some("model.name"));
+    let text = err.to_string();
+    assert!(
+        text.contains("`gpt4o-mini`") && text.contains("did you mean `gpt-4o-mini`"),
+        "{text}"
+    );
+    let err =
+        Contract::parse(&edited(r#"name = "gpt-4o-mini""#, r#"name = "llama-7""#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_model");
+    assert!(!err.to_string().contains("did you mean"), "{err}");
+}
+
+#[test]
+fn models_are_found_by_alias_and_estimated_ones_need_no_encoding() {
+    let c = Contract::parse(&edited(
+        r#"name = "gpt-4o-mini""#,
+        r#"name = "claude-sonnet-4-5-20250929""#,
+    ))
+    .unwrap();
+    let model = c.model.info().unwrap();
+    assert_eq!(model.name, "claude-sonnet-4-5");
+    let rule = model.estimate.expect("Claude is estimated");
+    assert_eq!(c.model.safety_factor(model), 1.0 + rule.error_bound);
 }
 
 #[test]

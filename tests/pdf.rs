@@ -101,7 +101,7 @@ fn a_text_pdf_gives_its_text_lines_and_language() {
     .report;
     assert!(report.ok, "{:#?}", report.issues);
     assert_eq!(report.input.pages, Some(1));
-    assert!(report.tokens.count > 50);
+    assert!(report.tokens.input > 50);
 }
 
 #[test]

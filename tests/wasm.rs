@@ -25,7 +25,7 @@ fn check_text_equals_the_core_report() {
     for tier in ["free", "paid"] {
         let js = from_js(pf.check_text(Some(tier.into()), &text).unwrap());
         assert_eq!(js, core_report(tier, &Input::Text(&text)));
-        assert!(js.tokens.count > 0);
+        assert!(js.tokens.input > 0);
     }
 }
 

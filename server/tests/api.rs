@@ -185,7 +185,7 @@ async fn ok_text_gets_a_report_and_a_payload() {
     assert_eq!(report["input"]["kind"], "text");
     assert_eq!(report["tokens"]["tier"], "free");
     assert_eq!(
-        report["tokens"]["count"],
+        report["tokens"]["input"],
         Encoding::O200kBase.count(text).count
     );
     assert_eq!(report, &direct_report(Some("free"), &Input::Text(text)));
@@ -206,7 +206,7 @@ async fn tier_is_optional() {
         post_json(&json!({"contract": "customer-list", "text": "Hello world"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["report"]["tokens"]["tier"], "free");
-    assert_eq!(body["report"]["tokens"]["count"], 2);
+    assert_eq!(body["report"]["tokens"]["input"], 2);
 }
 
 #[tokio::test]

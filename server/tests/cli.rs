@@ -353,7 +353,7 @@ fn count_agrees_with_check_on_utf16() {
     let out = preflight(&["count", path.to_str().unwrap()]);
     let checked = check("customers_utf16.csv", &["--json"]);
     let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
-    assert_eq!(stdout(&out).trim(), report["tokens"]["count"].to_string());
+    assert_eq!(stdout(&out).trim(), report["tokens"]["input"].to_string());
 }
 
 #[test]
@@ -373,7 +373,7 @@ fn check_without_a_contract_runs_the_format_checks_and_counts() {
     assert_eq!(report["contract"]["id"], "no-contract");
     assert_eq!(report["input"]["kind"], "xlsx");
     assert_eq!(report["tokens"]["tier"], "default");
-    assert!(report["tokens"]["count"].as_u64().unwrap() > 0);
+    assert!(report["tokens"]["input"].as_u64().unwrap() > 0);
     let codes: Vec<&str> = report["issues"]
         .as_array()
         .unwrap()

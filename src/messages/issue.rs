@@ -2,7 +2,9 @@
 //! the code, with this input's numbers, names and places filled in.
 
 use super::*;
+use crate::budget::EstimateInfo;
 use crate::contract::{ColumnSpec, ExtraColumns};
+use crate::report::Action;
 
 fn make(code: Code, message: String, hint: String, at: Option<Location>) -> Issue {
     let entry = code.entry();
@@ -14,6 +16,7 @@ fn make(code: Code, message: String, hint: String, at: Option<Location>) -> Issu
         example: entry.example.map(str::to_owned),
         at,
         count: None,
+        actions: Vec::new(),
     }
 }
 
@@ -33,7 +36,7 @@ pub fn empty_input(is_file: bool) -> Issue {
 pub fn over_token_limit(count: u64, limit: u64, tier: &str, bigger: Option<(&str, u64)>) -> Issue {
     let parts = count.div_ceil(limit.max(1));
     let mut hint = format!(
-        "Remove parts you don't need, or split it into {parts} parts of at most {} tokens and send them one by one.",
+        "Remove parts you don't need, split it into {parts} parts of at most {} tokens, or let us summarise it first.",
         group_digits(limit)
     );
     if let Some((name, big)) = bigger {
@@ -42,14 +45,44 @@ pub fn over_token_limit(count: u64, limit: u64, tier: &str, bigger: Option<(&str
             group_digits(big)
         ));
     }
-    make(
+    let mut issue = make(
         Code::OverTokenLimit,
         format!(
-            "Your input is {} tokens; the {tier} plan allows {} per request.",
+            "Your text is {} tokens; the {tier} plan allows {} per request.",
             group_digits(count),
             group_digits(limit)
         ),
         hint,
+        None,
+    );
+    issue.actions = vec![
+        Action::Trim,
+        Action::Split {
+            parts,
+            max_tokens: limit,
+        },
+        Action::Summarise,
+    ];
+    if let Some((name, big)) = bigger {
+        issue.actions.push(Action::Upgrade {
+            tier: name.to_owned(),
+            max_input_tokens: big,
+        });
+    }
+    issue
+}
+
+/// The whole request (input, template, answer) does not fit the model.
+pub fn context_window_exceeded(total: u64, window: u64, model: &str, output: u64) -> Issue {
+    make(
+        Code::ContextWindowExceeded,
+        format!(
+            "This request needs {} tokens, including {} reserved for the answer, but {model} reads at most {} at once.",
+            group_digits(total),
+            group_digits(output),
+            group_digits(window)
+        ),
+        Code::ContextWindowExceeded.entry().hint.into(),
         None,
     )
 }
@@ -60,7 +93,7 @@ pub fn near_token_limit(count: u64, limit: u64, tier: &str) -> Issue {
     make(
         Code::NearTokenLimit,
         format!(
-            "Your input is {} tokens, {percent}% of the {} allowed per request on the {tier} plan.",
+            "Your text is {} tokens, {percent}% of the {} allowed per request on the {tier} plan.",
             group_digits(count),
             group_digits(limit)
         ),
@@ -69,12 +102,32 @@ pub fn near_token_limit(count: u64, limit: u64, tier: &str) -> Issue {
     )
 }
 
-/// The count is an estimate because the input is pathological.
+/// The count is an upper bound, not exact. `reason` says why.
 pub fn token_count_estimated(reason: &str) -> Issue {
     make(
         Code::TokenCountEstimated,
         format!("The size of this input is an estimate: {reason}."),
         Code::TokenCountEstimated.entry().hint.into(),
+        None,
+    )
+}
+
+/// The model has no public tokenizer: the figures are estimates.
+pub fn token_estimate(provider: &str, model: &str, e: &EstimateInfo) -> Issue {
+    make(
+        Code::TokenCountEstimated,
+        format!(
+            "{provider} does not publish {model}'s tokenizer, so its token figures are estimates: \
+             {} {} tokens × {} per token, within ±{}%.",
+            group_digits(e.basis_input),
+            e.basis,
+            e.ratio,
+            (e.error_bound * 100.0).round()
+        ),
+        format!(
+            "Nothing to do. Limits are checked against the estimate plus a {}% margin, so a request we accept will fit.",
+            ((e.safety_factor - 1.0) * 100.0).round()
+        ),
         None,
     )
 }

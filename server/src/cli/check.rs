@@ -100,14 +100,27 @@ fn render(report: &Report) -> String {
         let _ = write!(input, ", {}", plural(pages, "page"));
     }
     let _ = writeln!(out, "input     {input}");
+    let approx = if t.exact { "" } else { "~" };
     let _ = writeln!(
         out,
-        "tokens    {}{} / {} on the {} plan ({})",
-        if t.exact { "" } else { "~" },
-        group_digits(t.count),
+        "tokens    {approx}{} / {} on the {} plan ({}); {approx}{} with the prompt and {} reserved for the answer, of {}'s {}",
+        group_digits(t.input),
         group_digits(t.limit),
         t.tier,
-        t.state.as_str()
+        t.state.as_str(),
+        group_digits(t.input + t.overhead),
+        group_digits(t.output_reserved),
+        t.model,
+        group_digits(t.context_window)
+    );
+    let _ = writeln!(
+        out,
+        "cost      at most ${:.6} (input ${:.6}, answer up to ${:.6}; {} prices as of {})",
+        t.cost.total_usd_max,
+        t.cost.input_usd,
+        t.cost.output_usd_max,
+        t.cost.currency,
+        t.cost.prices_as_of
     );
     for issue in &report.issues {
         let mark = match issue.severity {
