@@ -9,7 +9,9 @@ mod cost;
 pub use cost::Cost;
 
 use crate::catalogue::{EstimateRule, Model};
+use crate::messages::issue;
 use crate::report::TokenInfo;
+use crate::Issue;
 use crate::{Contract, Error, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
 use serde::{Deserialize, Serialize};
 
@@ -186,6 +188,47 @@ impl Budget {
     pub fn meter(&self) -> Option<Meter> {
         let tokenizer = self.model.encoding.tokenizer()?;
         Some(Meter::new(tokenizer, &self.prefix, &self.suffix))
+    }
+
+    /// The issues about a request's size: over or near the limit, past the
+    /// context window, or estimated. The full check and the live meter
+    /// both report these.
+    pub fn issues(&self, tokens: &TokenInfo) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        match tokens.state {
+            BudgetState::Over => issues.push(issue::over_token_limit(
+                tokens.input,
+                tokens.limit,
+                &self.tier_name,
+                self.bigger_tier(),
+            )),
+            BudgetState::Warn => issues.push(issue::near_token_limit(
+                tokens.input,
+                tokens.limit,
+                &self.tier_name,
+            )),
+            BudgetState::Ok => {}
+        }
+        if tokens.total > tokens.context_window && tokens.state != BudgetState::Over {
+            issues.push(issue::context_window_exceeded(
+                tokens.total,
+                tokens.context_window,
+                &self.model.name,
+                tokens.output_reserved,
+            ));
+        }
+        if let Some(estimate) = &tokens.estimate {
+            issues.push(issue::token_estimate(
+                self.model.provider.title(),
+                &self.model.name,
+                estimate,
+            ));
+        } else if !tokens.exact {
+            issues.push(issue::token_count_estimated(
+                "the tokenizer is not loaded yet, so each byte counts as a token",
+            ));
+        }
+        issues
     }
 
     /// The token section of a report, from the count of the user message

@@ -6,7 +6,7 @@ use crate::messages::issue;
 use crate::report::ContractRef;
 use std::borrow::Cow;
 
-use crate::{schema, Budget, BudgetState, Contract, Error, InputKind, Payload, Report, Severity};
+use crate::{schema, Budget, Contract, Error, InputKind, Payload, Report, Severity};
 
 /// A checked input: the report, and the document it was made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,44 +97,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let budget = Budget::new(contract, Some(tier_name))?;
     let content = content(contract, &document);
     let tokens = budget.measure(&content);
-    if let Some(estimate) = &tokens.estimate {
-        let model = budget.model();
-        issues.push(issue::token_estimate(
-            model.provider.title(),
-            &model.name,
-            estimate,
-        ));
-    } else if !tokens.exact {
-        issues.push(issue::token_count_estimated(
-            "the tokenizer is not loaded yet, so each byte counts as a token",
-        ));
-    }
-    match tokens.state {
-        BudgetState::Over => {
-            issues.push(issue::over_token_limit(
-                tokens.input,
-                tokens.limit,
-                tier_name,
-                budget.bigger_tier(),
-            ));
-        }
-        BudgetState::Warn => {
-            issues.push(issue::near_token_limit(
-                tokens.input,
-                tokens.limit,
-                tier_name,
-            ));
-        }
-        BudgetState::Ok => {}
-    }
-    if tokens.total > tokens.context_window && tokens.state != BudgetState::Over {
-        issues.push(issue::context_window_exceeded(
-            tokens.total,
-            tokens.context_window,
-            &budget.model().name,
-            tokens.output_reserved,
-        ));
-    }
+    issues.extend(budget.issues(&tokens));
 
     // Most severe first; the order within a severity is the order found.
     issues.sort_by_key(|i| i.severity);

@@ -38,6 +38,7 @@ export interface TokenInfo {
   context_window: number; limit: number; warn_at: number; remaining: number;
   tier: string; state: BudgetState; cost: Cost; estimate?: EstimateInfo;
 }
+export interface MeterReading { tokens: TokenInfo; issues: Issue[]; }
 export interface Report {
   ok: boolean; contract: { id: string; version: string };
   input: InputInfo; tokens: TokenInfo; issues: Issue[];
@@ -139,23 +140,24 @@ pub struct PreflightMeter {
 
 #[wasm_bindgen]
 impl PreflightMeter {
-    /// Replaces the whole text (recounting only what changed).
-    #[wasm_bindgen(js_name = setText, unchecked_return_type = "TokenInfo")]
+    /// Replaces the whole text (recounting only what changed). Returns
+    /// the `tokens` section and the size issues (over or near the limit).
+    #[wasm_bindgen(js_name = setText, unchecked_return_type = "MeterReading")]
     pub fn set_text(&mut self, text: &str) -> Result<JsValue, JsValue> {
         let n = self.meter.set_text(text);
         self.tokens_of(n)
     }
 
     /// Replaces UTF-16 units `start..end` with `text`.
-    #[wasm_bindgen(unchecked_return_type = "TokenInfo")]
+    #[wasm_bindgen(unchecked_return_type = "MeterReading")]
     pub fn edit(&mut self, start: usize, end: usize, text: String) -> Result<JsValue, JsValue> {
         let n = self.meter.edit(&Edit { start, end, text });
         self.tokens_of(n)
     }
 
-    /// The current `tokens` section.
-    #[wasm_bindgen(getter, unchecked_return_type = "TokenInfo")]
-    pub fn tokens(&self) -> Result<JsValue, JsValue> {
+    /// The current reading.
+    #[wasm_bindgen(getter, unchecked_return_type = "MeterReading")]
+    pub fn reading(&self) -> Result<JsValue, JsValue> {
         self.tokens_of(self.meter.count())
     }
 
@@ -165,8 +167,21 @@ impl PreflightMeter {
         self.meter.text().encode_utf16().count()
     }
 
+    /// The text being counted.
+    #[wasm_bindgen(getter)]
+    pub fn text(&self) -> String {
+        self.meter.text().to_owned()
+    }
+
     fn tokens_of(&self, count: u64) -> Result<JsValue, JsValue> {
-        to_js(&self.budget.tokens(crate::TokenCount { count, exact: true }))
+        #[derive(Serialize)]
+        struct Out {
+            tokens: crate::TokenInfo,
+            issues: Vec<crate::Issue>,
+        }
+        let tokens = self.budget.tokens(crate::TokenCount { count, exact: true });
+        let issues = self.budget.issues(&tokens);
+        to_js(&Out { tokens, issues })
     }
 }
 

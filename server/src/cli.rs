@@ -1,10 +1,12 @@
-//! The `preflight` command line: `serve`, `check` and `count`.
+//! The `preflight` command line: `serve`, `check`, `count` and
+//! `fake-provider`.
 //!
 //! Exit codes: 0 when the input has no errors, 1 when it has error-level
 //! issues, 2 for a usage, contract or I/O problem.
 
 mod check;
 mod count;
+mod fake_provider;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +55,8 @@ enum Command {
     Check(check::Args),
     /// Count the tokens of a file (or `-` for standard input).
     Count(count::Args),
+    /// Serve a local fake of Anthropic's and Gemini's count-token endpoints.
+    FakeProvider(fake_provider::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
         Command::Count(args) => count::run(args),
+        Command::FakeProvider(args) => fake_provider::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,11 +6,16 @@
 
 pub mod cli;
 mod error;
+pub mod fake;
+mod provider;
 mod registry;
 mod routes;
 mod state;
 
 pub use error::AppError;
+pub use provider::{
+    Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderError, Providers,
+};
 pub use registry::{Registry, RegistryError};
 pub use routes::app;
 pub use state::{AppState, StaticDirs};

@@ -1,0 +1,241 @@
+//! The fake `POST /v1/messages/count_tokens`, with Anthropic's errors:
+//! `{"type": "error", "error": {"type", "message"}, "request_id"}`.
+
+use super::{answer, o200k, parse_json, scale, Key, RETRY_AFTER, SLOW_DELAY};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The `anthropic-version` values accepted.
+const VERSIONS: [&str; 2] = ["2023-06-01", "2023-01-01"];
+
+/// The top-level fields `count_tokens` takes; any other is refused.
+const FIELDS: [&str; 7] = [
+    "model",
+    "messages",
+    "system",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "mcp_servers",
+];
+
+/// Anthropic's count for `n` o200k tokens: `ceil(1.15 × n) + 5`.
+pub(super) fn tokens(n: u64) -> u64 {
+    scale(n, 115) + 5
+}
+
+/// An error answer in Anthropic's format, with a `request-id`.
+pub(super) fn error(status: StatusCode, kind: &str, message: &str) -> Response {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let id = format!("req_fake{:016}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let mut response = answer(
+        status,
+        json!({"type": "error", "error": {"type": kind, "message": message}, "request_id": id}),
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    response
+}
+
+fn invalid(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "invalid_request_error", message)
+}
+
+/// The handler.
+pub(super) async fn count_tokens(headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match Key::classify(header("x-api-key")) {
+        Key::Missing => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "authentication_error",
+                "x-api-key header is required",
+            )
+        }
+        Key::Invalid => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "authentication_error",
+                "invalid x-api-key",
+            )
+        }
+        _ => {}
+    }
+    match header("anthropic-version") {
+        None => return invalid("anthropic-version: header is required"),
+        Some(v) if !VERSIONS.contains(&v) => {
+            return invalid(&format!(
+                "anthropic-version: \"{v}\" is not a valid version"
+            ))
+        }
+        Some(_) => {}
+    }
+    match Key::classify(header("x-api-key")) {
+        Key::RateLimited => {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                "Number of requests has exceeded your per-minute rate limit \
+                 (https://docs.claude.com/en/api/rate-limits); see the response headers \
+                 for current usage. Please try again later.",
+            );
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from(RETRY_AFTER.as_secs()));
+            return response;
+        }
+        Key::Overloaded => {
+            let status = StatusCode::from_u16(529).expect("529 is a valid status code");
+            return error(status, "overloaded_error", "Overloaded");
+        }
+        Key::ServerError => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "api_error",
+                "Internal server error",
+            )
+        }
+        Key::Slow => tokio::time::sleep(SLOW_DELAY).await,
+        _ => {}
+    }
+    let request = match parse_json(&body) {
+        Ok(Value::Object(request)) => request,
+        Ok(_) => return invalid("Input should be a valid dictionary"),
+        Err(why) => return invalid(&format!("The request body is not valid JSON: {why}")),
+    };
+    let (model, n) = match read(&request) {
+        Ok(read) => read,
+        Err(message) => return invalid(&message),
+    };
+    if !model.starts_with("claude-") {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found_error",
+            &format!("model: {model}"),
+        );
+    }
+    answer(StatusCode::OK, json!({ "input_tokens": tokens(n) }))
+}
+
+/// The model and the o200k count of every text, or the message of the
+/// validation error Anthropic would send.
+fn read(request: &Map<String, Value>) -> Result<(String, u64), String> {
+    if let Some(extra) = request.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format!("{extra}: Extra inputs are not permitted"));
+    }
+    let model = match request.get("model") {
+        Some(Value::String(model)) => model.clone(),
+        Some(_) => return Err("model: Input should be a valid string".into()),
+        None => return Err("model: Field required".into()),
+    };
+    let mut n = match request.get("system") {
+        None => 0,
+        Some(system) => text_tokens(system)
+            .ok_or("system: Input should be a valid string or list of text blocks")?,
+    };
+    let messages = match request.get("messages") {
+        Some(Value::Array(messages)) => messages,
+        Some(_) => return Err("messages: Input should be a valid list".into()),
+        None => return Err("messages: Field required".into()),
+    };
+    for (i, message) in messages.iter().enumerate() {
+        match message.get("role").and_then(Value::as_str) {
+            Some("user" | "assistant") => {}
+            _ => {
+                return Err(format!(
+                    "messages.{i}.role: Input should be 'user' or 'assistant'"
+                ))
+            }
+        }
+        let content = message
+            .get("content")
+            .ok_or_else(|| format!("messages.{i}.content: Field required"))?;
+        if content == "" || content.as_array().is_some_and(Vec::is_empty) {
+            return Err(format!(
+                "messages.{i}: all messages must have non-empty content except for the \
+                 optional final assistant message"
+            ));
+        }
+        n += text_tokens(content).ok_or_else(|| {
+            format!(
+                "messages.{i}.content: Input should be a valid string or list of content blocks"
+            )
+        })?;
+    }
+    Ok((model, n))
+}
+
+/// The o200k count of a string, or of a list of `{"type": "text", "text"}`
+/// blocks (other blocks count nothing); `None` for anything else.
+fn text_tokens(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(text) => Some(o200k(text)),
+        Value::Array(blocks) => {
+            blocks
+                .iter()
+                .try_fold(0, |n, block| match block.get("type")?.as_str()? {
+                    "text" => Some(n + o200k(block.get("text")?.as_str()?)),
+                    _ => Some(n),
+                })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn texts_in_strings_and_blocks_count_alike() {
+        let plain = object(json!({"model": "claude-x", "system": "Be brief.",
+            "messages": [{"role": "user", "content": "Hello, world!"}]}));
+        let blocks = object(json!({"model": "claude-x",
+            "system": [{"type": "text", "text": "Be brief."}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello, world!"}]}]}));
+        assert_eq!(read(&plain), read(&blocks));
+        assert_eq!(read(&plain).unwrap().1, o200k("Be brief.") + 4);
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let cases = [
+            (json!({"messages": []}), "model: Field required"),
+            (json!({"model": "claude-x"}), "messages: Field required"),
+            (
+                json!({"model": "claude-x", "messages": [], "max_tokens": 5}),
+                "max_tokens: Extra inputs are not permitted",
+            ),
+            (
+                json!({"model": "claude-x", "messages": [{"role": "system", "content": "x"}]}),
+                "messages.0.role: Input should be 'user' or 'assistant'",
+            ),
+            (
+                json!({"model": "claude-x", "messages": [{"role": "user", "content": ""}]}),
+                "messages.0: all messages must have non-empty content except for the \
+                 optional final assistant message",
+            ),
+        ];
+        for (request, message) in cases {
+            assert_eq!(read(&object(request)).unwrap_err(), message);
+        }
+    }
+
+    #[test]
+    fn the_factor_adds_five() {
+        assert_eq!(tokens(0), 5);
+        assert_eq!(tokens(4), 10);
+        assert_eq!(tokens(100), 120);
+    }
+}
