@@ -97,6 +97,7 @@ pub struct Budget {
     tier_name: String,
     tier: Tier,
     bigger: Option<(String, u64)>,
+    system: Option<String>,
     prefix: String,
     suffix: String,
     /// Tokens of the template's text before and after `{{input}}`.
@@ -143,6 +144,7 @@ impl Budget {
             tier_name: tier_name.to_owned(),
             tier: tier.clone(),
             bigger,
+            system: prompt.and_then(|p| p.system.clone()),
             prefix,
             suffix,
             frame,
@@ -278,6 +280,43 @@ impl Budget {
             state: BudgetState::of(input, &self.tier),
             cost: Cost::of(self.model, input + overhead, output_reserved),
             estimate,
+            counted_by: None,
         }
+    }
+
+    /// The token section from the provider's own count (its count
+    /// endpoint): `total` tokens for the whole request, of which `fixed`
+    /// are the request with an empty input.
+    pub fn counted_by_provider(&self, total: u64, fixed: u64) -> TokenInfo {
+        let input = total.saturating_sub(fixed);
+        let output_reserved = self.tier.output_reserved(self.model);
+        let limit = self.tier.max_input_tokens;
+        TokenInfo {
+            model: self.model.name.clone(),
+            encoding: self.model.encoding,
+            exact: true,
+            input,
+            overhead: fixed,
+            output_reserved,
+            total: total + output_reserved,
+            context_window: self.model.context_window,
+            limit,
+            warn_at: self.tier.warn_tokens(),
+            remaining: limit.saturating_sub(input),
+            tier: self.tier_name.clone(),
+            state: BudgetState::of(input, &self.tier),
+            cost: Cost::of(self.model, total, output_reserved),
+            estimate: None,
+            counted_by: Some(format!("{:?}", self.model.provider).to_lowercase()),
+        }
+    }
+
+    /// The system message and the template around `input`, as the
+    /// provider's count endpoint takes them.
+    pub fn render(&self, input: &str) -> (Option<&str>, String) {
+        (
+            self.system.as_deref(),
+            format!("{}{input}{}", self.prefix, self.suffix),
+        )
     }
 }

@@ -158,6 +158,14 @@ impl Code {
         Code::DateOutOfRange,
     ];
 
+    /// The codes about a request's size, which [`Budget::issues`](crate::Budget::issues) makes.
+    pub const SIZE: &'static [Code] = &[
+        Code::OverTokenLimit,
+        Code::NearTokenLimit,
+        Code::ContextWindowExceeded,
+        Code::TokenCountEstimated,
+    ];
+
     /// The stable snake_case name.
     ///
     /// ```

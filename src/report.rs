@@ -214,6 +214,10 @@ pub struct TokenInfo {
     /// tokenizer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<EstimateInfo>,
+    /// Who counted, when it was not our tokenizer: the provider's own
+    /// count endpoint (e.g. `anthropic`), asked by the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_by: Option<String>,
 }
 
 /// How serious an issue is.
@@ -318,6 +322,16 @@ impl Location {
 }
 
 impl Report {
+    /// Replaces the token figures and the issues about size (for example
+    /// with a provider's exact count), keeping every other issue.
+    pub fn set_tokens(&mut self, tokens: TokenInfo, size_issues: Vec<Issue>) {
+        self.issues.retain(|i| !Code::SIZE.contains(&i.code));
+        self.issues.extend(size_issues);
+        self.issues.sort_by_key(|i| i.severity);
+        self.ok = self.issues.iter().all(|i| i.severity != Severity::Error);
+        self.tokens = tokens;
+    }
+
     /// The issues with severity `error`.
     pub fn errors(&self) -> impl Iterator<Item = &Issue> {
         self.issues.iter().filter(|i| i.severity == Severity::Error)
