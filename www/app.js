@@ -1,35 +1,70 @@
-// The web app's glue: it reads the page, calls the Wasm core, and renders
-// what the core returns. Every verdict and every message comes from the core
-// (the same Rust code the server runs); nothing here decides what is valid.
-import init, { Preflight } from "/pkg/dist/prompt_preflight.js";
+// The web app's glue: it reads the page, asks the Wasm core (in a worker)
+// and renders what the core returns. Every verdict and every message comes
+// from the core (the same Rust code the server runs); nothing here decides
+// what is valid.
+//
+// The main thread never runs Wasm: typing only computes what changed (an
+// edit of a few characters) and posts it to the worker, whose meter
+// recounts around the edit and posts the reading back.
 
 const $ = (id) => document.getElementById(id);
 const fmt = new Intl.NumberFormat("en-US");
-// Figures read by the browser tests and benches/browser.mjs.
-const timings = (window.preflightTimings = { meterReadyMs: null, updates: [] });
+const usd = (n) => (n >= 0.01 ? `$${n.toFixed(2)}` : n >= 0.0001 ? `$${n.toFixed(4)}` : `$${n.toPrecision(2)}`);
+// Figures read by the browser tests and benches.
+const timings = (window.preflightTimings = {
+  codeReadyMs: null, meterReadyMs: null, tokenizer: null, updates: [],
+});
 
-const app = { pf: null, contract: null, file: null, bytes: null, report: null, pending: false, since: 0, fileReport: null };
+const app = {
+  contract: null, file: null, bytes: null, report: null, fileReport: null,
+  reading: null, text: "", seq: 0, shownSeq: -1, inputTimes: new Map(), full: null,
+};
 
-// Files are checked in a worker (same Wasm core) so big workbooks never
-// freeze typing; typed text is checked here, on every keystroke.
 const worker = new Worker("/worker.js", { type: "module" });
 let nextJob = 0;
 const jobs = new Map();
 worker.onmessage = ({ data }) => {
-  const job = jobs.get(data.id);
-  jobs.delete(data.id);
-  if (job) data.error ? job.reject(new Error(data.error)) : job.resolve(data.report);
+  if (data.id !== undefined) {
+    const job = jobs.get(data.id);
+    jobs.delete(data.id);
+    if (job) data.error ? job.reject(new Error(data.error)) : job.resolve(data.report);
+    return;
+  }
+  switch (data.type) {
+    case "code-ready":
+      timings.codeReadyMs = performance.now();
+      break;
+    case "progress":
+      renderLoading(data.loaded, data.total);
+      break;
+    case "tokenizer-ready":
+      timings.meterReadyMs = performance.now();
+      timings.tokenizer = { source: data.source, bytes: data.bytes, workerMs: data.ms };
+      $("meter").dataset.ready = "true";
+      break;
+    case "tokenizer-failed":
+      $("meter-count").textContent = `The token counter could not load: ${data.error}. Reload the page to try again.`;
+      break;
+    case "meter":
+      onReading(data);
+      break;
+    case "error":
+      console.error(data.error);
+      break;
+  }
 };
-function checkFileInWorker(tier, name, bytes) {
+
+/** Runs a job in the worker and resolves with its report. */
+function job(message, transfer) {
   const id = nextJob++;
   return new Promise((resolve, reject) => {
     jobs.set(id, { resolve, reject });
-    worker.postMessage({ type: "checkFile", id, tier, name, bytes: bytes.slice() });
+    worker.postMessage({ ...message, id }, transfer ?? []);
   });
 }
 
 const STATE_LABEL = { ok: "Within your plan", warn: "Close to your limit", over: "Over your limit" };
-const TOKEN_CODES = new Set(["over_token_limit", "near_token_limit", "token_count_estimated"]);
+const SIZE_CODES = new Set(["over_token_limit", "near_token_limit", "token_count_estimated", "context_window_exceeded"]);
 
 async function getJson(url) {
   const response = await fetch(url);
@@ -39,20 +74,20 @@ async function getJson(url) {
 
 async function start() {
   try {
-    const [, contracts] = await Promise.all([init(), getJson("/v1/contracts")]);
+    const contracts = await getJson("/v1/contracts");
     if (contracts.length === 0) throw new Error("the server has no contracts");
     const chosen = contracts[0];
     app.contract = await getJson(`/v1/contracts/${encodeURIComponent(chosen.id)}`);
-    app.pf = new Preflight(JSON.stringify(app.contract));
-    worker.postMessage({ type: "contract", source: JSON.stringify(app.contract) });
     fillTiers(app.contract, chosen.default_tier);
     $("contract-description").textContent = app.contract.description;
     $("contract-id").textContent = `Task: ${app.contract.id} v${app.contract.version}`;
+    // Typing works at once; the meter catches up when the tokenizer is in.
     $("prompt").disabled = false;
     $("tier").disabled = false;
-    update();
-    $("meter").dataset.ready = "true";
-    timings.meterReadyMs = performance.now();
+    app.text = $("prompt").value;
+    worker.postMessage({ type: "start", source: JSON.stringify(app.contract), tier: tier() });
+    worker.postMessage({ type: "set", seq: ++app.seq, text: app.text });
+    scheduleFullCheck();
   } catch (error) {
     $("contract-description").textContent = `We could not start the checker: ${error.message}. Reload the page to try again.`;
     $("meter-count").textContent = "The token counter is not available.";
@@ -71,46 +106,134 @@ function fillTiers(contract, defaultTier) {
 
 const tier = () => $("tier").value || undefined;
 
-/** Runs the core check on the current input and renders everything. */
-function update() {
-  if (!app.pf) return;
-  if (app.bytes) {
-    if (!app.fileReport) return; // the worker is still checking
-    app.report = app.fileReport;
-  } else {
-    app.report = app.pf.checkText(tier(), $("prompt").value);
+// --- Typing: edits to the worker ------------------------------------------
+
+const isHigh = (c) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c) => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * The edit that turns `a` into `b`, as UTF-16 offsets into `a`. The caret
+ * positions before and after the change locate it in the usual cases
+ * (typing, deleting, pasting), checked with two native string
+ * comparisons; anything else falls back to scanning both ends.
+ */
+function diff(a, b, before, caret) {
+  let start = Math.min(before?.start ?? 0, caret);
+  let tail = b.length - caret;
+  const plausible = before && start <= a.length - tail && tail >= 0
+    && a.slice(0, start) === b.slice(0, start) && a.slice(a.length - tail) === b.slice(caret);
+  if (!plausible) {
+    const max = Math.min(a.length, b.length);
+    start = 0;
+    while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+    tail = 0;
+    while (tail < max - start && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
   }
-  renderMeter(app.report);
-  renderReport(app.report);
-  renderSend(app.report);
-  $("verdict").hidden = true;
+  // Never split a surrogate pair: the core counts whole characters.
+  if (start > 0 && isHigh(a.charCodeAt(start - 1))) start--;
+  if (tail > 0 && isLow(a.charCodeAt(a.length - tail))) tail--;
+  return { start, end: a.length - tail, text: b.slice(start, b.length - tail) };
 }
 
-/** Coalesces keystrokes into one check per frame, and records how long it took. */
-function scheduleUpdate(event) {
-  if (!app.pending) {
-    app.pending = true;
-    app.since = event ? event.timeStamp : performance.now();
-    requestAnimationFrame(() => {
-      app.pending = false;
-      const begin = performance.now();
-      update();
-      const end = performance.now();
-      timings.updates.push({ checkMs: end - begin, sinceInputMs: end - app.since });
+let selectionBefore = null;
+$("prompt").addEventListener("beforeinput", (e) => {
+  selectionBefore = { start: e.target.selectionStart, end: e.target.selectionEnd };
+});
+
+$("prompt").addEventListener("input", (event) => {
+  const next = $("prompt").value;
+  const edit = diff(app.text, next, selectionBefore, $("prompt").selectionEnd);
+  selectionBefore = null;
+  app.text = next;
+  const seq = ++app.seq;
+  app.inputTimes.set(seq, event.timeStamp);
+  worker.postMessage({ type: "edit", seq, ...edit });
+  app.full = null;
+  if (!app.bytes) renderSend();
+  scheduleFullCheck();
+});
+
+/** A reading from the worker: render the meter on the next frame. */
+function onReading({ seq, reading, ms }) {
+  if (seq !== -1 && seq < app.shownSeq) return;
+  app.shownSeq = seq;
+  app.reading = reading;
+  const since = app.inputTimes.get(seq);
+  app.inputTimes.delete(seq);
+  requestAnimationFrame(() => {
+    if (!app.bytes) {
+      renderMeter(reading.tokens, reading.issues);
+      renderSend();
+    }
+    if (since !== undefined) {
+      timings.updates.push({ meterMs: ms, sinceInputMs: performance.now() - since, length: app.text.length });
       if (timings.updates.length > 1000) timings.updates.shift();
-    });
-  }
+    }
+  });
 }
 
-function renderMeter(report) {
-  const { count, limit, state, exact } = report.tokens;
+// --- The full check of typed text (language, emptiness, …), when idle ------
+
+let fullTimer = null;
+function scheduleFullCheck() {
+  clearTimeout(fullTimer);
+  const wait = app.text.length > 100_000 ? 600 : 200;
+  fullTimer = setTimeout(() => fullCheck(), wait);
+}
+
+/** Checks the typed text in full; resolves with the report for `app.text`. */
+async function fullCheck() {
+  if (app.bytes || !app.contract) return null;
+  const text = app.text;
+  const report = await job({ type: "checkText", tier: tier(), text });
+  if (text !== app.text || app.bytes) return null; // typing went on meanwhile
+  app.full = report;
+  app.report = report;
+  renderReport(report);
+  renderSend();
+  return report;
+}
+
+// --- Rendering --------------------------------------------------------------
+
+function renderLoading(loaded, total) {
+  const percent = total ? Math.round((loaded / total) * 100) : 0;
+  $("meter-count").textContent = `Loading the token counter… ${percent}% of ${fmt.format(Math.round(total / 1024))} KB`;
+}
+
+function renderMeter(tokens, issues) {
+  const { input, limit, state, exact } = tokens;
   const meter = $("meter");
   meter.dataset.state = state;
-  $("meter-fill").style.width = `${Math.min(100, (count / limit) * 100)}%`;
-  $("meter-count").textContent = `${exact ? "" : "~"}${fmt.format(count)} / ${fmt.format(limit)} tokens`;
+  $("meter-fill").style.width = `${Math.min(100, (input / limit) * 100)}%`;
+  const about = exact ? "" : "~";
+  $("meter-count").textContent = `${about}${fmt.format(input)} / ${fmt.format(limit)} tokens`;
   $("meter-state").textContent = STATE_LABEL[state];
-  const limitIssue = report.issues.find((i) => i.code === "over_token_limit" || i.code === "near_token_limit");
+  $("meter-cost").textContent =
+    `${about}${fmt.format(tokens.total)} tokens in all with the instructions (${fmt.format(tokens.overhead)}) and room for a ${fmt.format(tokens.output_reserved)}-token answer · at most ${usd(tokens.cost.total_usd_max)} on ${tokens.model} (prices of ${tokens.cost.prices_as_of})`;
+  const limitIssue = issues.find((i) => i.code === "over_token_limit" || i.code === "near_token_limit" || i.code === "context_window_exceeded");
   $("meter-message").textContent = limitIssue ? `${limitIssue.message} ${limitIssue.hint}` : "";
+  renderActions(limitIssue?.actions ?? []);
+}
+
+/** Buttons for what the product can do about an over-limit input. */
+function renderActions(actions) {
+  const box = $("meter-actions");
+  box.replaceChildren();
+  for (const action of actions) {
+    if (action.kind !== "upgrade") continue; // trim, split and summarise come with the chunking work
+    const button = Object.assign(document.createElement("button"), {
+      type: "button",
+      className: "secondary",
+      textContent: `Use the ${action.tier} plan (${fmt.format(action.max_input_tokens)} tokens)`,
+    });
+    button.dataset.action = action.kind;
+    button.addEventListener("click", () => {
+      $("tier").value = action.tier;
+      $("tier").dispatchEvent(new Event("change"));
+    });
+    box.append(button);
+  }
 }
 
 function describeKind(input) {
@@ -137,7 +260,7 @@ function describeSheets(input) {
 
 function renderReport(report) {
   const section = $("report");
-  const shownIssues = report.issues.filter((i) => !TOKEN_CODES.has(i.code) && !(i.code === "empty_input" && !app.bytes));
+  const shownIssues = report.issues.filter((i) => !SIZE_CODES.has(i.code) && !(i.code === "empty_input" && !app.bytes));
   section.hidden = !app.bytes && shownIssues.length === 0;
   if (section.hidden) return;
   const facts = $("report-facts");
@@ -201,12 +324,28 @@ function renderIssues(list, issues, emptyText) {
   }
 }
 
-function renderSend(report) {
-  const errors = report.issues.filter((i) => i.severity === "error");
+/** Enables Send when nothing blocks it, and says why when something does. */
+function renderSend() {
   const send = $("send");
+  let errors;
+  let over;
+  if (app.bytes) {
+    const report = app.fileReport;
+    errors = report ? report.issues.filter((i) => i.severity === "error") : [{ code: "checking" }];
+    over = report?.tokens.state === "over";
+  } else {
+    // Size from the live meter; everything else from the last full check.
+    const others = (app.full ?? app.report)?.issues.filter((i) => i.severity === "error" && !SIZE_CODES.has(i.code)) ?? [];
+    const empty = app.text.length === 0;
+    errors = [...others.filter((i) => i.code !== "empty_input" || empty), ...(app.reading?.issues.filter((i) => i.severity === "error") ?? [])];
+    if (empty && !errors.some((i) => i.code === "empty_input")) errors.push({ code: "empty_input" });
+    over = app.reading?.tokens.state === "over";
+  }
   send.disabled = errors.length > 0;
-  if (report.tokens.state === "over") {
+  if (over) {
     $("send-note").textContent = "Over your plan's limit: shorten the input before sending.";
+  } else if (errors.some((i) => i.code === "checking")) {
+    $("send-note").textContent = "Checking your file…";
   } else if (errors.some((i) => i.code === "empty_input")) {
     $("send-note").textContent = "Type some text or choose a file first.";
   } else if (errors.length > 0) {
@@ -219,20 +358,26 @@ function renderSend(report) {
 async function send() {
   $("send").disabled = true;
   $("send-note").textContent = "Sending…";
-  const local = app.report;
   let response;
+  let local;
   try {
     if (app.bytes) {
+      local = app.fileReport;
       const form = new FormData();
       form.append("contract", app.contract.id);
       if (tier()) form.append("tier", tier());
       form.append("file", new Blob([app.bytes]), app.file.name);
       response = await fetch("/v1/check", { method: "POST", body: form });
     } else {
+      // The browser's verdict on exactly the text being sent.
+      clearTimeout(fullTimer);
+      local = app.full ?? (await fullCheck());
+      if (!local) return;
+      if (!local.ok) return;
       response = await fetch("/v1/check", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ contract: app.contract.id, tier: tier(), text: $("prompt").value }),
+        body: JSON.stringify({ contract: app.contract.id, tier: tier(), text: app.text }),
       });
     }
     const body = await response.json();
@@ -241,7 +386,7 @@ async function send() {
   } catch (error) {
     renderVerdict(null, local, error);
   } finally {
-    renderSend(app.report);
+    renderSend();
   }
 }
 
@@ -261,7 +406,7 @@ function renderVerdict(body, local, error) {
   const same = JSON.stringify(report) === JSON.stringify(local);
   const errors = report.issues.filter((i) => i.severity === "error").length;
   $("verdict-title").textContent = report.ok
-    ? `Accepted: the server checked your input (${fmt.format(report.tokens.count)} tokens) and it is ready for the model.`
+    ? `Accepted: the server checked your input (${fmt.format(report.tokens.input)} tokens${report.tokens.counted_by ? `, counted by ${report.tokens.counted_by}` : ""}) and it is ready for the model.`
     : `Refused: the server found ${errors === 1 ? "a problem" : `${errors} problems`}.`;
   section.dataset.matchesBrowser = String(same);
   renderIssues($("verdict-issues"), report.issues.filter((i) => i.severity !== "info"), "No problems found.");
@@ -276,6 +421,7 @@ async function useFile(file) {
   app.bytes = new Uint8Array(await file.arrayBuffer());
   $("file-name").textContent = `File: ${file.name} (your text is ignored while a file is chosen)`;
   $("file-bar").hidden = false;
+  $("verdict").hidden = true;
   await checkFile();
 }
 
@@ -283,7 +429,7 @@ async function useFile(file) {
 async function checkFile() {
   const file = app.file;
   const started = performance.now();
-  $("send").disabled = true;
+  renderSend();
   $("send-note").textContent = `Checking ${file.name} (${fmt.format(app.bytes.length)} bytes)…`;
   $("dropzone").dataset.busy = "true";
   const ticker = setInterval(() => {
@@ -291,10 +437,13 @@ async function checkFile() {
     $("send-note").textContent = `Checking ${file.name}… ${seconds} s`;
   }, 500);
   try {
-    const report = await checkFileInWorker(tier(), file.name, app.bytes);
+    const report = await job({ type: "checkFile", tier: tier(), name: file.name, bytes: app.bytes.slice() });
     if (app.file !== file) return; // another file was chosen meanwhile
     app.fileReport = report;
-    update();
+    app.report = report;
+    renderMeter(report.tokens, report.issues);
+    renderReport(report);
+    renderSend();
   } catch (error) {
     $("send-note").textContent = `We could not check this file: ${error.message}`;
   } finally {
@@ -309,11 +458,22 @@ function clearFile() {
   app.fileReport = null;
   $("file").value = "";
   $("file-bar").hidden = true;
-  update();
+  $("verdict").hidden = true;
+  if (app.reading) renderMeter(app.reading.tokens, app.reading.issues);
+  app.report = app.full;
+  if (app.full) renderReport(app.full);
+  else $("report").hidden = true;
+  renderSend();
+  scheduleFullCheck();
 }
 
-$("prompt").addEventListener("input", scheduleUpdate);
-$("tier").addEventListener("change", () => (app.bytes ? checkFile() : update()));
+$("tier").addEventListener("change", () => {
+  $("verdict").hidden = true;
+  if (app.bytes) return checkFile();
+  worker.postMessage({ type: "tier", seq: ++app.seq, tier: tier() });
+  app.full = null;
+  scheduleFullCheck();
+});
 $("send").addEventListener("click", send);
 $("file").addEventListener("change", (e) => useFile(e.target.files[0]));
 $("clear-file").addEventListener("click", clearFile);
