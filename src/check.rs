@@ -26,7 +26,23 @@ impl Checked {
         if !self.report.ok {
             return None;
         }
-        Some(Payload::build(contract, &content(contract, &self.document)))
+        Some(Payload::build(contract, &self.content(contract)))
+    }
+
+    /// The text that goes to the model in place of `{{input}}`, and that
+    /// the token figures count: under the contract's `extra_columns =
+    /// "drop"` policy, the table without its undeclared columns; otherwise
+    /// the text as decoded.
+    ///
+    /// ```
+    /// use prompt_preflight::{check, Contract, Input};
+    ///
+    /// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    /// let checked = check(&contract, None, &Input::Text("Ada Lovelace")).unwrap();
+    /// assert_eq!(checked.content(&contract), "Ada Lovelace");
+    /// ```
+    pub fn content(&self, contract: &Contract) -> Cow<'_, str> {
+        content(contract, &self.document)
     }
 }
 

@@ -132,6 +132,22 @@ pub fn token_estimate(provider: &str, model: &str, e: &EstimateInfo) -> Issue {
     )
 }
 
+/// The server asked the provider for an exact count and got none, so the
+/// estimate stands. `reason` is a stable code such as `rate_limited`.
+pub fn provider_count_failed(provider: &str, reason: &str) -> Issue {
+    make(
+        Code::TokenCountEstimated,
+        format!(
+            "We could not get an exact count from {provider} ({}), so the token figures are estimates.",
+            reason.replace('_', " ")
+        ),
+        "Nothing to do. The estimate is on the high side, so a request we accept will fit; \
+         send it again later for the exact figure."
+            .into(),
+        None,
+    )
+}
+
 /// A required column is missing. `near` is a header that looks like it.
 pub fn missing_column(column: &ColumnSpec, near: Option<&str>, header_line: u64) -> Issue {
     let what = if column.description.is_empty() {

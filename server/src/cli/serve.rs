@@ -1,7 +1,11 @@
 //! `preflight serve [--addr A] [--contracts DIR] [--www DIR] [--pkg DIR]`
+//!
+//! With `ANTHROPIC_API_KEY` or `GEMINI_API_KEY` set (and optionally
+//! `ANTHROPIC_BASE_URL`, `GEMINI_BASE_URL`), the final check asks that
+//! provider for the exact token count of Claude or Gemini requests.
 
 use super::CliError;
-use crate::{app, AppState, Registry, StaticDirs};
+use crate::{app, AppState, Provider, ProviderConfig, Providers, Registry, StaticDirs};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,6 +41,9 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         None => Registry::builtin(),
     };
     let mut state = AppState::new(registry);
+    if let Some(providers) = providers_from_env() {
+        state = state.with_providers(providers);
+    }
     if args.www.is_dir() {
         state.static_dirs = Some(StaticDirs {
             www: args.www,
@@ -74,4 +81,32 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             })
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The providers with an API key in the environment, for exact counts of
+/// Claude and Gemini. Logs which have keys (never the keys themselves).
+fn providers_from_env() -> Option<Providers> {
+    let config = ProviderConfig::from_env();
+    for provider in Provider::ALL {
+        let base_url = &config.endpoint(provider).base_url;
+        if config.is_configured(provider) {
+            tracing::info!(%provider, %base_url, "exact token counts from {provider}");
+        } else {
+            tracing::info!(
+                %provider,
+                "no {}; {provider} token counts are estimates",
+                provider.key_var()
+            );
+        }
+    }
+    if !Provider::ALL.iter().any(|&p| config.is_configured(p)) {
+        return None;
+    }
+    match Providers::new(config) {
+        Ok(providers) => Some(providers),
+        Err(error) => {
+            tracing::warn!(%error, "cannot ask the providers; token counts are estimates");
+            None
+        }
+    }
 }

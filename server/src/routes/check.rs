@@ -2,12 +2,14 @@
 //! multipart file upload.
 
 use super::MAX_BODY_BYTES;
-use crate::{AppError, AppState};
+use crate::state::FixedKey;
+use crate::{AppError, AppState, Provider, ProviderError, Providers};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::Json;
-use prompt_preflight::{Input, Payload, Report};
+use prompt_preflight::messages::issue;
+use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Input, Payload, Report};
 use serde::{Deserialize, Serialize};
 
 /// A JSON check request.
@@ -81,8 +83,11 @@ pub(super) async fn check(
         .ok_or(AppError::UnknownContract(submission.contract))?;
     let tier = submission.tier;
     let content = submission.content;
+    let provider = exact_provider(&state, &contract);
+    let blocking_contract = contract.clone();
     // Tokenizing and parsing are CPU-bound: keep them off the async workers.
-    let response = tokio::task::spawn_blocking(move || {
+    let checked = tokio::task::spawn_blocking(move || {
+        let contract = blocking_contract;
         let input = match &content {
             Content::Text(text) => Input::Text(text),
             Content::File { name, bytes } => Input::File {
@@ -91,14 +96,133 @@ pub(super) async fn check(
             },
         };
         let checked = prompt_preflight::check(&contract, tier.as_deref(), &input)?;
-        Ok::<_, AppError>(CheckResponse {
-            payload: checked.payload(&contract),
-            report: checked.report,
-        })
+        let exact = match provider {
+            Some(provider) => exact_ask(provider, &contract, &checked)?,
+            None => None,
+        };
+        let payload = match exact {
+            Some(_) => None,
+            None => checked.payload(&contract),
+        };
+        Ok::<_, AppError>((checked.report, payload, exact))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    Ok(Json(response))
+    let (mut report, mut payload, exact) = checked;
+    if let (Some(ask), Some(providers)) = (exact, &state.providers) {
+        count_exactly(&state, providers, &contract, &ask, &mut report).await;
+        // An exact count can move the input over the limit, or back under.
+        payload = report.ok.then(|| Payload::build(&contract, &ask.content));
+    }
+    Ok(Json(CheckResponse { report, payload }))
+}
+
+/// An estimated model's request, to be counted by its provider.
+struct ExactAsk {
+    provider: Provider,
+    budget: Budget,
+    /// The input as it goes into the template.
+    content: String,
+}
+
+/// The provider to ask for an exact count: the contract's model is
+/// estimated and its provider has a key here.
+fn exact_provider(state: &AppState, contract: &Contract) -> Option<Provider> {
+    let providers = state.providers.as_ref()?;
+    let model = contract.model.info().ok()?;
+    model.estimate?;
+    let provider = match model.provider {
+        catalogue::Provider::Anthropic => Provider::Anthropic,
+        catalogue::Provider::Google => Provider::Gemini,
+        _ => return None,
+    };
+    providers.is_configured(provider).then_some(provider)
+}
+
+/// What to ask the provider, if its answer can matter: not when the input
+/// is refused for something other than its size, and not when the request
+/// without the input has no user text (no template around `{{input}}`),
+/// which the providers refuse to count.
+fn exact_ask(
+    provider: Provider,
+    contract: &Contract,
+    checked: &Checked,
+) -> Result<Option<ExactAsk>, AppError> {
+    let size_only = checked
+        .report
+        .errors()
+        .all(|issue| Code::SIZE.contains(&issue.code));
+    if !size_only {
+        return Ok(None);
+    }
+    let budget = Budget::new(contract, Some(&checked.report.tokens.tier))?;
+    if budget.render("").1.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(ExactAsk {
+        provider,
+        budget,
+        content: checked.content(contract).into_owned(),
+    }))
+}
+
+/// Replaces the report's estimate with the provider's exact count: the
+/// request with the input, less the request with an empty input (asked
+/// once per contract, tier and model, then remembered). On any failure,
+/// or past the state's time budget, the estimate stays and an info issue
+/// says why.
+async fn count_exactly(
+    state: &AppState,
+    providers: &Providers,
+    contract: &Contract,
+    ask: &ExactAsk,
+    report: &mut Report,
+) {
+    let budget = &ask.budget;
+    let model = budget.model().name.as_str();
+    let key = FixedKey {
+        contract: contract.id.clone(),
+        version: contract.version.clone(),
+        tier: budget.tier_name().to_owned(),
+        provider: ask.provider,
+        model: model.to_owned(),
+    };
+    let (system, user) = budget.render(&ask.content);
+    let total = providers.count_tokens(ask.provider, model, system, &user);
+    let counts = async {
+        if let Some(fixed) = state.fixed_counts.get(&key) {
+            return Ok((total.await?.tokens, fixed));
+        }
+        let (_, empty) = budget.render("");
+        let fixed = providers.count_tokens(ask.provider, model, system, &empty);
+        let (total, fixed) = tokio::join!(total, fixed);
+        let fixed = fixed?.tokens;
+        state.fixed_counts.insert(key.clone(), fixed);
+        Ok::<_, ProviderError>((total?.tokens, fixed))
+    };
+    let reason = match tokio::time::timeout(state.provider_timeout, counts).await {
+        Ok(Ok((total, fixed))) => {
+            let tokens = budget.counted_by_provider(total, fixed);
+            let size_issues = budget.issues(&tokens);
+            report.set_tokens(tokens, size_issues);
+            return;
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(provider = %ask.provider, model, code = error.code(), %error,
+                "no exact count; keeping the estimate");
+            error.code()
+        }
+        Err(_) => {
+            tracing::warn!(provider = %ask.provider, model, timeout = ?state.provider_timeout,
+                "no exact count in time; keeping the estimate");
+            "timed_out"
+        }
+    };
+    let title = budget.model().provider.title();
+    report
+        .issues
+        .push(issue::provider_count_failed(title, reason));
+    report.issues.sort_by_key(|i| i.severity);
 }
 
 /// Reads the form fields `contract`, `tier` and `file` (or `text`).
