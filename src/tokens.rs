@@ -3,9 +3,10 @@
 //! Our own engine: hand-written pre-tokenizers that reproduce OpenAI's
 //! patterns in one linear pass ([`pretokenize`]), and byte-pair merging with
 //! `tiktoken`'s exact merge order ([`bpe`]). The token ids are identical to
-//! `tiktoken`'s (`tests/tokens.rs` proves it on a multilingual corpus), and
-//! no input makes it slow or crash: a megabyte of one letter, of spaces or
-//! of digits is counted as fast as a megabyte of prose.
+//! `tiktoken`'s (`tests/tokens.rs` checks them on a multilingual corpus and
+//! generated text), and no input makes it slow or crash: a megabyte of one
+//! letter, of spaces or of digits is counted faster than a megabyte of
+//! prose (see `BENCHMARKS.md`).
 //!
 //! The vocabularies are compact binary files (`data/*.bin`, see [`vocab`]).
 //! Native builds embed them (the default `bundled-vocab` feature); the
@@ -113,10 +114,11 @@ impl Tokenizer {
     /// ```
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        let mut scratch = bpe::Scratch::default();
-        for piece in self.pieces(text) {
-            bpe::encode(&self.vocab, piece, &mut scratch, &mut out);
-        }
+        with_scratch(|scratch| {
+            for piece in self.pieces(text) {
+                bpe::encode(&self.vocab, piece, scratch, &mut out);
+            }
+        });
         out
     }
 
@@ -128,10 +130,11 @@ impl Tokenizer {
     /// assert_eq!(t.count("Hello, world!"), 4);
     /// ```
     pub fn count(&self, text: &str) -> u64 {
-        let mut scratch = bpe::Scratch::default();
-        self.pieces(text)
-            .map(|p| bpe::count(&self.vocab, p, &mut scratch) as u64)
-            .sum()
+        with_scratch(|scratch| {
+            self.pieces(text)
+                .map(|p| bpe::count(&self.vocab, p, scratch) as u64)
+                .sum()
+        })
     }
 
     /// Whether `text` is within `limit` tokens, stopping as soon as the
@@ -145,21 +148,22 @@ impl Tokenizer {
     /// assert_eq!(t.within(&"word ".repeat(100_000), 8_000), Within::No(8_001));
     /// ```
     pub fn within(&self, text: &str, limit: u64) -> Within {
-        let mut scratch = bpe::Scratch::default();
-        let mut n = 0u64;
-        for piece in self.pieces(text) {
-            // A piece of k bytes is at least k / longest-token tokens: a long
-            // piece can decide the answer before it is merged.
-            let floor = piece.len().div_ceil(self.vocab.longest()) as u64;
-            if n + floor > limit {
-                return Within::No(n + floor);
+        with_scratch(|scratch| {
+            let mut n = 0u64;
+            for piece in self.pieces(text) {
+                // A piece of k bytes is at least k / longest-token tokens: a
+                // long piece can decide the answer before it is merged.
+                let floor = piece.len().div_ceil(self.vocab.longest()) as u64;
+                if n + floor > limit {
+                    return Within::No(n + floor);
+                }
+                n += bpe::count(&self.vocab, piece, scratch) as u64;
+                if n > limit {
+                    return Within::No(n);
+                }
             }
-            n += bpe::count(&self.vocab, piece, &mut scratch) as u64;
-            if n > limit {
-                return Within::No(n);
-            }
-        }
-        Within::Yes(n)
+            Within::Yes(n)
+        })
     }
 
     /// The bytes of token ids (the inverse of [`Tokenizer::encode`]).
@@ -173,6 +177,20 @@ impl Tokenizer {
         }
         out
     }
+}
+
+thread_local! {
+    /// Merge buffers and the pair cache, reused by every count on a thread.
+    static SCRATCH: std::cell::RefCell<bpe::Scratch> = std::cell::RefCell::default();
+}
+
+/// Runs `f` with this thread's scratch space (or a fresh one if it is in
+/// use, which only a count inside a count could cause).
+fn with_scratch<R>(f: impl FnOnce(&mut bpe::Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut bpe::Scratch::default()),
+    })
 }
 
 /// Installs a tokenizer from its vocabulary file, so counts with its

@@ -248,6 +248,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Long pieces (one word of thousands of letters, a run of spaces or of
+    /// marks) are merged in windows and stitched: the seams must not show.
+    #[test]
+    fn long_pieces_match_the_reference(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["a", "b", "ab", "aa", "é", "ñ", "中", "\u{301}", "zz", "q"]),
+            300..3000,
+        ),
+        spaces in 0usize..3000,
+    ) {
+        let word: String = parts.concat();
+        let text = format!("{word}{}x{word}", " ".repeat(spaces));
+        for &encoding in Encoding::ALL {
+            prop_assert_eq!(
+                ours(encoding).encode(&text),
+                reference(encoding).encode_ordinary(&text)
+            );
+        }
+    }
+}
+
 /// A document and edits to it: (start, delete, insert) in chars.
 fn edits() -> impl Strategy<Value = (String, Vec<(usize, usize, String)>)> {
     let words = proptest::sample::select(vec![

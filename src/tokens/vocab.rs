@@ -20,6 +20,7 @@ use super::TokenizerError;
 
 const MAGIC: &[u8; 8] = b"PPVOCAB1";
 const EMPTY: u32 = u32::MAX;
+const EMPTY_SLOT: u64 = u64::MAX;
 
 /// A loaded vocabulary.
 #[derive(Debug, Clone)]
@@ -29,8 +30,11 @@ pub(crate) struct Vocab {
     bytes: Vec<u8>,
     /// `offsets[r]..offsets[r + 1]` are the bytes of rank `r`.
     offsets: Vec<u32>,
-    /// Open addressing (linear probing) from bytes to rank.
-    table: Vec<u32>,
+    /// Open addressing (linear probing) from bytes to rank. Each slot holds
+    /// the rank in its low half and 32 more bits of the key's hash in its
+    /// high half, so a probe for bytes that are not a token (most probes
+    /// while merging) is settled without touching the token bytes.
+    table: Vec<u64>,
     mask: usize,
     /// The rank of every single byte (all 256 are tokens).
     byte_rank: [u32; 256],
@@ -81,7 +85,7 @@ impl Vocab {
             name,
             bytes,
             offsets,
-            table: vec![EMPTY; capacity],
+            table: vec![EMPTY_SLOT; capacity],
             mask: capacity - 1,
             byte_rank: [EMPTY; 256],
             longest,
@@ -89,14 +93,15 @@ impl Vocab {
         let mut table = std::mem::take(&mut vocab.table);
         for rank in 0..n as u32 {
             let token = vocab.token(rank);
-            let mut slot = hash(token) & vocab.mask;
+            let h = hash(token);
+            let mut slot = h as usize & vocab.mask;
             loop {
                 let there = table[slot];
-                if there == EMPTY {
-                    table[slot] = rank;
+                if there == EMPTY_SLOT {
+                    table[slot] = (h & 0xFFFF_FFFF_0000_0000) | u64::from(rank);
                     break;
                 }
-                if vocab.token(there) == token {
+                if vocab.token(there as u32) == token {
                     return Err(bad("duplicate token"));
                 }
                 slot = (slot + 1) & vocab.mask;
@@ -143,24 +148,34 @@ impl Vocab {
         if bytes.len() > self.longest {
             return None;
         }
-        let mut slot = hash(bytes) & self.mask;
+        let h = hash(bytes);
+        let tag = h & 0xFFFF_FFFF_0000_0000;
+        let mut slot = h as usize & self.mask;
         loop {
             let there = self.table[slot];
-            if there == EMPTY {
+            if there == EMPTY_SLOT {
                 return None;
             }
-            if self.token(there) == bytes {
-                return Some(there);
+            if there & 0xFFFF_FFFF_0000_0000 == tag && self.token(there as u32) == bytes {
+                return Some(there as u32);
             }
             slot = (slot + 1) & self.mask;
         }
     }
 }
 
+impl Vocab {
+    /// The rank of a single byte.
+    #[inline]
+    pub(crate) fn byte(&self, b: u8) -> u32 {
+        self.byte_rank[b as usize]
+    }
+}
+
 /// A fast non-cryptographic hash of a short byte string (tokens are at most
 /// a few hundred bytes; most are under 8).
 #[inline]
-fn hash(bytes: &[u8]) -> usize {
+fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = (bytes.len() as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);
@@ -174,5 +189,5 @@ fn hash(bytes: &[u8]) -> usize {
         w[..rest.len()].copy_from_slice(rest);
         h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
-    (h ^ (h >> 29)) as usize
+    h ^ (h >> 29)
 }
