@@ -117,15 +117,11 @@ pub fn token_estimate(provider: &str, model: &str, e: &EstimateInfo) -> Issue {
     make(
         Code::TokenCountEstimated,
         format!(
-            "{provider} does not publish {model}'s tokenizer, so its token figures are estimates: \
-             {} {} tokens × {} per token, within ±{}%.",
-            group_digits(e.basis_input),
-            e.basis,
-            e.ratio,
+            "{provider} does not publish how {model} counts tokens, so these figures are estimates, usually within {}% of the real count.",
             (e.error_bound * 100.0).round()
         ),
         format!(
-            "Nothing to do. Limits are checked against the estimate plus a {}% margin, so a request we accept will fit.",
+            "Nothing to do. We add a {}% margin before checking your plan's limit, so a request we accept will fit.",
             ((e.safety_factor - 1.0) * 100.0).round()
         ),
         None,

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Preflight, catalogue, countTokens } from "../../pkg/node.js";
+import { Preflight, catalogue, countTokens, installTokenizer, tokenizerReady } from "../../pkg/node.js";
 
 const contractSource = readFileSync(new URL("../../contracts/customer-list.toml", import.meta.url), "utf8");
 
@@ -51,4 +51,67 @@ test("the catalogue lists every required code with words for people", () => {
     assert.ok(entry.hint.length > 10);
     assert.ok(["error", "warning", "info"].includes(entry.severity));
   }
+});
+
+test("the meter follows edits and agrees with a full check", () => {
+  const pf = new Preflight(contractSource);
+  assert.equal(pf.encoding, "o200k_base");
+  const meter = pf.meter("free");
+  let text = "Customers from Lisbon buy more in spring.";
+  let reading = meter.setText(text);
+  assert.deepStrictEqual(reading.tokens, pf.checkText("free", text).tokens);
+  // Typing, deleting across a surrogate pair, pasting a block: UTF-16 offsets.
+  const edits = [
+    [text.length, text.length, " Also 👋🏽 Porto."],
+    [5, 5, "é"],
+    [0, 9, ""],
+    [10, 10, "\n\n".concat("Renewals rose. ".repeat(700))],
+  ];
+  for (const [start, end, insert] of edits) {
+    text = text.slice(0, start) + insert + text.slice(end);
+    reading = meter.edit(start, end, insert);
+    assert.equal(meter.text, text);
+    assert.equal(meter.length, text.length);
+    const full = pf.checkText("free", text);
+    assert.deepStrictEqual(reading.tokens, full.tokens);
+    const sizeCodes = new Set(["over_token_limit", "near_token_limit", "context_window_exceeded", "token_count_estimated"]);
+    assert.deepStrictEqual(reading.issues, full.issues.filter((i) => sizeCodes.has(i.code)));
+  }
+  assert.equal(reading.tokens.state, "over");
+  const over = reading.issues.find((i) => i.code === "over_token_limit");
+  assert.deepStrictEqual(over.actions.map((a) => a.kind), ["trim", "split", "summarise", "upgrade"]);
+  meter.free();
+});
+
+test("the tokens section has the request's size, limits and cost", () => {
+  const pf = new Preflight(contractSource);
+  const { tokens } = pf.checkText("paid", "Which customers are most likely to upgrade?");
+  assert.equal(tokens.model, "gpt-4o-mini");
+  assert.equal(tokens.total, tokens.input + tokens.overhead + tokens.output_reserved);
+  assert.equal(tokens.output_reserved, 1000);
+  assert.equal(tokens.context_window, 128000);
+  assert.equal(tokens.remaining, 8000 - tokens.input);
+  assert.ok(tokens.overhead > 20, "system prompt, template and chat framing");
+  assert.equal(tokens.cost.currency, "USD");
+  assert.match(tokens.cost.prices_as_of, /^\d{4}-\d{2}-\d{2}$/);
+  assert.ok(Math.abs(tokens.cost.total_usd_max - (tokens.cost.input_usd + tokens.cost.output_usd_max)) < 1e-9);
+});
+
+test("a model without a public tokenizer is estimated, never called exact", () => {
+  const claude = contractSource.replace('name = "gpt-4o-mini"', 'name = "claude-haiku-4-5"');
+  const report = new Preflight(claude).checkText("free", "Which customers are most likely to upgrade?");
+  assert.equal(report.tokens.exact, false);
+  assert.equal(report.tokens.estimate.basis, "o200k_base");
+  assert.ok(report.tokens.input > report.tokens.estimate.basis_input, "the estimate carries a margin");
+  const note = report.issues.find((i) => i.code === "token_count_estimated");
+  assert.match(note.message, /Anthropic does not publish/);
+});
+
+test("installTokenizer refuses damaged data and reports what is installed", () => {
+  assert.equal(tokenizerReady("o200k_base"), true);
+  assert.equal(tokenizerReady("cl100k_base"), true);
+  assert.throws(() => installTokenizer(new Uint8Array([1, 2, 3])), /damaged/);
+  const vocab = readFileSync(new URL("../../pkg/dist/cl100k_base.bin", import.meta.url));
+  assert.equal(installTokenizer(vocab), "cl100k_base");
+  assert.throws(() => installTokenizer(vocab.subarray(0, vocab.length - 1)), /damaged/);
 });
