@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers clean-pkg fuzz fuzz-build
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-tokenizers-js clean-pkg fuzz fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -43,6 +43,7 @@ pkg: tools npm
 	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
 	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
+	node scripts/compress.mjs $(PKG_WASM) pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin
 
 ## build: the server and CLI (debug build; dependencies are optimised)
 build:
@@ -90,6 +91,7 @@ bench: pkg build chromium
 	python3 benches/make_data.py
 	cargo bench -p prompt-preflight --bench ingest
 	$(MAKE) bench-tokenizers
+	$(MAKE) bench-tokenizers-js
 	node benches/ingest-browser.mjs
 
 ## bench-tokenizers: our tokenizer against tiktoken-rs and bpe-openai, native
@@ -98,6 +100,12 @@ bench-tokenizers:
 	mkdir -p target
 	cargo run --release --manifest-path benches/tokenizers/Cargo.toml \
 		--target-dir target/bench-tokenizers | tee target/bench-tokenizers.md
+
+## bench-tokenizers-js: our Wasm build against npm tiktoken (Wasm), js-tiktoken and
+## gpt-tokenizer, under Node and in Chromium (Markdown kept in target/bench-tokenizers-js.md)
+bench-tokenizers-js: pkg chromium
+	mkdir -p target
+	{ node benches/tokenizers-js.mjs && node benches/tokenizers-browser.mjs; } | tee target/bench-tokenizers-js.md
 
 clean-pkg:
 	rm -rf pkg/dist

@@ -15,6 +15,9 @@ const pending = new Map();
  * return the same promise.
  *
  * @param {"o200k_base" | "cl100k_base"} encoding
+ * `onProgress(loaded, total)` gets the bytes read so far and the size when
+ * it is known (0 when the server compressed the file).
+ *
  * @param {{ url?: string | URL, onProgress?: (loaded: number, total: number) => void,
  *           cache?: boolean }} [options]
  * @returns {Promise<{ encoding: string, bytes: number, source: "network" | "cache" | "installed" }>}
@@ -50,7 +53,10 @@ async function fetchAndInstall(encoding, { url, onProgress, cache = true }) {
 }
 
 async function readAll(response, onProgress) {
-  const total = Number(response.headers.get("content-length")) || 0;
+  // A compressed response's length is not the length of what we read: then
+  // the total is unknown (0) and only the bytes read are reported.
+  const compressed = response.headers.has("content-encoding");
+  const total = compressed ? 0 : Number(response.headers.get("content-length")) || 0;
   if (!response.body || !onProgress) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onProgress?.(bytes.length, bytes.length);
@@ -64,7 +70,7 @@ async function readAll(response, onProgress) {
     if (done) break;
     chunks.push(value);
     loaded += value.length;
-    onProgress(loaded, Math.max(total, loaded));
+    onProgress(loaded, total && Math.max(total, loaded));
   }
   const bytes = new Uint8Array(loaded);
   let at = 0;

@@ -197,8 +197,10 @@ async function fullCheck() {
 // --- Rendering --------------------------------------------------------------
 
 function renderLoading(loaded, total) {
-  const percent = total ? Math.round((loaded / total) * 100) : 0;
-  $("meter-count").textContent = `Loading the token counter… ${percent}% of ${fmt.format(Math.round(total / 1024))} KB`;
+  const kb = (n) => `${fmt.format(Math.round(n / 1024))} KB`;
+  $("meter-count").textContent = total
+    ? `Loading the token counter… ${Math.round((loaded / total) * 100)}% of ${kb(total)}`
+    : `Loading the token counter… ${kb(loaded)}`;
 }
 
 function renderMeter(tokens, issues) {

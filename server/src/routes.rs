@@ -28,7 +28,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     if let Some(dirs) = static_dirs {
         router = router
-            .nest_service("/pkg", ServeDir::new(dirs.pkg))
+            // `make pkg` writes .br and .gz next to the module and the
+            // tokenizer vocabularies; browsers get the smallest they accept.
+            .nest_service(
+                "/pkg",
+                ServeDir::new(dirs.pkg)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
             .fallback_service(ServeDir::new(dirs.www));
     }
     router.layer(TraceLayer::new_for_http())

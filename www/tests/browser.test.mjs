@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { countTokens } from "../../pkg/node.js";
+import { Preflight, countTokens } from "../../pkg/node.js";
 import { fixturesDir, launchChromium, startServer } from "../../tests/js/support.mjs";
 
 let server;
@@ -76,6 +76,79 @@ test("typing near and past the limit warns, then blocks Send", async () => {
   await page.selectOption("#tier", "paid");
   await page.waitForSelector('#meter[data-state="ok"]');
   assert.equal(await page.isEnabled("#send"), true);
+});
+
+test("the tokenizer vocabulary arrives after the page, is cached, and the meter shows cost", async () => {
+  const fresh = await browser.context.newPage();
+  await fresh.goto(`${server.url}/healthz`);
+  await fresh.evaluate(() => caches.delete("prompt-preflight-tokenizers-v1"));
+  await fresh.goto(server.url);
+  // The text box works before the vocabulary is in.
+  await fresh.waitForSelector("#prompt:not([disabled])");
+  await fresh.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  const vocabBytes = readFileSync(join(fixturesDir, "..", "..", "data", "o200k_base.bin")).length;
+  const first = await fresh.evaluate(() => window.preflightTimings.tokenizer);
+  assert.deepStrictEqual([first.source, first.bytes], ["network", vocabBytes]);
+  await fresh.reload();
+  await fresh.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  const second = await fresh.evaluate(() => window.preflightTimings.tokenizer);
+  assert.deepStrictEqual([second.source, second.bytes], ["cache", vocabBytes]);
+  await fresh.fill("#prompt", "Which customers are most likely to upgrade?");
+  await fresh.waitForFunction(() => /at most \$/.test(document.querySelector("#meter-cost").textContent));
+  const cost = await fresh.textContent("#meter-cost");
+  assert.match(cost, /gpt-4o-mini/);
+  assert.match(cost, /500-token answer/);
+  await fresh.close();
+});
+
+test("the server sends the vocabulary brotli-compressed", async () => {
+  const response = await fetch(`${server.url}/pkg/dist/o200k_base.bin`, { headers: { "accept-encoding": "br" } });
+  assert.equal(response.headers.get("content-encoding"), "br");
+  const body = new Uint8Array(await response.arrayBuffer()); // fetch decompresses
+  assert.deepStrictEqual(body, new Uint8Array(readFileSync(join(fixturesDir, "..", "..", "data", "o200k_base.bin"))));
+});
+
+test("typing in a 1 MB document keeps the exact count", async () => {
+  const contract = new Preflight(readFileSync(join(fixturesDir, "..", "..", "contracts", "customer-list.toml"), "utf8"));
+  await page.selectOption("#tier", "paid");
+  let text = proseOf(200).repeat(1).padEnd(1_000_000, " Renewals in Porto grew steadily.");
+  await page.fill("#prompt", text);
+  const expectCount = async (value) => {
+    const want = contract.checkText("paid", value).tokens.input;
+    await page.waitForFunction(
+      (n) => document.querySelector("#meter-count").textContent.startsWith(`${n.toLocaleString("en-US")} /`),
+      want,
+      { timeout: 30_000 },
+    );
+  };
+  await expectCount(text);
+  // Type in the middle, then delete what was typed and a bit more.
+  await page.evaluate(() => {
+    const box = document.querySelector("#prompt");
+    box.focus();
+    box.setSelectionRange(500_000, 500_000);
+  });
+  await page.keyboard.type(" and Braga too");
+  text = `${text.slice(0, 500_000)} and Braga too${text.slice(500_000)}`;
+  await expectCount(text);
+  for (let i = 0; i < 20; i++) await page.keyboard.press("Backspace");
+  text = text.slice(0, 500_000 - 6) + text.slice(500_000 + " and Braga too".length);
+  await expectCount(text);
+  assert.equal(await page.inputValue("#prompt"), text);
+  const updates = await page.evaluate(() => window.preflightTimings.updates.filter((u) => u.length > 900_000));
+  assert.ok(updates.length >= 10, "each keystroke was counted as an edit");
+  assert.equal(await page.getAttribute("#meter", "data-state"), "over");
+  await page.fill("#prompt", "");
+});
+
+test("over the limit, the upgrade button switches to the bigger plan", async () => {
+  await page.selectOption("#tier", "free");
+  await page.fill("#prompt", proseOf(2_100));
+  await page.waitForSelector('#meter[data-state="over"]');
+  await page.click('#meter-actions button[data-action="upgrade"]');
+  await page.waitForSelector('#meter[data-state="ok"]');
+  assert.equal(await page.inputValue("#tier"), "paid");
+  await page.fill("#prompt", "");
 });
 
 test("dropping a CSV with a missing column names the column before any upload", async () => {
