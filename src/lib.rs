@@ -30,6 +30,6 @@ pub use report::{
 pub use tokens::{install, Edit, Encoding, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 #[cfg(feature = "wasm")]
 pub use wasm::{
-    catalogue as js_catalogue, count_tokens as js_count_tokens, install_tokenizer, Preflight,
-    PreflightMeter,
+    catalogue as js_catalogue, count_tokens as js_count_tokens, install_tokenizer,
+    within_token_limit, Preflight, PreflightMeter,
 };

@@ -219,6 +219,42 @@ pub fn count_tokens(text: &str, encoding: &str) -> Result<JsValue, JsValue> {
     })
 }
 
+/// Whether `text` is within `limit` tokens, stopping as soon as that is
+/// known: `{ within, count }`, where `count` is exact when within and a
+/// lower bound (more than `limit`) when not. `count` is `null` when the
+/// tokenizer is not installed.
+#[wasm_bindgen(js_name = withinTokenLimit, unchecked_return_type = "{ within: boolean; count: number | null }")]
+pub fn within_token_limit(text: &str, encoding: &str, limit: f64) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Out {
+        within: bool,
+        count: Option<u64>,
+    }
+    let encoding = Encoding::from_name(encoding).map_err(js_error)?;
+    let limit = if limit.is_finite() && limit > 0.0 {
+        limit as u64
+    } else {
+        0
+    };
+    let out = match encoding.tokenizer() {
+        Some(t) => match t.within(text, limit) {
+            crate::Within::Yes(n) => Out {
+                within: true,
+                count: Some(n),
+            },
+            crate::Within::No(n) => Out {
+                within: false,
+                count: Some(n),
+            },
+        },
+        None => Out {
+            within: (text.len() as u64) <= limit,
+            count: None,
+        },
+    };
+    to_js(&out)
+}
+
 /// Every issue code with its severity, title, hint and example.
 #[wasm_bindgen]
 pub fn catalogue() -> Result<JsValue, JsValue> {

@@ -20,7 +20,10 @@ use super::TokenizerError;
 
 const MAGIC: &[u8; 8] = b"PPVOCAB1";
 const EMPTY: u32 = u32::MAX;
-const EMPTY_SLOT: u64 = u64::MAX;
+/// A slot holds `rank + 1` in its low 18 bits (0 is empty) and 14 more bits
+/// of the key's hash above them.
+const RANK_BITS: u32 = 18;
+const RANK_MASK: u32 = (1 << RANK_BITS) - 1;
 
 /// A loaded vocabulary.
 #[derive(Debug, Clone)]
@@ -31,10 +34,11 @@ pub(crate) struct Vocab {
     /// `offsets[r]..offsets[r + 1]` are the bytes of rank `r`.
     offsets: Vec<u32>,
     /// Open addressing (linear probing) from bytes to rank. Each slot holds
-    /// the rank in its low half and 32 more bits of the key's hash in its
-    /// high half, so a probe for bytes that are not a token (most probes
-    /// while merging) is settled without touching the token bytes.
-    table: Vec<u64>,
+    /// the rank and 14 more bits of the key's hash, so a probe for bytes
+    /// that are not a token (most probes while merging) is usually settled
+    /// without touching the token bytes. 4 bytes a slot and zero for empty,
+    /// so the table is small and starts as fresh zeroed memory.
+    table: Vec<u32>,
     mask: usize,
     /// The rank of every single byte (all 256 are tokens).
     byte_rank: [u32; 256],
@@ -59,6 +63,9 @@ impl Vocab {
             .ok_or_else(|| bad("byte count"))?;
         if data.len() != end {
             return Err(bad("truncated or oversized"));
+        }
+        if n >= RANK_MASK as usize {
+            return Err(bad("too many tokens"));
         }
         let name = std::str::from_utf8(&data[17..name_end])
             .map_err(|_| bad("encoding name"))?
@@ -85,7 +92,7 @@ impl Vocab {
             name,
             bytes,
             offsets,
-            table: vec![EMPTY_SLOT; capacity],
+            table: vec![0; capacity],
             mask: capacity - 1,
             byte_rank: [EMPTY; 256],
             longest,
@@ -97,11 +104,11 @@ impl Vocab {
             let mut slot = h as usize & vocab.mask;
             loop {
                 let there = table[slot];
-                if there == EMPTY_SLOT {
-                    table[slot] = (h & 0xFFFF_FFFF_0000_0000) | u64::from(rank);
+                if there == 0 {
+                    table[slot] = tag(h) | (rank + 1);
                     break;
                 }
-                if vocab.token(there as u32) == token {
+                if vocab.token((there & RANK_MASK) - 1) == token {
                     return Err(bad("duplicate token"));
                 }
                 slot = (slot + 1) & vocab.mask;
@@ -149,15 +156,18 @@ impl Vocab {
             return None;
         }
         let h = hash(bytes);
-        let tag = h & 0xFFFF_FFFF_0000_0000;
+        let tag = tag(h);
         let mut slot = h as usize & self.mask;
         loop {
             let there = self.table[slot];
-            if there == EMPTY_SLOT {
+            if there == 0 {
                 return None;
             }
-            if there & 0xFFFF_FFFF_0000_0000 == tag && self.token(there as u32) == bytes {
-                return Some(there as u32);
+            if there & !RANK_MASK == tag {
+                let rank = (there & RANK_MASK) - 1;
+                if self.token(rank) == bytes {
+                    return Some(rank);
+                }
             }
             slot = (slot + 1) & self.mask;
         }
@@ -170,6 +180,13 @@ impl Vocab {
     pub(crate) fn byte(&self, b: u8) -> u32 {
         self.byte_rank[b as usize]
     }
+}
+
+/// The hash bits stored in a slot (the top 14, which the slot index, taken
+/// from the low bits, does not use).
+#[inline]
+fn tag(h: u64) -> u32 {
+    ((h >> 50) as u32) << RANK_BITS
 }
 
 /// A fast non-cryptographic hash of a short byte string (tokens are at most

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Preflight, catalogue, countTokens, installTokenizer, tokenizerReady } from "../../pkg/node.js";
+import { Preflight, catalogue, countTokens, installTokenizer, tokenizerReady, withinTokenLimit } from "../../pkg/node.js";
 
 const contractSource = readFileSync(new URL("../../contracts/customer-list.toml", import.meta.url), "utf8");
 
@@ -114,4 +114,13 @@ test("installTokenizer refuses damaged data and reports what is installed", () =
   const vocab = readFileSync(new URL("../../pkg/dist/cl100k_base.bin", import.meta.url));
   assert.equal(installTokenizer(vocab), "cl100k_base");
   assert.throws(() => installTokenizer(vocab.subarray(0, vocab.length - 1)), /damaged/);
+});
+
+test("withinTokenLimit answers without counting past the limit", () => {
+  const text = "The quick brown fox jumps over the lazy dog. ".repeat(20_000);
+  const full = countTokens(text, "o200k_base").count;
+  assert.deepStrictEqual(withinTokenLimit(text, "o200k_base", full), { within: true, count: full });
+  const over = withinTokenLimit(text, "o200k_base", 8_000);
+  assert.equal(over.within, false);
+  assert.ok(over.count > 8_000 && over.count < full, `${over.count} is a lower bound`);
 });
