@@ -100,8 +100,8 @@ mod tests {
                 unreachable!("{pattern} is a Unicode class")
             };
             for range in class.ranges() {
-                for c in range.start() as usize..=range.end() as usize {
-                    t[c] |= flag;
+                for f in &mut t[range.start() as usize..=range.end() as usize] {
+                    *f |= flag;
                 }
             }
         }
