@@ -4,6 +4,7 @@
 mod budget;
 pub mod catalogue;
 mod check;
+mod chunk;
 pub mod contract;
 mod error;
 pub mod ingest;
@@ -18,6 +19,7 @@ mod wasm;
 pub use budget::{Budget, BudgetState, Cost, EstimateInfo};
 pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
+pub use chunk::{chunk_text, Boundary, Chunk, ChunkError, ChunkOptions, MIN_CHUNK_TOKENS};
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
 pub use ingest::{ingest, Document, Input, Limits, Table};

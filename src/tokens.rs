@@ -14,7 +14,7 @@
 //! download megabytes before the user can type.
 
 mod bpe;
-mod classes;
+pub(crate) mod classes;
 mod meter;
 mod pretokenize;
 mod vocab;
@@ -164,6 +164,25 @@ impl Tokenizer {
             }
             Within::Yes(n)
         })
+    }
+
+    /// The end (in bytes) and token count of every pre-tokenizer piece of
+    /// `text`: tokens never span pieces, so counts of runs of pieces add up.
+    pub(crate) fn piece_counts(&self, text: &str) -> Vec<(usize, u64)> {
+        let base = text.as_ptr() as usize;
+        with_scratch(|scratch| {
+            self.pieces(text)
+                .map(|p| {
+                    let end = p.as_ptr() as usize - base + p.len();
+                    (end, bpe::count(&self.vocab, p, scratch) as u64)
+                })
+                .collect()
+        })
+    }
+
+    /// The length in bytes of token `id`.
+    pub(crate) fn token_len(&self, id: u32) -> usize {
+        self.vocab.token(id).len()
     }
 
     /// The bytes of token ids (the inverse of [`Tokenizer::encode`]).

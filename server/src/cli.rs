@@ -5,6 +5,7 @@
 //! issues, 2 for a usage, contract or I/O problem.
 
 mod check;
+mod chunk;
 mod count;
 mod fake_provider;
 mod serve;
@@ -55,6 +56,8 @@ enum Command {
     Check(check::Args),
     /// Count the tokens of a file (or `-` for standard input).
     Count(count::Args),
+    /// Split a file into chunks of at most N tokens.
+    Chunk(chunk::Args),
     /// Serve a local fake of Anthropic's and Gemini's count-token endpoints.
     FakeProvider(fake_provider::Args),
 }
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
         Command::Count(args) => count::run(args),
+        Command::Chunk(args) => chunk::run(args),
         Command::FakeProvider(args) => fake_provider::run(args),
     };
     match result {

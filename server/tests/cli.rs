@@ -389,3 +389,41 @@ fn check_without_a_contract_runs_the_format_checks_and_counts() {
         "no schema without a contract"
     );
 }
+
+#[test]
+fn chunk_splits_a_file_into_parts_that_fit_and_give_it_back() {
+    let path = fixture("long_prose.txt");
+    let out = preflight(&[
+        "chunk",
+        path.to_str().unwrap(),
+        "--max-tokens",
+        "300",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let chunks = json["chunks"].as_array().unwrap();
+    assert!(chunks.len() >= 10, "2,776 tokens in parts of 300");
+    let mut joined = String::new();
+    for c in chunks {
+        let (start, end) = (
+            c["start"].as_u64().unwrap() as usize,
+            c["end"].as_u64().unwrap() as usize,
+        );
+        let tokens = c["tokens"].as_u64().unwrap();
+        assert!(tokens <= 300);
+        assert_eq!(tokens, Encoding::O200kBase.count(&text[start..end]).count);
+        joined.push_str(&text[start..end]);
+    }
+    assert_eq!(joined, text);
+
+    // A chunk size below one character's worth is a usage error.
+    let out = preflight(&["chunk", path.to_str().unwrap(), "--max-tokens", "2"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("at least 4 tokens"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,398 @@
+//! Splitting text into chunks of at most N tokens, at the largest
+//! structural boundary that fits.
+//!
+//! The text is pre-tokenized once and every piece counted (pieces never
+//! share a token, so the tokens of a run of pieces are the sum of theirs).
+//! Chunks are packed greedily: pieces are added while they fit, and the
+//! chunk is cut at the best boundary seen since it began, by rank: a
+//! Markdown heading, a blank line, a line break, the end of a sentence,
+//! a space between words, any piece boundary; a single piece larger than
+//! the budget is cut between characters (never inside a UTF-8 character,
+//! and not before a combining mark). Each piece is visited a bounded number
+//! of times, so chunking is linear in the text.
+//!
+//! Every chunk's count is then taken on the chunk alone, exactly: that is
+//! the figure reported and held against the budget.
+//!
+//! ```
+//! use prompt_preflight::{chunk_text, ChunkOptions, Encoding};
+//! let t = Encoding::O200kBase.tokenizer().unwrap();
+//! let text = "# Intro\n\nFirst paragraph. It has two sentences.\n\n# Details\n\nMore text here.";
+//! let chunks = chunk_text(t, text, &ChunkOptions { max_tokens: 12, overlap: 0 }).unwrap();
+//! assert!(chunks.iter().all(|c| c.tokens <= 12));
+//! let joined: String = chunks.iter().map(|c| &text[c.start..c.end]).collect();
+//! assert_eq!(joined, text);
+//! assert!(text[chunks[1].start..].starts_with("# Details"));
+//! ```
+
+use crate::tokens::classes::{Classes, LETTER, LOWER, UPPER};
+use crate::Tokenizer;
+use serde::{Deserialize, Serialize};
+
+/// The smallest chunk size: a character is at most 4 bytes, and so at most
+/// 4 tokens, and chunks are never cut inside a character.
+pub const MIN_CHUNK_TOKENS: u64 = 4;
+
+/// How to chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkOptions {
+    /// The most tokens in one chunk (at least [`MIN_CHUNK_TOKENS`]).
+    pub max_tokens: u64,
+    /// Tokens of the previous chunk repeated at the start of the next, for
+    /// context (less than `max_tokens`; 0 for none).
+    #[serde(default)]
+    pub overlap: u64,
+}
+
+/// Why chunking could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChunkError {
+    /// `max_tokens` is below [`MIN_CHUNK_TOKENS`].
+    #[error("the chunk size must be at least {MIN_CHUNK_TOKENS} tokens (one character can take 4), not {0}")]
+    BudgetTooSmall(u64),
+    /// The overlap is not smaller than the chunk size.
+    #[error(
+        "the overlap ({overlap} tokens) must be smaller than the chunk size ({max_tokens} tokens)"
+    )]
+    OverlapTooLarge {
+        /// The overlap asked for.
+        overlap: u64,
+        /// The chunk size.
+        max_tokens: u64,
+    },
+}
+
+/// The kind of boundary a chunk ends at, from the strongest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Boundary {
+    /// The end of the text.
+    End,
+    /// Before a Markdown heading.
+    Heading,
+    /// After a blank line.
+    Paragraph,
+    /// After a line break.
+    Line,
+    /// After the end of a sentence.
+    Sentence,
+    /// Between words.
+    Word,
+    /// Between two pre-tokenizer pieces (inside a word or a run of symbols).
+    Piece,
+    /// Between two characters of one piece larger than the budget.
+    Character,
+}
+
+/// One chunk of a text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// First byte (UTF-8) of the chunk, overlap included.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+    /// Where the chunk's own text begins (after the overlap it repeats):
+    /// the `own_start..end` ranges of all chunks tile the text.
+    pub own_start: usize,
+    /// `start` in UTF-16 code units, for JavaScript strings.
+    pub start_utf16: usize,
+    /// `end` in UTF-16 code units.
+    pub end_utf16: usize,
+    /// Its exact token count, counted alone.
+    pub tokens: u64,
+    /// The boundary it ends at.
+    pub boundary: Boundary,
+}
+
+/// Splits `text` into chunks of at most `options.max_tokens` tokens.
+pub fn chunk_text(
+    tokenizer: &Tokenizer,
+    text: &str,
+    options: &ChunkOptions,
+) -> Result<Vec<Chunk>, ChunkError> {
+    let max = options.max_tokens;
+    if max < MIN_CHUNK_TOKENS {
+        return Err(ChunkError::BudgetTooSmall(max));
+    }
+    if options.overlap >= max {
+        return Err(ChunkError::OverlapTooLarge {
+            overlap: options.overlap,
+            max_tokens: max,
+        });
+    }
+    let pieces = tokenizer.piece_counts(text);
+    let s = text.as_bytes();
+    let cls = Classes::get();
+    let n = pieces.len();
+    let piece_start = |i: usize| if i == 0 { 0 } else { pieces[i - 1].0 };
+    let mut chunks = Vec::new();
+    let mut utf16 = Utf16Cursor::default();
+    let mut push = |chunks: &mut Vec<Chunk>, start, own_start, end, tokens, boundary| {
+        chunks.push(Chunk {
+            start,
+            end,
+            own_start,
+            start_utf16: utf16.at(text, start),
+            end_utf16: utf16.at(text, end),
+            tokens,
+            boundary,
+        })
+    };
+
+    let mut first = 0; // first piece of the current chunk (overlap included)
+    let mut own = 0; // first piece that is not overlap
+    while own < n {
+        // Grow while the pieces fit, remembering the last cut of each kind
+        // (cut `c` ends the chunk after piece `c - 1`).
+        let mut sum = 0u64;
+        let mut i = first;
+        let mut best: [Option<usize>; 6] = [None; 6];
+        while i < n && sum + pieces[i].1 <= max {
+            sum += pieces[i].1;
+            i += 1;
+            if i < n && i > own {
+                best[boundary_at(s, pieces[i - 1].0, cls) as usize - 1] = Some(i);
+            }
+        }
+        if i <= own {
+            if first < own {
+                first = own; // the overlap leaves no room: drop it
+                continue;
+            }
+            // One piece alone is larger than the budget.
+            split_piece(
+                tokenizer,
+                text,
+                piece_start(i),
+                pieces[i].0,
+                max,
+                cls,
+                |a, b, t, k| push(&mut chunks, a, a, b, t, k),
+            );
+            own = i + 1;
+            first = own;
+            continue;
+        }
+        let start = piece_start(first);
+        // Candidate cuts, best first; each is checked by counting the chunk
+        // alone (pieces at a chunk's very end can read differently alone).
+        let mut candidates: Vec<(usize, Boundary)> = Vec::with_capacity(8);
+        if i == n {
+            candidates.push((n, Boundary::End));
+        }
+        for (k, kind) in KINDS.iter().enumerate() {
+            if let Some(c) = best[k] {
+                candidates.push((c, *kind));
+            }
+        }
+        candidates.push((i, Boundary::Piece));
+        let mut chosen = None;
+        for &(cut, kind) in &candidates {
+            let end = if cut == n { s.len() } else { pieces[cut - 1].0 };
+            let tokens = tokenizer.count(&text[start..end]);
+            if tokens <= max {
+                chosen = Some((cut, end, tokens, kind));
+                break;
+            }
+        }
+        // Rare: nothing counted alone fits; step back a piece at a time.
+        let (cut, end, tokens, kind) = match chosen {
+            Some(c) => c,
+            None => {
+                let mut cut = i - 1;
+                loop {
+                    if cut <= own {
+                        break (own, own, 0, Boundary::Piece);
+                    }
+                    let end = pieces[cut - 1].0;
+                    let tokens = tokenizer.count(&text[start..end]);
+                    if tokens <= max {
+                        break (cut, end, tokens, Boundary::Piece);
+                    }
+                    cut -= 1;
+                }
+            }
+        };
+        if cut <= own {
+            // Even the first own piece does not fit after the overlap.
+            first = own;
+            if first == own && tokenizer.count(&text[piece_start(own)..pieces[own].0]) > max {
+                split_piece(
+                    tokenizer,
+                    text,
+                    piece_start(own),
+                    pieces[own].0,
+                    max,
+                    cls,
+                    |a, b, t, k| push(&mut chunks, a, a, b, t, k),
+                );
+                own += 1;
+                first = own;
+            }
+            continue;
+        }
+        push(&mut chunks, start, piece_start(own), end, tokens, kind);
+        if cut == n {
+            break;
+        }
+        // The next chunk starts with up to `overlap` tokens before the cut.
+        let mut back = cut;
+        let mut carried = 0;
+        while back > first && carried + pieces[back - 1].1 <= options.overlap {
+            carried += pieces[back - 1].1;
+            back -= 1;
+        }
+        first = back;
+        own = cut;
+    }
+    Ok(chunks)
+}
+
+const KINDS: [Boundary; 6] = [
+    Boundary::Heading,
+    Boundary::Paragraph,
+    Boundary::Line,
+    Boundary::Sentence,
+    Boundary::Word,
+    Boundary::Piece,
+];
+
+/// Cuts the piece `text[a..b]`, larger than `max` tokens, between
+/// characters into spans of at most `max` tokens each, calling
+/// `emit(start, end, tokens, boundary)` for each.
+fn split_piece(
+    tokenizer: &Tokenizer,
+    text: &str,
+    a: usize,
+    b: usize,
+    max: u64,
+    cls: Classes,
+    mut emit: impl FnMut(usize, usize, u64, Boundary),
+) {
+    // Byte offset (from `a`) after each token of the piece.
+    let mut offsets = vec![0usize];
+    for id in tokenizer.encode(&text[a..b]) {
+        offsets.push(offsets[offsets.len() - 1] + tokenizer.token_len(id));
+    }
+    let mut at = a;
+    while at < b {
+        // `max` tokens on from the first token that starts at or after `at`,
+        // then back to a character boundary that splits no cluster.
+        let k = offsets.partition_point(|&o| o < at - a);
+        let target = offsets[(k + max as usize).min(offsets.len() - 1)];
+        let mut end = (a + target).clamp(at, b);
+        while end > at && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        // Keep clusters (a letter and its marks, an emoji and its
+        // modifiers) whole, unless one is larger than the budget.
+        let mut whole = end;
+        while whole > at && whole < b && joins(text, whole, cls) {
+            whole = prev_char(text, whole);
+        }
+        if whole > at {
+            end = whole;
+        }
+        if end <= at {
+            end = next_char(text, at);
+        }
+        // Alone, the span may count differently: shrink until it fits.
+        let mut tokens = tokenizer.count(&text[at..end]);
+        while tokens > max && end > next_char(text, at) {
+            end = prev_char(text, end);
+            tokens = tokenizer.count(&text[at..end]);
+        }
+        let boundary = if end == b {
+            Boundary::Piece
+        } else {
+            Boundary::Character
+        };
+        emit(at, end, tokens, boundary);
+        at = end;
+    }
+}
+
+/// Whether the character at byte `i` belongs with the one before it (a
+/// combining mark, a joiner, a variation selector or a skin tone).
+fn joins(text: &str, i: usize, cls: Classes) -> bool {
+    let Some(c) = text[i..].chars().next() else {
+        return false;
+    };
+    let prev = text[..i].chars().next_back();
+    let f = cls.of(c);
+    let mark = f & (UPPER | LOWER) == (UPPER | LOWER) && f & LETTER == 0;
+    mark || c == '\u{200D}'
+        || prev == Some('\u{200D}')
+        || ('\u{FE00}'..='\u{FE0F}').contains(&c)
+        || ('\u{1F3FB}'..='\u{1F3FF}').contains(&c)
+}
+
+fn prev_char(text: &str, mut i: usize) -> usize {
+    i -= 1;
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn next_char(text: &str, mut i: usize) -> usize {
+    i += 1;
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The kind of boundary at byte `e` (a piece boundary inside `s`).
+fn boundary_at(s: &[u8], e: usize, cls: Classes) -> Boundary {
+    let before = &s[..e];
+    let after = &s[e..];
+    let line_start = before.last() == Some(&b'\n');
+    if line_start && after.first() == Some(&b'#') {
+        return Boundary::Heading;
+    }
+    if before.ends_with(b"\n\n") || before.ends_with(b"\n\r\n") {
+        return Boundary::Paragraph;
+    }
+    if line_start {
+        return Boundary::Line;
+    }
+    let next_space = after.first().is_some_and(|b| b.is_ascii_whitespace());
+    // The last character before the boundary (only its bytes are read).
+    let mut from = e.saturating_sub(1);
+    while from > 0 && s[from] & 0xC0 == 0x80 {
+        from -= 1;
+    }
+    let last = std::str::from_utf8(&s[from..e])
+        .ok()
+        .and_then(|t| t.chars().next_back());
+    if matches!(last, Some('.' | '!' | '?' | '…')) && next_space
+        || matches!(last, Some('。' | '！' | '？'))
+    {
+        return Boundary::Sentence;
+    }
+    if next_space || last.is_some_and(|c| cls.of(c) & crate::tokens::classes::SPACE != 0) {
+        return Boundary::Word;
+    }
+    Boundary::Piece
+}
+
+/// Byte offsets to UTF-16 offsets, for offsets that mostly move forward.
+#[derive(Default)]
+struct Utf16Cursor {
+    byte: usize,
+    utf16: usize,
+}
+
+impl Utf16Cursor {
+    fn at(&mut self, text: &str, byte: usize) -> usize {
+        if byte < self.byte {
+            *self = Utf16Cursor::default();
+        }
+        self.utf16 += text[self.byte..byte].encode_utf16().count();
+        self.byte = byte;
+        self.utf16
+    }
+}

@@ -1,0 +1,193 @@
+//! Chunking: the invariants on arbitrary text (no chunk over the budget,
+//! the chunks give back the text, the same input gives the same chunks),
+//! the choice of boundaries, overlap and offsets.
+
+use prompt_preflight::{chunk_text, Boundary, Chunk, ChunkError, ChunkOptions, Encoding};
+use proptest::prelude::*;
+
+fn chunks(text: &str, max_tokens: u64, overlap: u64) -> Vec<Chunk> {
+    let t = Encoding::O200kBase.tokenizer().unwrap();
+    chunk_text(
+        t,
+        text,
+        &ChunkOptions {
+            max_tokens,
+            overlap,
+        },
+    )
+    .unwrap()
+}
+
+/// Every invariant the chunker promises, for one text and budget.
+fn assert_invariants(
+    text: &str,
+    max: u64,
+    overlap: u64,
+    encoding: Encoding,
+) -> Result<(), TestCaseError> {
+    let t = encoding.tokenizer().unwrap();
+    let options = ChunkOptions {
+        max_tokens: max,
+        overlap,
+    };
+    let got = chunk_text(t, text, &options).unwrap();
+    prop_assert_eq!(
+        &got,
+        &chunk_text(t, text, &options).unwrap(),
+        "deterministic"
+    );
+    let mut at = 0;
+    for c in &got {
+        prop_assert!(c.start <= c.own_start && c.own_start < c.end, "{c:?}");
+        prop_assert_eq!(c.own_start, at, "the own parts tile the text");
+        at = c.end;
+        let body = &text[c.start..c.end]; // panics if not on char boundaries
+        prop_assert_eq!(c.tokens, t.count(body), "the count is exact");
+        prop_assert!(c.tokens <= max, "{} tokens in {:?}", c.tokens, body);
+        prop_assert_eq!(c.start_utf16, text[..c.start].encode_utf16().count());
+        prop_assert_eq!(c.end_utf16, text[..c.end].encode_utf16().count());
+        if overlap == 0 {
+            prop_assert_eq!(c.start, c.own_start);
+        }
+    }
+    prop_assert_eq!(at, text.len(), "the chunks reach the end");
+    let joined: String = got.iter().map(|c| &text[c.own_start..c.end]).collect();
+    prop_assert_eq!(joined, text);
+    Ok(())
+}
+
+fn texts() -> impl Strategy<Value = String> {
+    let words = proptest::sample::select(vec![
+        "word",
+        " word",
+        "Hello",
+        ". ",
+        "! ",
+        "\n",
+        "\n\n",
+        "# Title\n",
+        "  ",
+        "\t",
+        "中文",
+        "。",
+        "é",
+        "a\u{301}",
+        "👍🏽",
+        "👨\u{200d}👩\u{200d}👧",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "1234567",
+        "{\"k\":[1,2]}",
+        "\r\n",
+        "https://example.com/a/b",
+        "don't",
+        "ＡＢＣ",
+        "\u{a0}",
+    ]);
+    proptest::collection::vec(words, 0..300).prop_map(|w| w.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn invariants_hold_on_arbitrary_text(text in texts(), max in 4u64..80, overlap in 0u64..10) {
+        let overlap = overlap.min(max - 1);
+        assert_invariants(&text, max, overlap, Encoding::O200kBase)?;
+        assert_invariants(&text, max, overlap, Encoding::Cl100kBase)?;
+    }
+
+    #[test]
+    fn invariants_hold_on_any_string(text in "\\PC{0,200}", max in 4u64..20) {
+        assert_invariants(&text, max, 0, Encoding::O200kBase)?;
+    }
+}
+
+#[test]
+fn invariants_hold_on_long_runs_without_boundaries() {
+    for text in [
+        "a".repeat(20_000),
+        " ".repeat(20_000),
+        "中".repeat(5_000),
+        "👍🏽".repeat(2_000),
+        "a\u{301}".repeat(3000),
+    ] {
+        for max in [4, 7, 64, 512] {
+            assert_invariants(&text, max, 0, Encoding::O200kBase).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_largest_boundary_that_fits_wins() {
+    let text = "# One\n\nFirst part. Still the first part, with more words in it.\n\n# Two\n\nSecond part.";
+    let n = Encoding::O200kBase.count(text).count;
+    let got = chunks(text, n - 2, 0);
+    assert!(text[got[1].start..].starts_with("# Two"), "{got:?}");
+    assert_eq!(got[0].boundary, Boundary::Heading);
+    assert_eq!(got.last().unwrap().boundary, Boundary::End);
+
+    // Without headings, a blank line beats a sentence end, which beats a space.
+    let text = "One sentence here. Another one follows here.\n\nA new paragraph starts.";
+    let got = chunks(text, Encoding::O200kBase.count(text).count - 2, 0);
+    assert!(
+        text[got[1].start..].starts_with("A new paragraph"),
+        "{got:?}"
+    );
+    let got = chunks(
+        "One sentence here. Another one follows it and goes on.",
+        9,
+        0,
+    );
+    assert_eq!(got[0].boundary, Boundary::Sentence, "{got:?}");
+}
+
+#[test]
+fn overlap_repeats_the_end_of_the_previous_chunk() {
+    let text =
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi";
+    let got = chunks(text, 6, 2);
+    assert!(got.len() > 2);
+    for pair in got.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(b.start < b.own_start && b.own_start == a.end, "{pair:?}");
+        assert!(text[a.start..a.end].ends_with(&text[b.start..b.own_start]));
+    }
+}
+
+#[test]
+fn bad_options_are_refused() {
+    let t = Encoding::O200kBase.tokenizer().unwrap();
+    let err = chunk_text(
+        t,
+        "x",
+        &ChunkOptions {
+            max_tokens: 3,
+            overlap: 0,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err, ChunkError::BudgetTooSmall(3));
+    let err = chunk_text(
+        t,
+        "x",
+        &ChunkOptions {
+            max_tokens: 4,
+            overlap: 4,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("must be smaller"), "{err}");
+    assert!(chunks("", 5, 0).is_empty());
+}
+
+#[test]
+fn a_cut_inside_a_piece_never_splits_a_character_or_a_cluster() {
+    let text = "👍🏽".repeat(50);
+    for c in chunks(&text, 4, 0) {
+        let body = &text[c.start..c.end];
+        assert!(
+            !body.starts_with('\u{1F3FD}'),
+            "a skin tone was cut from its emoji"
+        );
+    }
+}
