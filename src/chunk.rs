@@ -25,6 +25,10 @@
 //! assert!(text[chunks[1].start..].starts_with("# Details"));
 //! ```
 
+mod table;
+
+pub use table::{chunk_table, TableChunk};
+
 use crate::tokens::classes::{Classes, LETTER, LOWER, UPPER};
 use crate::Tokenizer;
 use serde::{Deserialize, Serialize};

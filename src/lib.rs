@@ -19,7 +19,10 @@ mod wasm;
 pub use budget::{Budget, BudgetState, Cost, EstimateInfo};
 pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
-pub use chunk::{chunk_text, Boundary, Chunk, ChunkError, ChunkOptions, MIN_CHUNK_TOKENS};
+pub use chunk::{
+    chunk_table, chunk_text, Boundary, Chunk, ChunkError, ChunkOptions, TableChunk,
+    MIN_CHUNK_TOKENS,
+};
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
 pub use ingest::{ingest, Document, Input, Limits, Table};

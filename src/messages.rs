@@ -95,6 +95,8 @@ pub enum Code {
     LanguageNotSupported,
     /// A date cell whose value is not a date a spreadsheet can show.
     DateOutOfRange,
+    /// One table row alone is larger than a chunk may be.
+    RowTooLarge,
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -156,6 +158,7 @@ impl Code {
         Code::PasswordRequired,
         Code::LanguageNotSupported,
         Code::DateOutOfRange,
+        Code::RowTooLarge,
     ];
 
     /// The codes about a request's size, which [`Budget::issues`](crate::Budget::issues) makes.
@@ -314,6 +317,9 @@ impl Code {
             Code::DateOutOfRange => ("date_out_of_range", Warning,
                 "A cell formatted as a date holds a number that is not a date (before 1900 or after 9999).",
                 "Correct the cell, or format it as a number if it is not a date.", None),
+            Code::RowTooLarge => ("row_too_large", Warning,
+                "One row of the table is larger than a part may be, so it goes on its own.",
+                "Shorten the longest cells in that row, or ask for larger parts.", None),
         }
     }
 }

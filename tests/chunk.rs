@@ -191,3 +191,88 @@ fn a_cut_inside_a_piece_never_splits_a_character_or_a_cluster() {
         );
     }
 }
+
+mod tables {
+    use super::*;
+    use prompt_preflight::{chunk_table, ingest, Code, Input, Limits, Table};
+
+    fn table(csv: &str) -> Table {
+        ingest(
+            &Input::File {
+                name: Some("t.csv"),
+                bytes: csv.as_bytes(),
+            },
+            &Limits::default(),
+        )
+        .table
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// Every chunk starts with the header, rows are whole and in order,
+        /// and every row is in exactly one chunk.
+        #[test]
+        fn rows_are_never_split(
+            rows in proptest::collection::vec(("[a-zA-Z ]{0,30}", "[0-9]{1,6}", "[a-z@.]{0,20}"), 1..80),
+            max in 20u64..300,
+        ) {
+            let mut csv = String::from("name,amount,email\n");
+            for (a, b, c) in &rows {
+                csv.push_str(&format!("{a},{b},{c}\n"));
+            }
+            let table = table(&csv);
+            let t = Encoding::O200kBase.tokenizer().unwrap();
+            let (chunks, issues) = chunk_table(t, &table, &[true, true, true], max).unwrap();
+            let mut next = 0;
+            for c in &chunks {
+                prop_assert!(c.csv.starts_with("name,amount,email\n"));
+                prop_assert_eq!(c.first_row, next);
+                next = c.end_row;
+                prop_assert_eq!(c.tokens, t.count(&c.csv));
+                prop_assert!(c.tokens <= max || (c.over_budget && c.end_row == c.first_row + 1));
+                let body: String = c.csv.lines().skip(1).map(|l| format!("{l}\n")).collect();
+                let want = table.to_csv(&[true, true, true]);
+                let want: String = want.lines().skip(1 + c.first_row).take(c.end_row - c.first_row).map(|l| format!("{l}\n")).collect();
+                prop_assert_eq!(body, want);
+            }
+            prop_assert_eq!(next, table.rows.len());
+            let over = chunks.iter().filter(|c| c.over_budget).count() as u64;
+            prop_assert_eq!(issues.len(), usize::from(over > 0));
+            if over > 1 {
+                prop_assert_eq!(issues[0].count, Some(over));
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_too_large_goes_alone_with_an_issue() {
+        let csv = format!(
+            "name,notes\nAda,short\nGrace,{}\nAlan,short\n",
+            "long note ".repeat(200)
+        );
+        let t = Encoding::O200kBase.tokenizer().unwrap();
+        let (chunks, issues) = chunk_table(t, &table(&csv), &[true, true], 100).unwrap();
+        assert_eq!(
+            chunks
+                .iter()
+                .map(|c| (c.first_row, c.end_row, c.over_budget))
+                .collect::<Vec<_>>(),
+            [(0, 1, false), (1, 2, true), (2, 3, false)]
+        );
+        assert_eq!(issues[0].code, Code::RowTooLarge);
+        assert!(
+            issues[0].message.starts_with("One row is"),
+            "{}",
+            issues[0].message
+        );
+        assert_eq!(issues[0].at.as_ref().unwrap().row, Some(2));
+        // Dropped columns are not in the chunks.
+        let (chunks, _) = chunk_table(t, &table(&csv), &[true, false], 100).unwrap();
+        assert!(chunks
+            .iter()
+            .all(|c| c.csv.starts_with("name\n") && !c.csv.contains("long note")));
+        assert_eq!(chunks.len(), 1);
+    }
+}

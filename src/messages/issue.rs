@@ -672,6 +672,34 @@ pub fn date_out_of_range(sheet: &str, count: u64, cell: &str, value: &str, at: L
     grouped_count(issue, count)
 }
 
+/// `count` table rows that alone are over the chunk size, the first at
+/// `at` with `tokens` tokens (header included).
+pub fn row_too_large(at: Location, count: u64, tokens: u64, max: u64) -> Issue {
+    let issue = catalogued(
+        Code::RowTooLarge,
+        if count == 1 {
+            format!(
+                "One row is {} tokens with the header, more than the {} a part may have, so it is sent as a part of its own.",
+                group_digits(tokens),
+                group_digits(max)
+            )
+        } else {
+            format!(
+                "{} rows are each more than the {} tokens a part may have (the first is {} with the header), so each is sent as a part of its own.",
+                group_digits(count),
+                group_digits(max),
+                group_digits(tokens)
+            )
+        },
+        Some(at),
+    );
+    if count == 1 {
+        issue
+    } else {
+        grouped_count(issue, count)
+    }
+}
+
 /// The workbook has macros.
 pub fn macros_present() -> Issue {
     let e = Code::MacrosPresent.entry();

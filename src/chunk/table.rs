@@ -1,0 +1,121 @@
+//! Chunking a table: the header row in every chunk, rows never split.
+
+use super::{ChunkError, MIN_CHUNK_TOKENS};
+use crate::messages::issue;
+use crate::{Issue, Table, Tokenizer};
+use serde::{Deserialize, Serialize};
+
+/// One chunk of a table, as CSV with the header row first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableChunk {
+    /// The first data row in it (0-based index into the table's rows).
+    pub first_row: usize,
+    /// One past the last data row in it.
+    pub end_row: usize,
+    /// The header line and the rows, as CSV.
+    pub csv: String,
+    /// Its exact token count, counted alone.
+    pub tokens: u64,
+    /// True only for a chunk holding one row that alone is over the budget
+    /// (with an issue saying so).
+    pub over_budget: bool,
+}
+
+/// Splits `table` (the columns where `keep` is true) into CSV chunks of at
+/// most `max_tokens` tokens, each starting with the header row. A row is
+/// never split: one that does not fit even alone becomes a chunk of its
+/// own, marked `over_budget`, with a `row_too_large` issue.
+///
+/// ```
+/// use prompt_preflight::{chunk_table, ingest, Encoding, Input, Limits};
+/// let csv = "name,email\n".to_owned() + &"Ada Lovelace,ada@example.com\n".repeat(100);
+/// let table = ingest(&Input::File { name: Some("c.csv"), bytes: csv.as_bytes() }, &Limits::default())
+///     .table.unwrap();
+/// let t = Encoding::O200kBase.tokenizer().unwrap();
+/// let (chunks, issues) = chunk_table(t, &table, &[true, true], 100).unwrap();
+/// assert!(issues.is_empty() && chunks.len() > 1);
+/// assert!(chunks.iter().all(|c| c.csv.starts_with("name,email\n") && c.tokens <= 100));
+/// ```
+pub fn chunk_table(
+    tokenizer: &Tokenizer,
+    table: &Table,
+    keep: &[bool],
+    max_tokens: u64,
+) -> Result<(Vec<TableChunk>, Vec<Issue>), ChunkError> {
+    if max_tokens < MIN_CHUNK_TOKENS {
+        return Err(ChunkError::BudgetTooSmall(max_tokens));
+    }
+    let line = |cells: &[String]| {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        let kept = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
+            .map(|(_, c)| c);
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(kept);
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    };
+    let header = line(&table.headers);
+    let header_tokens = tokenizer.count(&header);
+    let rows: Vec<String> = table.rows.iter().map(|r| line(r)).collect();
+    let row_tokens: Vec<u64> = rows.iter().map(|r| tokenizer.count(r)).collect();
+
+    let mut chunks = Vec::new();
+    let mut oversized: Vec<(usize, u64)> = Vec::new();
+    let mut first = 0;
+    while first < rows.len() {
+        // Pack rows while the sum fits, then check the text counted alone
+        // (a line break next to the next row's first character can merge)
+        // and give back rows until it does.
+        let mut end = first;
+        let mut sum = header_tokens;
+        while end < rows.len() && sum + row_tokens[end] <= max_tokens {
+            sum += row_tokens[end];
+            end += 1;
+        }
+        loop {
+            if end == first {
+                // One row alone is over the budget: it goes on its own.
+                let csv = format!("{header}{}", rows[first]);
+                let tokens = tokenizer.count(&csv);
+                oversized.push((first, tokens));
+                chunks.push(TableChunk {
+                    first_row: first,
+                    end_row: first + 1,
+                    csv,
+                    tokens,
+                    over_budget: tokens > max_tokens,
+                });
+                end = first + 1;
+                break;
+            }
+            let csv = format!("{header}{}", rows[first..end].concat());
+            let tokens = tokenizer.count(&csv);
+            if tokens <= max_tokens {
+                chunks.push(TableChunk {
+                    first_row: first,
+                    end_row: end,
+                    csv,
+                    tokens,
+                    over_budget: false,
+                });
+                break;
+            }
+            end -= 1;
+        }
+        first = end;
+    }
+    let issues = match oversized.first() {
+        Some(&(row, tokens)) => vec![issue::row_too_large(
+            table.location(row, None),
+            oversized.len() as u64,
+            tokens,
+            max_tokens,
+        )],
+        None => Vec::new(),
+    };
+    Ok((chunks, issues))
+}
