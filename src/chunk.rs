@@ -25,8 +25,10 @@
 //! assert!(text[chunks[1].start..].starts_with("# Details"));
 //! ```
 
+mod json;
 mod table;
 
+pub use json::{chunk_json_array, JsonChunk};
 pub use table::{chunk_table, TableChunk};
 
 use crate::tokens::classes::{Classes, LETTER, LOWER, UPPER};

@@ -97,6 +97,8 @@ pub enum Code {
     DateOutOfRange,
     /// One table row alone is larger than a chunk may be.
     RowTooLarge,
+    /// One element of a JSON list alone is larger than a chunk may be.
+    ItemTooLarge,
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -159,6 +161,7 @@ impl Code {
         Code::LanguageNotSupported,
         Code::DateOutOfRange,
         Code::RowTooLarge,
+        Code::ItemTooLarge,
     ];
 
     /// The codes about a request's size, which [`Budget::issues`](crate::Budget::issues) makes.
@@ -320,6 +323,9 @@ impl Code {
             Code::RowTooLarge => ("row_too_large", Warning,
                 "One row of the table is larger than a part may be, so it goes on its own.",
                 "Shorten the longest cells in that row, or ask for larger parts.", None),
+            Code::ItemTooLarge => ("item_too_large", Warning,
+                "One item of the list is larger than a part may be, so it goes on its own.",
+                "Shorten that item, or ask for larger parts.", None),
         }
     }
 }

@@ -276,3 +276,56 @@ mod tables {
         assert_eq!(chunks.len(), 1);
     }
 }
+
+mod json_arrays {
+    use super::*;
+    use prompt_preflight::{chunk_json_array, Code};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// Each chunk is a JSON array of whole elements, in order, with every
+        /// element exactly once and as written.
+        #[test]
+        fn arrays_split_between_elements(
+            items in proptest::collection::vec(("[a-z ]{0,20}", 0i64..100_000, proptest::bool::ANY), 0..60),
+            max in 10u64..200,
+        ) {
+            let elements: Vec<String> = items
+                .iter()
+                .map(|(s, n, b)| format!("{{\"name\": {s:?}, \"n\": {n}, \"ok\": {b}}}"))
+                .collect();
+            let text = format!("[\n  {}\n]", elements.join(",\n  "));
+            let t = Encoding::O200kBase.tokenizer().unwrap();
+            let (chunks, issues) = chunk_json_array(t, &text, max).unwrap().expect("an array");
+            let mut seen = Vec::new();
+            for c in &chunks {
+                let parsed: Vec<serde_json::Value> = serde_json::from_str(&c.json).unwrap();
+                prop_assert_eq!(parsed.len(), c.end_item - c.first_item);
+                prop_assert_eq!(c.tokens, t.count(&c.json));
+                prop_assert!(c.tokens <= max || (c.over_budget && parsed.len() == 1));
+                seen.extend(parsed);
+            }
+            let all: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(seen, all);
+            prop_assert_eq!(issues.is_empty(), !chunks.iter().any(|c| c.over_budget));
+        }
+    }
+
+    #[test]
+    fn non_arrays_are_not_chunked_and_big_items_are_named() {
+        let t = Encoding::O200kBase.tokenizer().unwrap();
+        assert!(chunk_json_array(t, r#"{"a": 1}"#, 50).unwrap().is_none());
+        assert!(chunk_json_array(t, "not json", 50).unwrap().is_none());
+        let big = format!(r#"[1, "{}", 3]"#, "word ".repeat(100));
+        let (chunks, issues) = chunk_json_array(t, &big, 20).unwrap().unwrap();
+        assert_eq!(chunks.len(), 3);
+        assert!(chunks[1].over_budget);
+        assert_eq!(issues[0].code, Code::ItemTooLarge);
+        assert!(
+            issues[0].message.starts_with("Item 2 of the list"),
+            "{}",
+            issues[0].message
+        );
+    }
+}

@@ -81,7 +81,9 @@ pub fn chunk_table(
                 // One row alone is over the budget: it goes on its own.
                 let csv = format!("{header}{}", rows[first]);
                 let tokens = tokenizer.count(&csv);
-                oversized.push((first, tokens));
+                if tokens > max_tokens {
+                    oversized.push((first, tokens));
+                }
                 chunks.push(TableChunk {
                     first_row: first,
                     end_row: first + 1,

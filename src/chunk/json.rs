@@ -1,0 +1,108 @@
+//! Chunking a JSON array between its elements.
+
+use super::{ChunkError, MIN_CHUNK_TOKENS};
+use crate::messages::issue;
+use crate::{Issue, Tokenizer};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// One chunk of a JSON array: a valid JSON array of whole elements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonChunk {
+    /// The first element in it (0-based).
+    pub first_item: usize,
+    /// One past the last element in it.
+    pub end_item: usize,
+    /// The elements as a JSON array, each as written in the input.
+    pub json: String,
+    /// Its exact token count, counted alone.
+    pub tokens: u64,
+    /// True only for a chunk holding one element that alone is over the
+    /// budget (with an issue saying so).
+    pub over_budget: bool,
+}
+
+/// Splits a JSON array into arrays of whole elements of at most
+/// `max_tokens` tokens each. `Ok(None)` when `text` is not a JSON array.
+///
+/// ```
+/// use prompt_preflight::{chunk_json_array, Encoding};
+/// let t = Encoding::O200kBase.tokenizer().unwrap();
+/// let text = format!("[{}]", vec![r#"{"name": "Ada", "city": "London"}"#; 50].join(", "));
+/// let (chunks, issues) = chunk_json_array(t, &text, 60).unwrap().unwrap();
+/// assert!(issues.is_empty() && chunks.len() > 1);
+/// for c in &chunks {
+///     assert!(c.tokens <= 60);
+///     assert!(serde_json::from_str::<serde_json::Value>(&c.json).unwrap().is_array());
+/// }
+/// ```
+pub fn chunk_json_array(
+    tokenizer: &Tokenizer,
+    text: &str,
+    max_tokens: u64,
+) -> Result<Option<(Vec<JsonChunk>, Vec<Issue>)>, ChunkError> {
+    if max_tokens < MIN_CHUNK_TOKENS {
+        return Err(ChunkError::BudgetTooSmall(max_tokens));
+    }
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) else {
+        return Ok(None);
+    };
+    let items: Vec<&str> = items.iter().map(|r| r.get().trim()).collect();
+    let item_tokens: Vec<u64> = items.iter().map(|i| tokenizer.count(i)).collect();
+    let render = |range: &[&str]| format!("[{}]", range.join(","));
+    let mut chunks = Vec::new();
+    let mut oversized: Vec<(usize, u64)> = Vec::new();
+    let mut first = 0;
+    while first < items.len() {
+        // "[" + items + "," between + "]": one token each at most, and
+        // counted exactly below.
+        let mut end = first;
+        let mut sum = 2;
+        while end < items.len() && sum + item_tokens[end] + 1 <= max_tokens {
+            sum += item_tokens[end] + 1;
+            end += 1;
+        }
+        loop {
+            if end == first {
+                let json = render(&items[first..first + 1]);
+                let tokens = tokenizer.count(&json);
+                if tokens > max_tokens {
+                    oversized.push((first, tokens));
+                }
+                chunks.push(JsonChunk {
+                    first_item: first,
+                    end_item: first + 1,
+                    json,
+                    tokens,
+                    over_budget: tokens > max_tokens,
+                });
+                end = first + 1;
+                break;
+            }
+            let json = render(&items[first..end]);
+            let tokens = tokenizer.count(&json);
+            if tokens <= max_tokens {
+                chunks.push(JsonChunk {
+                    first_item: first,
+                    end_item: end,
+                    json,
+                    tokens,
+                    over_budget: false,
+                });
+                break;
+            }
+            end -= 1;
+        }
+        first = end;
+    }
+    let issues = match oversized.first() {
+        Some(&(item, tokens)) => vec![issue::item_too_large(
+            item as u64 + 1,
+            oversized.len() as u64,
+            tokens,
+            max_tokens,
+        )],
+        None => Vec::new(),
+    };
+    Ok(Some((chunks, issues)))
+}
