@@ -28,7 +28,7 @@
 mod json;
 mod table;
 
-pub use json::{chunk_json_array, JsonChunk};
+pub use json::{chunk_json_array, JsonChunk, JsonChunks};
 pub use table::{chunk_table, TableChunk};
 
 use crate::tokens::classes::{Classes, LETTER, LOWER, UPPER};

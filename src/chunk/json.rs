@@ -22,6 +22,9 @@ pub struct JsonChunk {
     pub over_budget: bool,
 }
 
+/// The chunks of a JSON array, and the issues (elements too large alone).
+pub type JsonChunks = (Vec<JsonChunk>, Vec<Issue>);
+
 /// Splits a JSON array into arrays of whole elements of at most
 /// `max_tokens` tokens each. `Ok(None)` when `text` is not a JSON array.
 ///
@@ -40,7 +43,7 @@ pub fn chunk_json_array(
     tokenizer: &Tokenizer,
     text: &str,
     max_tokens: u64,
-) -> Result<Option<(Vec<JsonChunk>, Vec<Issue>)>, ChunkError> {
+) -> Result<Option<JsonChunks>, ChunkError> {
     if max_tokens < MIN_CHUNK_TOKENS {
         return Err(ChunkError::BudgetTooSmall(max_tokens));
     }
@@ -58,7 +61,7 @@ pub fn chunk_json_array(
         // counted exactly below.
         let mut end = first;
         let mut sum = 2;
-        while end < items.len() && sum + item_tokens[end] + 1 <= max_tokens {
+        while end < items.len() && sum + item_tokens[end] < max_tokens {
             sum += item_tokens[end] + 1;
             end += 1;
         }
