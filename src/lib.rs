@@ -21,7 +21,7 @@ pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
 pub use chunk::{
     chunk_json_array, chunk_table, chunk_text, Boundary, Chunk, ChunkError, ChunkOptions,
-    JsonChunk, TableChunk, MIN_CHUNK_TOKENS,
+    JsonChunk, JsonChunks, TableChunk, MIN_CHUNK_TOKENS,
 };
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
