@@ -256,6 +256,65 @@ pub fn chunk_text(
     Ok(chunks)
 }
 
+/// A run of whole items (table rows, JSON elements) packed into one chunk.
+struct Packed {
+    first: usize,
+    end: usize,
+    text: String,
+    tokens: u64,
+    over_budget: bool,
+}
+
+/// Packs whole items into chunks of at most `max` tokens: `counts` are the
+/// items' tokens, `base` the chunk's fixed tokens (a header, brackets) and
+/// `sep` the tokens between items; `render(first, end)` writes a chunk,
+/// whose exact count alone decides (items are given back until it fits).
+/// An item that does not fit even alone gets a chunk of its own; those
+/// are returned as `(item, tokens)`.
+fn pack_whole(
+    tokenizer: &Tokenizer,
+    counts: &[u64],
+    base: u64,
+    sep: u64,
+    max: u64,
+    render: impl Fn(usize, usize) -> String,
+) -> (Vec<Packed>, Vec<(usize, u64)>) {
+    let mut chunks = Vec::new();
+    let mut oversized = Vec::new();
+    let mut first = 0;
+    while first < counts.len() {
+        let mut end = first;
+        let mut sum = base;
+        while end < counts.len() && sum + counts[end] + sep <= max {
+            sum += counts[end] + sep;
+            end += 1;
+        }
+        loop {
+            let alone = end == first;
+            let end_now = if alone { first + 1 } else { end };
+            let text = render(first, end_now);
+            let tokens = tokenizer.count(&text);
+            if alone || tokens <= max {
+                if tokens > max {
+                    oversized.push((first, tokens));
+                }
+                chunks.push(Packed {
+                    first,
+                    end: end_now,
+                    text,
+                    tokens,
+                    over_budget: tokens > max,
+                });
+                end = end_now;
+                break;
+            }
+            end -= 1;
+        }
+        first = end;
+    }
+    (chunks, oversized)
+}
+
 const KINDS: [Boundary; 6] = [
     Boundary::Heading,
     Boundary::Paragraph,

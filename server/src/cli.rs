@@ -88,6 +88,25 @@ pub fn main() -> ExitCode {
 }
 
 /// Reads a file, or standard input for `-`.
+/// Reads `path` (or standard input for `-`) and decodes it as `check`
+/// does (BOMs, UTF-16, legacy encodings, spreadsheets, PDF text).
+fn decoded_text(path: &PathBuf) -> Result<String, CliError> {
+    let bytes = read_input(path)?;
+    let name = path.file_name().and_then(|n| n.to_str());
+    let document = prompt_preflight::ingest(
+        &prompt_preflight::Input::File {
+            name,
+            bytes: &bytes,
+        },
+        &prompt_preflight::Limits::default(),
+    );
+    if document.info.kind == prompt_preflight::InputKind::Unsupported {
+        let why = document.issues.first().map(|i| i.message.clone());
+        return Err(CliError::Unreadable(why.unwrap_or_default()));
+    }
+    Ok(document.text)
+}
+
 fn read_input(path: &PathBuf) -> Result<Vec<u8>, CliError> {
     use std::io::Read;
     if path.as_os_str() == "-" {

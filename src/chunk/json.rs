@@ -1,6 +1,6 @@
 //! Chunking a JSON array between its elements.
 
-use super::{ChunkError, MIN_CHUNK_TOKENS};
+use super::{pack_whole, ChunkError, MIN_CHUNK_TOKENS};
 use crate::messages::issue;
 use crate::{Issue, Tokenizer};
 use serde::{Deserialize, Serialize};
@@ -52,52 +52,21 @@ pub fn chunk_json_array(
     };
     let items: Vec<&str> = items.iter().map(|r| r.get().trim()).collect();
     let item_tokens: Vec<u64> = items.iter().map(|i| tokenizer.count(i)).collect();
-    let render = |range: &[&str]| format!("[{}]", range.join(","));
-    let mut chunks = Vec::new();
-    let mut oversized: Vec<(usize, u64)> = Vec::new();
-    let mut first = 0;
-    while first < items.len() {
-        // "[" + items + "," between + "]": one token each at most, and
-        // counted exactly below.
-        let mut end = first;
-        let mut sum = 2;
-        while end < items.len() && sum + item_tokens[end] < max_tokens {
-            sum += item_tokens[end] + 1;
-            end += 1;
-        }
-        loop {
-            if end == first {
-                let json = render(&items[first..first + 1]);
-                let tokens = tokenizer.count(&json);
-                if tokens > max_tokens {
-                    oversized.push((first, tokens));
-                }
-                chunks.push(JsonChunk {
-                    first_item: first,
-                    end_item: first + 1,
-                    json,
-                    tokens,
-                    over_budget: tokens > max_tokens,
-                });
-                end = first + 1;
-                break;
-            }
-            let json = render(&items[first..end]);
-            let tokens = tokenizer.count(&json);
-            if tokens <= max_tokens {
-                chunks.push(JsonChunk {
-                    first_item: first,
-                    end_item: end,
-                    json,
-                    tokens,
-                    over_budget: false,
-                });
-                break;
-            }
-            end -= 1;
-        }
-        first = end;
-    }
+    // "[" and "]" around, "," between: at most a token each, and every
+    // chunk is counted exactly.
+    let (packed, oversized) = pack_whole(tokenizer, &item_tokens, 2, 1, max_tokens, |a, b| {
+        format!("[{}]", items[a..b].join(","))
+    });
+    let chunks = packed
+        .into_iter()
+        .map(|p| JsonChunk {
+            first_item: p.first,
+            end_item: p.end,
+            json: p.text,
+            tokens: p.tokens,
+            over_budget: p.over_budget,
+        })
+        .collect();
     let issues = match oversized.first() {
         Some(&(item, tokens)) => vec![issue::item_too_large(
             item as u64 + 1,

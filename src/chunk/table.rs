@@ -1,6 +1,6 @@
 //! Chunking a table: the header row in every chunk, rows never split.
 
-use super::{ChunkError, MIN_CHUNK_TOKENS};
+use super::{pack_whole, ChunkError, MIN_CHUNK_TOKENS};
 use crate::messages::issue;
 use crate::{Issue, Table, Tokenizer};
 use serde::{Deserialize, Serialize};
@@ -63,53 +63,24 @@ pub fn chunk_table(
     let rows: Vec<String> = table.rows.iter().map(|r| line(r)).collect();
     let row_tokens: Vec<u64> = rows.iter().map(|r| tokenizer.count(r)).collect();
 
-    let mut chunks = Vec::new();
-    let mut oversized: Vec<(usize, u64)> = Vec::new();
-    let mut first = 0;
-    while first < rows.len() {
-        // Pack rows while the sum fits, then check the text counted alone
-        // (a line break next to the next row's first character can merge)
-        // and give back rows until it does.
-        let mut end = first;
-        let mut sum = header_tokens;
-        while end < rows.len() && sum + row_tokens[end] <= max_tokens {
-            sum += row_tokens[end];
-            end += 1;
-        }
-        loop {
-            if end == first {
-                // One row alone is over the budget: it goes on its own.
-                let csv = format!("{header}{}", rows[first]);
-                let tokens = tokenizer.count(&csv);
-                if tokens > max_tokens {
-                    oversized.push((first, tokens));
-                }
-                chunks.push(TableChunk {
-                    first_row: first,
-                    end_row: first + 1,
-                    csv,
-                    tokens,
-                    over_budget: tokens > max_tokens,
-                });
-                end = first + 1;
-                break;
-            }
-            let csv = format!("{header}{}", rows[first..end].concat());
-            let tokens = tokenizer.count(&csv);
-            if tokens <= max_tokens {
-                chunks.push(TableChunk {
-                    first_row: first,
-                    end_row: end,
-                    csv,
-                    tokens,
-                    over_budget: false,
-                });
-                break;
-            }
-            end -= 1;
-        }
-        first = end;
-    }
+    let (packed, oversized) = pack_whole(
+        tokenizer,
+        &row_tokens,
+        header_tokens,
+        0,
+        max_tokens,
+        |a, b| format!("{header}{}", rows[a..b].concat()),
+    );
+    let chunks = packed
+        .into_iter()
+        .map(|p| TableChunk {
+            first_row: p.first,
+            end_row: p.end,
+            csv: p.text,
+            tokens: p.tokens,
+            over_budget: p.over_budget,
+        })
+        .collect();
     let issues = match oversized.first() {
         Some(&(row, tokens)) => vec![issue::row_too_large(
             table.location(row, None),

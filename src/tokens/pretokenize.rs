@@ -210,21 +210,10 @@ fn next_cl100k(s: &[u8], p: usize, cls: Classes) -> usize {
     }
     // \p{N}{1,3}+
     if f0 & NUMBER != 0 {
-        let mut end = p + l0;
-        for _ in 0..2 {
-            if end >= s.len() {
-                break;
-            }
-            let (f, _, l) = at(s, end, cls);
-            if f & NUMBER == 0 {
-                break;
-            }
-            end += l;
-        }
-        return end;
+        return up_to_three_numbers(s, p + l0, cls);
     }
     // ' ?[^\s\p{L}\p{N}]++[\r\n]*+'
-    if let Some(end) = other_run(s, p, c0, l0, f0, cls) {
+    if let Some(end) = other_run(s, p, c0, f0, cls) {
         return run(s, end, cls, |_, c| is_crlf(c));
     }
     // The rest are white space.
@@ -245,9 +234,25 @@ fn next_cl100k(s: &[u8], p: usize, cls: Classes) -> usize {
     p + l0
 }
 
+/// `\p{N}{1,3}` after its first character (which ends at `end`).
+#[inline]
+fn up_to_three_numbers(s: &[u8], mut end: usize, cls: Classes) -> usize {
+    for _ in 0..2 {
+        if end >= s.len() {
+            break;
+        }
+        let (f, _, l) = at(s, end, cls);
+        if f & NUMBER == 0 {
+            break;
+        }
+        end += l;
+    }
+    end
+}
+
 /// ` ?[^\s\p{L}\p{N}]+`: the end of the run, if it matches at `p`.
 #[inline]
-fn other_run(s: &[u8], p: usize, c0: char, l0: usize, f0: u8, cls: Classes) -> Option<usize> {
+fn other_run(s: &[u8], p: usize, c0: char, f0: u8, cls: Classes) -> Option<usize> {
     let start = if c0 == ' ' {
         if p + 1 >= s.len() || !is_other(at(s, p + 1, cls).0) {
             return None;
@@ -258,7 +263,6 @@ fn other_run(s: &[u8], p: usize, c0: char, l0: usize, f0: u8, cls: Classes) -> O
     } else {
         return None;
     };
-    let _ = l0;
     Some(run(s, start, cls, |f, _| is_other(f)))
 }
 
@@ -322,21 +326,10 @@ fn next_o200k(s: &[u8], p: usize, cls: Classes) -> usize {
     }
     // \p{N}{1,3}
     if f0 & NUMBER != 0 {
-        let mut end = p + l0;
-        for _ in 0..2 {
-            if end >= s.len() {
-                break;
-            }
-            let (f, _, l) = at(s, end, cls);
-            if f & NUMBER == 0 {
-                break;
-            }
-            end += l;
-        }
-        return end;
+        return up_to_three_numbers(s, p + l0, cls);
     }
     // ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
-    if let Some(end) = other_run(s, p, c0, l0, f0, cls) {
+    if let Some(end) = other_run(s, p, c0, f0, cls) {
         return run(s, end, cls, |_, c| is_crlf(c) || c == '/');
     }
     let (end, last_crlf, last_start) = space_run(s, p, cls);

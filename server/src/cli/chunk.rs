@@ -1,7 +1,7 @@
 //! `preflight chunk FILE|- --max-tokens N [--overlap K] [--encoding E] [--json]`
 
-use super::{read_input, CliError};
-use prompt_preflight::{chunk_text, ingest, ChunkOptions, Encoding, Input, InputKind, Limits};
+use super::{decoded_text, CliError};
+use prompt_preflight::{chunk_text, ChunkOptions, Encoding};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,19 +27,7 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let encoding = Encoding::from_name(&args.encoding)?;
-    let bytes = read_input(&args.file)?;
-    let name = args.file.file_name().and_then(|n| n.to_str());
-    let document = ingest(
-        &Input::File {
-            name,
-            bytes: &bytes,
-        },
-        &Limits::default(),
-    );
-    if document.info.kind == InputKind::Unsupported {
-        let why = document.issues.first().map(|i| i.message.clone());
-        return Err(CliError::Unreadable(why.unwrap_or_default()));
-    }
+    let text = decoded_text(&args.file)?;
     let tokenizer = encoding.tokenizer().ok_or_else(|| {
         CliError::Unreadable(format!("the {encoding} tokenizer is not available"))
     })?;
@@ -47,8 +35,8 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         max_tokens: args.max_tokens,
         overlap: args.overlap,
     };
-    let chunks = chunk_text(tokenizer, &document.text, &options)
-        .map_err(|e| CliError::Unreadable(e.to_string()))?;
+    let chunks =
+        chunk_text(tokenizer, &text, &options).map_err(|e| CliError::Unreadable(e.to_string()))?;
     // Writes stop quietly when the reader goes away (`| head`).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
@@ -67,7 +55,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             total
         );
         for (i, c) in chunks.iter().enumerate() {
-            let start: String = document.text[c.own_start..c.end].chars().take(40).collect();
+            let start: String = text[c.own_start..c.end].chars().take(40).collect();
             let _ = writeln!(
                 out,
                 "{:>4}  bytes {}..{}  {} tokens  ends at {:?}  {:?}",

@@ -1,7 +1,7 @@
 //! `preflight count [--encoding E] FILE|-`
 
-use super::{read_input, CliError};
-use prompt_preflight::{ingest, Encoding, Input, InputKind, Limits};
+use super::{decoded_text, CliError};
+use prompt_preflight::Encoding;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,21 +19,8 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let encoding = Encoding::from_name(&args.encoding)?;
-    let bytes = read_input(&args.file)?;
-    // Decode exactly as `check` does (BOMs, UTF-16, legacy encodings).
-    let name = args.file.file_name().and_then(|n| n.to_str());
-    let document = ingest(
-        &Input::File {
-            name,
-            bytes: &bytes,
-        },
-        &Limits::default(),
-    );
-    if document.info.kind == InputKind::Unsupported {
-        let why = document.issues.first().map(|i| i.message.clone());
-        return Err(CliError::Unreadable(why.unwrap_or_default()));
-    }
-    let counted = encoding.count(&document.text);
+    let text = decoded_text(&args.file)?;
+    let counted = encoding.count(&text);
     if args.json {
         let out = serde_json::json!({
             "count": counted.count, "encoding": encoding, "exact": counted.exact,
