@@ -107,6 +107,8 @@ pub struct Budget {
     /// Whether the fixed parts were counted exactly.
     exact: bool,
     safety: f64,
+    /// Whether the contract runs long inputs in parts.
+    can_split: bool,
 }
 
 impl Budget {
@@ -151,6 +153,7 @@ impl Budget {
             overhead,
             exact,
             safety: contract.model.safety_factor(model),
+            can_split: contract.prepare.long_input == crate::contract::LongInput::MapReduce,
         })
     }
 
@@ -172,6 +175,17 @@ impl Budget {
     /// The smallest tier with a higher limit, and its limit.
     pub fn bigger_tier(&self) -> Option<(&str, u64)> {
         self.bigger.as_ref().map(|(n, l)| (n.as_str(), *l))
+    }
+
+    /// The most tokens of the model's encoding an input may have: the
+    /// tier's limit, or for estimated models the largest count whose
+    /// estimate (with its safety factor) is within the limit.
+    pub fn encoding_limit(&self) -> u64 {
+        let limit = self.tier.max_input_tokens;
+        match self.model.estimate {
+            Some(rule) => (limit as f64 / (rule.ratio * self.safety)).floor() as u64,
+            None => limit,
+        }
     }
 
     /// The template's text before and after the input.
@@ -203,6 +217,7 @@ impl Budget {
                 tokens.limit,
                 &self.tier_name,
                 self.bigger_tier(),
+                self.can_split,
             )),
             BudgetState::Warn => issues.push(issue::near_token_limit(
                 tokens.input,

@@ -257,12 +257,12 @@ pub fn chunk_text(
 }
 
 /// A run of whole items (table rows, JSON elements) packed into one chunk.
-struct Packed {
-    first: usize,
-    end: usize,
-    text: String,
-    tokens: u64,
-    over_budget: bool,
+pub(crate) struct Packed {
+    pub(crate) first: usize,
+    pub(crate) end: usize,
+    pub(crate) text: String,
+    pub(crate) tokens: u64,
+    pub(crate) over_budget: bool,
 }
 
 /// Packs whole items into chunks of at most `max` tokens: `counts` are the
@@ -271,7 +271,7 @@ struct Packed {
 /// whose exact count alone decides (items are given back until it fits).
 /// An item that does not fit even alone gets a chunk of its own; those
 /// are returned as `(item, tokens)`.
-fn pack_whole(
+pub(crate) fn pack_whole(
     tokenizer: &Tokenizer,
     counts: &[u64],
     base: u64,

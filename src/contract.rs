@@ -6,8 +6,10 @@
 //! and every error names the field that is wrong.
 
 mod column;
+mod prepare;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, TableSpec};
+pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 
 use crate::catalogue::Model;
 use crate::{Catalogue, Encoding, Error, Limits};
@@ -56,6 +58,9 @@ pub struct Contract {
     /// Size limits on uploads; unset fields keep their defaults.
     #[serde(default, skip_serializing_if = "Limits::is_default")]
     pub limits: Limits,
+    /// How inputs are trimmed and shaped for the model.
+    #[serde(default, skip_serializing_if = "PrepareSpec::is_default")]
+    pub prepare: PrepareSpec,
 }
 
 /// The model a contract targets.
@@ -196,7 +201,7 @@ impl Tier {
 }
 
 /// How the checked input becomes the messages sent to the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptSpec {
     /// The system message, if any.
@@ -246,6 +251,7 @@ impl Contract {
             default_tier: None,
             prompt: None,
             limits: Limits::default(),
+            prepare: PrepareSpec::default(),
         }
     }
 
@@ -439,6 +445,7 @@ impl Contract {
                 "must be greater than 0",
             ));
         }
+        self.prepare.validate()?;
         if let Some(template) = self.prompt.as_ref().and_then(|p| p.template.as_ref()) {
             if !template.contains(INPUT_PLACEHOLDER) {
                 return Err(Error::invalid_field(

@@ -44,6 +44,10 @@ pub enum Error {
     /// The encoding name is not one we can count.
     #[error("unknown token encoding `{0}`; use `o200k_base` or `cl100k_base`")]
     UnknownEncoding(String),
+    /// The tokenizer needed is not loaded yet (in the browser, call
+    /// `loadTokenizer` first).
+    #[error("the {0} tokenizer is not loaded yet")]
+    TokenizerNotLoaded(crate::Encoding),
 }
 
 impl Error {
@@ -59,6 +63,7 @@ impl Error {
             Error::UnknownTier { .. } => "unknown_tier",
             Error::UnknownModel { .. } => "unknown_model",
             Error::UnknownEncoding(_) => "unknown_encoding",
+            Error::TokenizerNotLoaded(_) => "tokenizer_not_loaded",
         }
     }
 

@@ -10,6 +10,7 @@ mod error;
 pub mod ingest;
 pub mod messages;
 mod payload;
+mod prepare;
 mod report;
 pub mod schema;
 mod tokens;
@@ -28,6 +29,10 @@ pub use error::Error;
 pub use ingest::{ingest, Document, Input, Limits, Table};
 pub use messages::Code;
 pub use payload::{Message, Payload, Role};
+pub use prepare::{
+    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Step, StepKind,
+    Upload, MAX_LISTED, MAX_PARTS,
+};
 pub use report::{
     Action, ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity,
     SheetInfo, TokenInfo,

@@ -202,7 +202,7 @@ impl Code {
                 "Type your text, or choose a file that has content.", None),
             Code::OverTokenLimit => ("over_token_limit", Error,
                 "The input is longer than your plan allows in one request.",
-                "Remove parts you don't need, split the input into smaller parts, or let us summarise it first.", None),
+                "Remove parts you don't need, keep only the parts that matter to your question, or split it into parts that each fit.", None),
             Code::NearTokenLimit => ("near_token_limit", Warning,
                 "The input is close to the most your plan allows in one request.",
                 "You can still send it. If you plan to add more, keep it short or split it.", None),
@@ -359,7 +359,7 @@ pub fn group_digits(n: u64) -> String {
     out
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
@@ -392,9 +392,15 @@ mod tests {
 
     #[test]
     fn over_limit_says_how_many_parts() {
-        let issue = issue::over_token_limit(11_240, 2_000, "free", Some(("paid", 8_000)));
+        let issue = issue::over_token_limit(11_240, 2_000, "free", Some(("paid", 8_000)), true);
         assert!(issue.message.contains("11,240"));
         assert!(issue.hint.contains("split it into 6 parts"));
         assert!(issue.hint.contains("paid plan allows 8,000"));
+        let issue = issue::over_token_limit(11_240, 2_000, "free", None, false);
+        assert!(!issue.hint.contains("split"));
+        assert!(!issue
+            .actions
+            .iter()
+            .any(|a| matches!(a, crate::Action::Split { .. })));
     }
 }

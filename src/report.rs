@@ -265,6 +265,8 @@ pub enum Action {
     /// Remove what the contract does not need (columns, blank and
     /// duplicate rows, boilerplate).
     Trim,
+    /// Keep only the sections most relevant to the user's question.
+    KeepRelevant,
     /// Split the input into parts of at most `max_tokens` and process them
     /// one by one.
     Split {
@@ -273,8 +275,6 @@ pub enum Action {
         /// The most tokens in each part.
         max_tokens: u64,
     },
-    /// Summarise the input first, then run the prompt on the summary.
-    Summarise,
     /// Use a plan with a higher limit.
     Upgrade {
         /// The plan.

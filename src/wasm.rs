@@ -3,7 +3,9 @@
 //! This file only translates types: JS values in, the same core calls the
 //! server makes, JSON-compatible plain objects out.
 
-use crate::{check, Budget, Contract, Edit, Encoding, Error, Input, Meter};
+use crate::{
+    check, prepare, Budget, Contract, Edit, Encoding, Error, Input, Meter, PrepareOptions,
+};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -14,7 +16,7 @@ export type BudgetState = "ok" | "warn" | "over";
 export type InputKind = "text" | "csv" | "unsupported";
 export interface Location { sheet?: string; row?: number; column?: string; line?: number; }
 export type Action =
-  | { kind: "trim" } | { kind: "summarise" }
+  | { kind: "trim" } | { kind: "keep_relevant" }
   | { kind: "split"; parts: number; max_tokens: number }
   | { kind: "upgrade"; tier: string; max_input_tokens: number };
 export interface Issue {
@@ -44,6 +46,27 @@ export interface Report {
   input: InputInfo; tokens: TokenInfo; issues: Issue[];
 }
 export interface TokenCount { count: number; exact: boolean; }
+export type PrepareMode = "trim" | "relevant" | "split";
+export interface PrepareOptions { mode?: PrepareMode; question?: string; }
+export interface ManifestStep {
+  kind: "columns_removed" | "blank_rows_removed" | "duplicate_rows_removed" | "cells_shortened"
+    | "whitespace_collapsed" | "boilerplate_removed" | "markup_removed" | "sections_omitted"
+    | "reformatted" | "split";
+  message: string; count: number; chars?: number; tokens?: number; items?: string[]; at?: Location[];
+}
+export interface Manifest { summary: string; tokens_before: number; tokens_after: number; steps: ManifestStep[]; }
+export interface Plan {
+  kind: "single" | "map_reduce" | "refuse"; message: string; requests: number; tokens: number;
+  cost_usd_max: number; prices_as_of: string; reason?: string;
+}
+export interface Part {
+  content: string; tokens: number; start?: number; end?: number;
+  first_row?: Location; last_row?: Location;
+}
+export interface Prepared {
+  ok: boolean; mode: PrepareMode; upload: { name: string | null; text: string };
+  parts: Part[]; tokens: TokenInfo; manifest: Manifest; plan: Plan; issues: Issue[];
+}
 "#;
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -127,6 +150,51 @@ impl Preflight {
         };
         let checked = check(&self.contract, tier.as_deref(), &input).map_err(js_error)?;
         to_js(&checked.report)
+    }
+
+    /// Prepares typed text: trims it, and keeps the most relevant
+    /// sections or splits it as `options.mode` says.
+    #[wasm_bindgen(js_name = prepareText, unchecked_return_type = "Prepared")]
+    pub fn prepare_text(
+        &self,
+        tier: Option<String>,
+        text: &str,
+        #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.prepare(tier, &Input::Text(text), options)
+    }
+
+    /// Prepares a file's bytes; the name is only a hint.
+    #[wasm_bindgen(js_name = prepareFile, unchecked_return_type = "Prepared")]
+    pub fn prepare_file(
+        &self,
+        tier: Option<String>,
+        name: Option<String>,
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let input = Input::File {
+            name: name.as_deref(),
+            bytes,
+        };
+        self.prepare(tier, &input, options)
+    }
+
+    fn prepare(
+        &self,
+        tier: Option<String>,
+        input: &Input<'_>,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options: PrepareOptions = if options.is_undefined() || options.is_null() {
+            PrepareOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| JsValue::from(js_sys::Error::new(&format!("invalid options: {e}"))))?
+        };
+        let prepared =
+            prepare(&self.contract, tier.as_deref(), input, &options).map_err(js_error)?;
+        to_js(&prepared)
     }
 }
 

@@ -486,12 +486,23 @@ fn long_prose_is_over_on_free_with_parts_and_the_paid_plan() {
         "{}",
         issue.message
     );
-    let parts = tokens.input.div_ceil(2000);
+    // This contract needs its input in one request: no split is offered.
     assert!(
-        issue.hint.contains(&format!("split it into {parts} parts")),
+        issue.hint.contains("keep only the parts that matter") && !issue.hint.contains("split"),
         "{}",
         issue.hint
     );
+    let kinds: Vec<String> = issue
+        .actions
+        .iter()
+        .map(|a| {
+            serde_json::to_value(a).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["trim", "keep_relevant", "upgrade"]);
     assert!(
         issue.hint.contains("paid plan allows 8,000"),
         "{}",

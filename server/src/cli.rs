@@ -1,5 +1,5 @@
-//! The `preflight` command line: `serve`, `check`, `count` and
-//! `fake-provider`.
+//! The `preflight` command line: `serve`, `check`, `count`, `chunk`,
+//! `prepare` and `fake-provider`.
 //!
 //! Exit codes: 0 when the input has no errors, 1 when it has error-level
 //! issues, 2 for a usage, contract or I/O problem.
@@ -8,6 +8,7 @@ mod check;
 mod chunk;
 mod count;
 mod fake_provider;
+mod prepare;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,8 @@ enum Command {
     Count(count::Args),
     /// Split a file into chunks of at most N tokens.
     Chunk(chunk::Args),
+    /// Trim, select or split a file for a contract, and show what changed.
+    Prepare(prepare::Args),
     /// Serve a local fake of Anthropic's and Gemini's count-token endpoints.
     FakeProvider(fake_provider::Args),
 }
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Count(args) => count::run(args),
         Command::Chunk(args) => chunk::run(args),
+        Command::Prepare(args) => prepare::run(args),
         Command::FakeProvider(args) => fake_provider::run(args),
     };
     match result {

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The example contract shipped in the repository, built in so that the
+/// The example contracts shipped in the repository, built in so that the
 /// server runs with no files at all.
-pub const BUILTIN_CONTRACT: &str = include_str!("../../contracts/customer-list.toml");
+pub const BUILTIN_CONTRACTS: [&str; 2] = [
+    include_str!("../../contracts/customer-list.toml"),
+    include_str!("../../contracts/summarise-document.toml"),
+];
 
 /// Why contracts could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -41,13 +44,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The built-in example contract only.
+    /// The built-in example contracts only.
     pub fn builtin() -> Self {
-        let contract = Contract::parse(BUILTIN_CONTRACT).expect("the built-in contract is valid");
         let mut registry = Registry::default();
-        registry
-            .contracts
-            .insert(contract.id.clone(), Arc::new(contract));
+        for source in BUILTIN_CONTRACTS {
+            let contract = Contract::parse(source).expect("the built-in contracts are valid");
+            registry
+                .contracts
+                .insert(contract.id.clone(), Arc::new(contract));
+        }
         registry
     }
 

@@ -2,6 +2,8 @@
 
 mod check;
 mod contracts;
+mod prepare;
+mod submission;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +26,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/contracts", get(contracts::list))
         .route("/v1/contracts/{id}", get(contracts::show))
         .route("/v1/check", post(check::check))
+        .route("/v1/prepare", post(prepare::prepare))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     if let Some(dirs) = static_dirs {

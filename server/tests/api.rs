@@ -90,9 +90,13 @@ fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 async fn post_multipart(parts: &[Part<'_>]) -> (StatusCode, Value) {
+    post_multipart_to("/v1/check", parts).await
+}
+
+async fn post_multipart_to(uri: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
     let request = Request::builder()
         .method(Method::POST)
-        .uri("/v1/check")
+        .uri(uri)
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -142,7 +146,8 @@ async fn lists_the_builtin_contract_with_its_tiers() {
     let (status, body) = get("/v1/contracts").await;
     assert_eq!(status, StatusCode::OK);
     let list = body.as_array().expect("a list");
-    assert_eq!(list.len(), 1);
+    let ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["customer-list", "summarise-document"]);
     let c = &list[0];
     assert_eq!(c["id"], "customer-list");
     assert_eq!(c["version"], "1.0.0");
@@ -442,4 +447,119 @@ async fn file_over_the_core_limit_but_under_the_body_limit_is_a_report() {
         bytes: &big,
     };
     assert_eq!(report, &direct_report(None, &input));
+}
+
+async fn post_prepare(body: &Value) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/prepare")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(request).await
+}
+
+/// Long text of distinct sentences.
+fn long_text(paragraphs: usize) -> String {
+    (0..paragraphs)
+        .map(|p| format!("Paragraph {p} says the harbour report number {p} was checked by team {}. It was filed on day {}.", p % 7, p * 3))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[tokio::test]
+async fn prepare_splits_for_a_map_reduce_contract_and_matches_the_core() {
+    let text = long_text(300);
+    let (status, body) = post_prepare(&json!({
+        "contract": "summarise-document", "text": text, "mode": "split"
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["plan"]["kind"], "map_reduce");
+    let parts = body["parts"].as_array().unwrap();
+    assert!(parts.len() > 2);
+    assert!(parts.iter().all(|p| p["tokens"].as_u64().unwrap() <= 2000));
+    assert_eq!(body["plan"]["requests"], parts.len() as u64 + 1);
+    let contract =
+        Contract::parse(include_str!("../../contracts/summarise-document.toml")).unwrap();
+    let direct = prompt_preflight::prepare(
+        &contract,
+        None,
+        &Input::Text(&text),
+        &prompt_preflight::PrepareOptions {
+            mode: prompt_preflight::Mode::Split,
+            question: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(body, serde_json::to_value(&direct).unwrap());
+}
+
+#[tokio::test]
+async fn prepare_refuses_an_over_limit_payload_whatever_the_client_says() {
+    // Trimming cannot bring this under the free plan's 2,000 tokens, and
+    // the customer list needs its input in one request.
+    let (status, body) = post_prepare(&json!({
+        "contract": "customer-list", "tier": "free", "text": long_text(300), "mode": "split"
+    }))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["ok"], false);
+    assert_eq!(body["plan"]["kind"], "refuse");
+    assert!(body["plan"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("whole input"));
+    let (status, body) = post_prepare(&json!({
+        "contract": "customer-list", "text": long_text(300)
+    }))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["code"] == "over_token_limit"));
+}
+
+#[tokio::test]
+async fn prepare_takes_a_file_with_mode_and_question_fields() {
+    let mut csv = String::from("name,email,secret\n");
+    for i in 0..50 {
+        csv.push_str(&format!("Customer {i},c{i}@example.com,token-{i}\n"));
+    }
+    let (status, body) = post_multipart_to(
+        "/v1/prepare",
+        &[
+            ("contract", None, b"customer-list"),
+            ("file", Some("c.csv"), csv.as_bytes()),
+            ("mode", None, b"relevant"),
+            ("question", None, b"Customer 7"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mode"], "relevant");
+    let content = body["parts"][0]["content"].as_str().unwrap();
+    assert!(content.starts_with("name,email\n") && !content.contains("token-"));
+    assert_eq!(body["manifest"]["steps"][0]["kind"], "columns_removed");
+    assert_eq!(body["upload"]["name"], "prepared.csv");
+
+    let (status, body) = post_multipart_to(
+        "/v1/prepare",
+        &[
+            ("contract", None, b"customer-list"),
+            ("text", None, b"hi"),
+            ("mode", None, b"shrink"),
+        ],
+    )
+    .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+}
+
+#[tokio::test]
+async fn check_does_not_take_prepare_options() {
+    let (status, body) =
+        post_json(&json!({"contract": "customer-list", "text": "hi", "mode": "split"})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 }

@@ -427,3 +427,72 @@ fn chunk_splits_a_file_into_parts_that_fit_and_give_it_back() {
         stderr(&out)
     );
 }
+
+#[test]
+fn prepare_trims_a_table_and_prints_the_manifest() {
+    let mut csv = String::from("name,email,private\n");
+    for i in 0..20 {
+        csv.push_str(&format!("Customer {i},c{i}@example.com,secret {i}\n"));
+        csv.push_str(&format!("Customer {i},c{i}@example.com,secret {i}\n"));
+    }
+    let file = scratch("prepare.csv", &csv);
+    let contract = contract_path();
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("We removed 1 column you don't need and 20 duplicate rows: "),
+        "{text}"
+    );
+    assert!(text.contains("This runs as one request"));
+    assert!(text.contains("--- part 1 of 1"));
+    assert!(!text.contains("secret 3\n"));
+}
+
+#[test]
+fn prepare_json_splits_and_refuses_when_the_contract_needs_one_request() {
+    let prose = std::fs::read_to_string(fixture("long_prose.txt")).unwrap();
+    let file = scratch("prepare_long.txt", &prose);
+    let contract = contract_path();
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--mode",
+        "split",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 1, "a refused plan exits 1");
+    let body: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(body["plan"]["kind"], "refuse");
+    assert!(body["parts"].as_array().unwrap().len() >= 2);
+    let summarise = root().join("contracts/summarise-document.toml");
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        summarise.to_str().unwrap(),
+        "--mode",
+        "split",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let body: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(body["plan"]["kind"], "map_reduce");
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        summarise.to_str().unwrap(),
+        "--mode",
+        "shrink",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("not a mode"));
+}

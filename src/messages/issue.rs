@@ -32,13 +32,25 @@ pub fn empty_input(is_file: bool) -> Issue {
 }
 
 /// The input is over the tier's limit. `bigger` names a larger tier and
-/// its limit, when the contract has one.
-pub fn over_token_limit(count: u64, limit: u64, tier: &str, bigger: Option<(&str, u64)>) -> Issue {
+/// its limit, when the contract has one; `can_split` says whether the
+/// contract runs long inputs in parts (map-reduce).
+pub fn over_token_limit(
+    count: u64,
+    limit: u64,
+    tier: &str,
+    bigger: Option<(&str, u64)>,
+    can_split: bool,
+) -> Issue {
     let parts = count.div_ceil(limit.max(1));
-    let mut hint = format!(
-        "Remove parts you don't need, split it into {parts} parts of at most {} tokens, or let us summarise it first.",
-        group_digits(limit)
-    );
+    let mut hint = if can_split {
+        format!(
+            "Remove parts you don't need, keep only the parts that matter to your question, or split it into {parts} parts of at most {} tokens and let us combine the answers.",
+            group_digits(limit)
+        )
+    } else {
+        "Remove parts you don't need, or keep only the parts that matter to your question."
+            .to_owned()
+    };
     if let Some((name, big)) = bigger {
         hint.push_str(&format!(
             " The {name} plan allows {} tokens per request.",
@@ -55,14 +67,13 @@ pub fn over_token_limit(count: u64, limit: u64, tier: &str, bigger: Option<(&str
         hint,
         None,
     );
-    issue.actions = vec![
-        Action::Trim,
-        Action::Split {
+    issue.actions = vec![Action::Trim, Action::KeepRelevant];
+    if can_split {
+        issue.actions.push(Action::Split {
             parts,
             max_tokens: limit,
-        },
-        Action::Summarise,
-    ];
+        });
+    }
     if let Some((name, big)) = bigger {
         issue.actions.push(Action::Upgrade {
             tier: name.to_owned(),

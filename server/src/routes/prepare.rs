@@ -1,0 +1,48 @@
+//! `POST /v1/prepare`: the server prepares what it receives (usually the
+//! payload the browser already prepared) again, as its final check, and
+//! refuses it with 422 when its plan cannot run, whatever the client
+//! claimed.
+
+use super::submission::Submission;
+use crate::{AppError, AppState};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::Json;
+use prompt_preflight::Prepared;
+
+pub(super) async fn prepare(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<(StatusCode, Json<Prepared>), AppError> {
+    let submission = Submission::read(&state, request, true).await?;
+    let contract = state
+        .registry
+        .get(&submission.contract)
+        .cloned()
+        .ok_or(AppError::UnknownContract(submission.contract))?;
+    // Parsing, tokenizing and chunking are CPU-bound.
+    let prepared = tokio::task::spawn_blocking(move || {
+        prompt_preflight::prepare(
+            &contract,
+            submission.tier.as_deref(),
+            &submission.content.input(),
+            &submission.options,
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let status = if prepared.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    tracing::info!(
+        ok = prepared.ok,
+        plan = ?prepared.plan.kind,
+        parts = prepared.parts.len(),
+        tokens_before = prepared.manifest.tokens_before,
+        tokens_after = prepared.manifest.tokens_after,
+        "prepared"
+    );
+    Ok((status, Json(prepared)))
+}

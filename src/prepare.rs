@@ -1,0 +1,725 @@
+//! Turning a checked input into the payload that goes to the model:
+//! trimmed of what the contract does not need, cut down to the sections
+//! that matter to a question, or split into parts that each fit, with a
+//! manifest of every change and a plan of how the request will run.
+//!
+//! Every mode trims first:
+//! - a **table** loses the columns the contract does not use (unless its
+//!   policy is `extra_columns = "allow"`), blank and duplicate rows, runs
+//!   of white space inside cells and the length of very long cells, then
+//!   is written in the contract's `table_format`;
+//! - **text** loses markup (when the contract says so), lines repeated at
+//!   the edges of pages or paragraphs (headers and footers) and extra
+//!   white space;
+//! - a **JSON** document that is not a table is kept as written.
+//!
+//! [`Mode::Relevant`] then keeps the sections (paragraph-sized chunks, or
+//! rows) that best match the question and fit, in their original order;
+//! [`Mode::Split`] cuts the input into parts at the strongest boundaries.
+//!
+//! Preparing is deterministic, and preparing the prepared input again
+//! (its [`Prepared::upload`]) gives the same parts: the browser prepares,
+//! uploads only the result, and the server prepares that again as its
+//! final check.
+//!
+//! ```
+//! use prompt_preflight::{prepare, Contract, Input, Mode, PrepareOptions, PlanKind};
+//!
+//! let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+//! let csv = "name,email,notes\nAda,ada@example.com,x\nAda,ada@example.com,y\n";
+//! let input = Input::File { name: Some("c.csv"), bytes: csv.as_bytes() };
+//! let prepared = prepare(&contract, None, &input, &PrepareOptions::default()).unwrap();
+//! assert!(prepared.ok);
+//! assert_eq!(prepared.parts[0].content, "name,email\nAda,ada@example.com\n");
+//! assert_eq!(prepared.plan.kind, PlanKind::Single);
+//! assert!(prepared.manifest.summary.starts_with(
+//!     "We removed 1 column you don't need and 1 duplicate row"));
+//! ```
+
+mod manifest;
+mod plan;
+mod relevance;
+mod table;
+mod text;
+
+pub use manifest::{Manifest, Step, StepKind, MAX_LISTED};
+pub use plan::{Plan, PlanKind, MAX_PARTS};
+
+use crate::chunk::pack_whole;
+use crate::contract::{LongInput, TableFormat};
+use crate::messages::{group_digits, issue, plural};
+use crate::{
+    check, chunk_json_array, chunk_text, Budget, BudgetState, ChunkOptions, Code, Contract, Cost,
+    Error, Input, InputKind, Issue, Location, Severity, Table, TokenInfo, Tokenizer,
+    MIN_CHUNK_TOKENS,
+};
+use serde::{Deserialize, Serialize};
+
+/// What to do beyond trimming.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Mode {
+    /// Trim only.
+    #[default]
+    Trim,
+    /// Trim, then keep the sections most relevant to the question.
+    Relevant,
+    /// Trim, then split into parts that each fit.
+    Split,
+}
+
+/// How to prepare.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrepareOptions {
+    /// What to do beyond trimming.
+    pub mode: Mode,
+    /// The user's question, for [`Mode::Relevant`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+}
+
+/// The prepared input as it is uploaded: preparing it again gives the
+/// same parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// The file name to send it under (`prepared.csv` for a table), or
+    /// `None` to send it as typed text.
+    pub name: Option<String>,
+    /// Its content.
+    pub text: String,
+}
+
+/// One part of the payload: what goes into the template's `{{input}}`
+/// in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// The text for the model.
+    pub content: String,
+    /// The tokens it adds to the request, as held against the limit.
+    pub tokens: u64,
+    /// For text: its first byte in the upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    /// For text: one past its last byte in the upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
+    /// For a table: where its first row was in the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_row: Option<Location>,
+    /// For a table: where its last row was in the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_row: Option<Location>,
+}
+
+/// The result of [`prepare()`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prepared {
+    /// Whether the plan can run.
+    pub ok: bool,
+    /// The mode used.
+    pub mode: Mode,
+    /// What to upload: the trimmed (and selected) input, before splitting.
+    pub upload: Upload,
+    /// The payload: one part per request of the map step, or the single
+    /// part.
+    pub parts: Vec<Part>,
+    /// The prepared input's tokens as one request.
+    pub tokens: TokenInfo,
+    /// Every change made.
+    pub manifest: Manifest,
+    /// How the request will run, and its cost.
+    pub plan: Plan,
+    /// The check's issues that still apply, and any found while preparing.
+    pub issues: Vec<Issue>,
+}
+
+/// The prepared body before splitting.
+enum Body {
+    Text(String),
+    Json(String),
+    Table(table::Rows),
+}
+
+/// A part before it is measured in its template.
+struct Draft {
+    content: String,
+    range: Option<(usize, usize)>,
+    rows: Option<(usize, usize)>,
+}
+
+/// Prepares `input` for `contract` on `tier` (the default tier for
+/// `None`). The errors are those of [`check`], and a tokenizer that is
+/// not loaded; every problem with the input is an issue, and a plan that
+/// cannot run says why.
+pub fn prepare(
+    contract: &Contract,
+    tier: Option<&str>,
+    input: &Input<'_>,
+    options: &PrepareOptions,
+) -> Result<Prepared, Error> {
+    let checked = check(contract, tier, input)?;
+    let budget = Budget::new(contract, Some(&checked.report.tokens.tier))?;
+    let model = budget.model();
+    let tokenizer = model
+        .encoding
+        .tokenizer()
+        .ok_or(Error::TokenizerNotLoaded(model.encoding))?;
+    let doc = &checked.document;
+    let mut issues: Vec<Issue> = checked
+        .report
+        .issues
+        .iter()
+        .filter(|i| !Code::SIZE.contains(&i.code))
+        .cloned()
+        .collect();
+    let before = budget.measure(&doc.text).input;
+    let prices = checked.report.tokens.cost.prices_as_of.clone();
+    let json_kind = matches!(doc.info.kind, InputKind::Json | InputKind::Jsonl);
+
+    if issues.iter().any(|i| i.severity == Severity::Error) {
+        return Ok(Prepared {
+            ok: false,
+            mode: options.mode,
+            upload: Upload {
+                name: None,
+                text: String::new(),
+            },
+            parts: Vec::new(),
+            tokens: checked.report.tokens.clone(),
+            manifest: manifest::Manifest::new(before, before, Vec::new()),
+            plan: Plan::refuse(
+                "the input has problems to fix first; see the issues.".into(),
+                &prices,
+            ),
+            issues,
+        });
+    }
+
+    let format = contract.prepare.table_format;
+    let (mut body, mut steps) = match &doc.table {
+        Some(t) => {
+            let (rows, mut steps) =
+                table::trim(t, contract.input.table.as_ref(), &contract.prepare);
+            if format != TableFormat::Csv {
+                let name = match format {
+                    TableFormat::Markdown => "a Markdown table",
+                    _ => "JSON records",
+                };
+                steps.push(
+                    Step::new(
+                        StepKind::Reformatted,
+                        1,
+                        format!("Wrote the table for the model as {name}."),
+                    )
+                    .with_items([format!("the table as {name}")]),
+                );
+            }
+            (Body::Table(rows), steps)
+        }
+        None if json_kind => (Body::Json(doc.text.clone()), Vec::new()),
+        None => {
+            let (text, steps) = text::trim(&doc.text, contract.prepare.strip_markup);
+            (Body::Text(text), steps)
+        }
+    };
+    if steps.iter().any(|s| s.kind == StepKind::ColumnsRemoved) {
+        // The columns it warned about are gone.
+        issues.retain(|i| i.code != Code::UnexpectedColumn);
+    }
+    let limit = budget.encoding_limit();
+    let mut refusal = None;
+
+    if options.mode == Mode::Relevant {
+        let whole = render(&body, format);
+        if !fits(&budget.measure(&whole)) {
+            let question = options.question.as_deref().unwrap_or("").trim();
+            let terms = relevance::question_terms(question);
+            if terms.is_empty() {
+                refusal = Some(
+                    "to keep the most relevant parts we need your question; say what you are looking for."
+                        .to_owned(),
+                );
+            } else if limit < MIN_CHUNK_TOKENS {
+                refusal = Some(too_small(limit));
+            } else if let Some(step) = keep_relevant(
+                &mut body,
+                doc.table.as_ref(),
+                format,
+                &terms,
+                tokenizer,
+                &budget,
+            ) {
+                steps.push(step);
+            }
+        }
+    }
+
+    let upload = match &body {
+        Body::Table(rows) => Upload {
+            name: Some("prepared.csv".into()),
+            text: table::write(rows, TableFormat::Csv).all(),
+        },
+        Body::Json(text) => Upload {
+            name: Some(
+                if doc.info.kind == InputKind::Jsonl {
+                    "prepared.jsonl"
+                } else {
+                    "prepared.json"
+                }
+                .into(),
+            ),
+            text: text.clone(),
+        },
+        Body::Text(text) => Upload {
+            name: None,
+            text: text.clone(),
+        },
+    };
+    let whole = render(&body, format);
+    let tokens = budget.measure(&whole);
+    let after = tokens.input;
+
+    let mut drafts = vec![Draft {
+        content: whole.clone(),
+        range: matches!(body, Body::Text(_)).then_some((0, whole.len())),
+        rows: match &body {
+            Body::Table(rows) if !rows.rows.is_empty() => Some((0, rows.rows.len())),
+            _ => None,
+        },
+    }];
+    let mut part_tokens = vec![tokens.clone()];
+    let single_fits = fits(&tokens);
+    if options.mode == Mode::Split && !single_fits && refusal.is_none() {
+        if limit < MIN_CHUNK_TOKENS {
+            refusal = Some(too_small(limit));
+        } else {
+            let (split, measured, found) =
+                split_fitting(&body, doc.table.as_ref(), format, tokenizer, &budget, limit);
+            issues.extend(found);
+            steps.push(Step::new(
+                StepKind::Split,
+                split.len() as u64,
+                format!(
+                    "Split into {} of at most {} tokens each, at the strongest boundaries that fit ({}).",
+                    plural(split.len() as u64, "part", "parts"),
+                    group_digits(budget.tier().max_input_tokens),
+                    match body {
+                        Body::Table(_) => "between rows, with the header row in every part",
+                        Body::Json(_) => "between the array's elements",
+                        Body::Text(_) => "sections, paragraphs, sentences",
+                    }
+                ),
+            ));
+            drafts = split;
+            part_tokens = measured;
+        }
+    }
+
+    let parts: Vec<Part> = drafts
+        .into_iter()
+        .zip(&part_tokens)
+        .map(|(d, t)| {
+            let location = |i: usize| match (&body, doc.table.as_ref()) {
+                (Body::Table(rows), Some(table)) => Some(table.location(rows.source[i], None)),
+                _ => None,
+            };
+            Part {
+                tokens: t.input,
+                start: d.range.map(|r| r.0),
+                end: d.range.map(|r| r.1),
+                first_row: d.rows.and_then(|r| location(r.0)),
+                last_row: d.rows.and_then(|r| location(r.1 - 1)),
+                content: d.content,
+            }
+        })
+        .collect();
+
+    let plan = match refusal {
+        Some(reason) => Plan::refuse(reason, &prices),
+        None if parts.len() == 1 && single_fits => Plan::single(&tokens),
+        None if parts.len() == 1 || !part_tokens.iter().all(fits) => {
+            Plan::refuse(still_over(&tokens, options.mode), &prices)
+        }
+        None => map_reduce(contract, &budget, &part_tokens, &prices)?,
+    };
+    if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
+        issues.extend(budget.issues(&tokens));
+    }
+    issues.sort_by_key(|i| i.severity);
+    Ok(Prepared {
+        ok: plan.kind != PlanKind::Refuse,
+        mode: options.mode,
+        upload,
+        parts,
+        tokens,
+        manifest: Manifest::new(before, after, steps),
+        plan,
+        issues,
+    })
+}
+
+/// Whether a request is within the tier's limit and the model's window.
+fn fits(t: &TokenInfo) -> bool {
+    t.state != BudgetState::Over && t.total <= t.context_window
+}
+
+fn too_small(limit: u64) -> String {
+    format!("the plan's limit ({limit} tokens) is too small to hold any part of the input.")
+}
+
+/// Why a prepared input that is still too long cannot run.
+fn still_over(tokens: &TokenInfo, mode: Mode) -> String {
+    let next = match mode {
+        Mode::Trim => "Keep only the parts most relevant to your question, split it into parts, or use a plan with a higher limit.",
+        Mode::Relevant => "Ask about something narrower, split it into parts, or use a plan with a higher limit.",
+        Mode::Split => "Use a plan with a higher limit.",
+    };
+    format!(
+        "it is still {} tokens, over the {} allowed per request on the {} plan. {next}",
+        group_digits(tokens.input),
+        group_digits(tokens.limit),
+        tokens.tier
+    )
+}
+
+/// The body as the model reads it.
+fn render(body: &Body, format: TableFormat) -> String {
+    match body {
+        Body::Text(t) | Body::Json(t) => t.clone(),
+        Body::Table(rows) => table::write(rows, format).all(),
+    }
+}
+
+/// Keeps the sections of `body` most relevant to `terms` that fit the
+/// budget; returns the step when any were left out.
+fn keep_relevant(
+    body: &mut Body,
+    source: Option<&Table>,
+    format: TableFormat,
+    terms: &[String],
+    tokenizer: &Tokenizer,
+    budget: &Budget,
+) -> Option<Step> {
+    let limit = budget.encoding_limit();
+    match body {
+        Body::Table(rows) => {
+            let written = table::write(rows, format);
+            let fixed = tokenizer.count(&written.head) + tokenizer.count(written.tail);
+            let sep = tokenizer.count(written.sep);
+            let tokens: Vec<u64> = written
+                .rows
+                .iter()
+                .map(|r| tokenizer.count(r) + sep)
+                .collect();
+            let texts: Vec<String> = rows.rows.iter().map(|r| r.join(" ")).collect();
+            let scores = relevance::scores(texts.iter().map(String::as_str), terms);
+            let mut keep = relevance::select(&tokens, &scores, limit.saturating_sub(fixed));
+            loop {
+                let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+                let text = written.head.clone()
+                    + &kept
+                        .iter()
+                        .map(|&i| written.rows[i].as_str())
+                        .collect::<Vec<_>>()
+                        .join(written.sep)
+                    + written.tail;
+                let t = budget.measure(&text);
+                if fits(&t) || kept.is_empty() {
+                    break;
+                }
+                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
+            }
+            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
+            if omitted.is_empty() {
+                return None;
+            }
+            let n = omitted.len() as u64;
+            let mut step = Step::new(
+                StepKind::SectionsOmitted,
+                n,
+                format!(
+                    "Kept the {} of {} rows that best match your question; left out {}.",
+                    group_digits(keep.len() as u64 - n),
+                    group_digits(keep.len() as u64),
+                    plural(n, "row", "rows")
+                ),
+            )
+            .with_items(omitted.iter().map(|&i| preview(&texts[i])))
+            .with_at(
+                omitted
+                    .iter()
+                    .filter_map(|&i| source.map(|t| t.location(rows.source[i], None))),
+            );
+            step.tokens = omitted.iter().map(|&i| tokens[i]).sum();
+            let mut k = keep.iter();
+            let mut k2 = keep.iter();
+            rows.rows.retain(|_| *k.next().unwrap_or(&true));
+            rows.source.retain(|_| *k2.next().unwrap_or(&true));
+            Some(step)
+        }
+        Body::Text(text) | Body::Json(text) => {
+            let size = (limit / 8).clamp(32, 400).min(limit);
+            let sections = chunk_text(
+                tokenizer,
+                text,
+                &ChunkOptions {
+                    max_tokens: size,
+                    overlap: 0,
+                },
+            )
+            .ok()?;
+            let slices: Vec<&str> = sections.iter().map(|c| &text[c.own_start..c.end]).collect();
+            let tokens: Vec<u64> = sections.iter().map(|c| c.tokens + 2).collect();
+            let scores = relevance::scores(slices.iter().copied(), terms);
+            let mut keep = relevance::select(&tokens, &scores, limit);
+            let mut joined;
+            loop {
+                joined = join_kept(&slices, &keep);
+                let t = budget.measure(&joined);
+                if fits(&t) || !keep.contains(&true) {
+                    break;
+                }
+                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
+            }
+            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
+            if omitted.is_empty() {
+                return None;
+            }
+            let n = omitted.len() as u64;
+            let mut line = 1u64;
+            let mut lines = Vec::with_capacity(slices.len());
+            for s in &slices {
+                lines.push(line);
+                line += s.matches('\n').count() as u64;
+            }
+            let mut step = Step::new(
+                StepKind::SectionsOmitted,
+                n,
+                format!(
+                    "Kept the {} of {} sections that best match your question, in their order, and marked each gap with “[…]”; left out {}.",
+                    group_digits(keep.len() as u64 - n),
+                    group_digits(keep.len() as u64),
+                    plural(n, "section", "sections")
+                ),
+            )
+            .with_items(omitted.iter().map(|&i| preview(slices[i])))
+            .with_at(omitted.iter().map(|&i| Location::line(lines[i])));
+            step.tokens = omitted.iter().map(|&i| sections[i].tokens).sum();
+            step.chars = omitted
+                .iter()
+                .map(|&i| slices[i].chars().count() as u64)
+                .sum();
+            *text = joined;
+            Some(step)
+        }
+    }
+}
+
+/// The kept sections in order, with "[…]" where sections were left out.
+fn join_kept(slices: &[&str], keep: &[bool]) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for (s, &k) in slices.iter().zip(keep) {
+        if !k {
+            gap = true;
+            continue;
+        }
+        if gap {
+            let trimmed = out.trim_end().len();
+            out.truncate(trimmed);
+            out.push_str(if out.is_empty() {
+                "[…]\n\n"
+            } else {
+                "\n\n[…]\n\n"
+            });
+            gap = false;
+        }
+        out.push_str(if out.ends_with("[…]\n\n") {
+            s.trim_start()
+        } else {
+            s
+        });
+    }
+    if gap {
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push_str("\n\n[…]");
+    }
+    out
+}
+
+/// Leaves out the lowest-scoring kept sections, at least `over` tokens'
+/// worth (at least one).
+fn drop_lowest(keep: &mut [bool], scores: &[f64], tokens: &[u64], over: u64) {
+    let mut kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    kept.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
+    let mut freed = 0;
+    for i in kept {
+        keep[i] = false;
+        freed += tokens[i];
+        if freed >= over.max(1) {
+            break;
+        }
+    }
+}
+
+/// The first words of a section, for the manifest.
+fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 60 {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(60).collect::<String>())
+    }
+}
+
+/// Splits the body into parts whose requests each fit, shrinking the
+/// chunk size when a part's count inside the template comes out over.
+fn split_fitting(
+    body: &Body,
+    source: Option<&Table>,
+    format: TableFormat,
+    tokenizer: &Tokenizer,
+    budget: &Budget,
+    limit: u64,
+) -> (Vec<Draft>, Vec<TokenInfo>, Vec<Issue>) {
+    let mut max = limit;
+    loop {
+        let (drafts, issues) = split(body, source, format, tokenizer, max);
+        let measured: Vec<TokenInfo> = drafts.iter().map(|d| budget.measure(&d.content)).collect();
+        let shrink = (max / 32).max(1);
+        if measured.iter().all(fits) || max < MIN_CHUNK_TOKENS + shrink || !issues.is_empty() {
+            return (drafts, measured, issues);
+        }
+        max -= shrink;
+    }
+}
+
+/// Splits the body into chunks of at most `max` tokens (counted alone).
+fn split(
+    body: &Body,
+    source: Option<&Table>,
+    format: TableFormat,
+    tokenizer: &Tokenizer,
+    max: u64,
+) -> (Vec<Draft>, Vec<Issue>) {
+    let text_chunks = |text: &str| -> Vec<Draft> {
+        chunk_text(
+            tokenizer,
+            text,
+            &ChunkOptions {
+                max_tokens: max,
+                overlap: 0,
+            },
+        )
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| Draft {
+            content: text[c.start..c.end].to_owned(),
+            range: Some((c.start, c.end)),
+            rows: None,
+        })
+        .collect()
+    };
+    match body {
+        Body::Text(text) => (text_chunks(text), Vec::new()),
+        Body::Json(text) => match chunk_json_array(tokenizer, text, max) {
+            Ok(Some((chunks, issues))) => (
+                chunks
+                    .into_iter()
+                    .map(|c| Draft {
+                        content: c.json,
+                        range: None,
+                        rows: None,
+                    })
+                    .collect(),
+                issues,
+            ),
+            _ => (text_chunks(text), Vec::new()),
+        },
+        Body::Table(rows) => {
+            let written = table::write(rows, format);
+            let counts: Vec<u64> = written.rows.iter().map(|r| tokenizer.count(r)).collect();
+            let base = tokenizer.count(&written.head) + tokenizer.count(written.tail);
+            let sep = tokenizer.count(written.sep);
+            let (packed, oversized) = pack_whole(tokenizer, &counts, base, sep, max, |a, b| {
+                written.render(a, b)
+            });
+            let issues = match oversized.first() {
+                Some(&(row, tokens)) => vec![issue::row_too_large(
+                    source
+                        .map(|t| t.location(rows.source[row], None))
+                        .unwrap_or_default(),
+                    oversized.len() as u64,
+                    tokens,
+                    max,
+                )],
+                None => Vec::new(),
+            };
+            let drafts = packed
+                .into_iter()
+                .map(|p| Draft {
+                    content: p.text,
+                    range: None,
+                    rows: Some((p.first, p.end)),
+                })
+                .collect();
+            (drafts, issues)
+        }
+    }
+}
+
+/// The map-reduce plan, or a refusal when the contract does not allow it
+/// or it cannot run.
+fn map_reduce(
+    contract: &Contract,
+    budget: &Budget,
+    parts: &[TokenInfo],
+    prices: &str,
+) -> Result<Plan, Error> {
+    if contract.prepare.long_input == LongInput::Refuse {
+        return Ok(Plan::refuse(
+            format!(
+                "this prompt needs the whole input in one request, so it cannot run on {} parts. Keep only the parts most relevant to your question, or use a plan with a higher limit.",
+                parts.len()
+            ),
+            prices,
+        ));
+    }
+    if parts.len() > MAX_PARTS {
+        return Ok(Plan::refuse(
+            format!(
+                "it would take {} parts, and we run at most {MAX_PARTS}. Send a shorter input.",
+                group_digits(parts.len() as u64)
+            ),
+            prices,
+        ));
+    }
+    let mut reducer = contract.clone();
+    reducer.prompt.get_or_insert_with(Default::default).template =
+        Some(contract.prepare.reduce_template().to_owned());
+    let reduce_budget = Budget::new(&reducer, Some(budget.tier_name()))?;
+    let mut reduce = reduce_budget.measure("");
+    reduce.input = parts.iter().map(|p| p.output_reserved).sum();
+    reduce.total = reduce.input + reduce.overhead + reduce.output_reserved;
+    reduce.remaining = reduce.limit.saturating_sub(reduce.input);
+    reduce.state = BudgetState::of(reduce.input, budget.tier());
+    reduce.cost = Cost::of(
+        budget.model(),
+        reduce.input + reduce.overhead,
+        reduce.output_reserved,
+    );
+    if !fits(&reduce) {
+        return Ok(Plan::refuse(
+            format!(
+                "the answers of its {} parts (up to {} tokens) would be too long to combine in one request. Send a shorter input, or use a plan with a higher limit.",
+                parts.len(),
+                group_digits(reduce.input)
+            ),
+            prices,
+        ));
+    }
+    Ok(Plan::map_reduce(parts, &reduce))
+}

@@ -1,0 +1,113 @@
+//! How a prepared input will run: one request, a map step over parts and
+//! a reduce step that combines their answers, or not at all, with the
+//! tokens and the most it can cost.
+
+use crate::messages::group_digits;
+use crate::TokenInfo;
+use serde::{Deserialize, Serialize};
+
+/// The most parts a map-reduce plan runs; a longer input is refused.
+pub const MAX_PARTS: usize = 100;
+
+/// How the request will run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The shape of the plan.
+    pub kind: PlanKind,
+    /// The plan in plain language, with its size and cost.
+    pub message: String,
+    /// Requests to the model.
+    pub requests: u64,
+    /// Tokens of all requests: inputs, overheads and the answers' reserve.
+    pub tokens: u64,
+    /// The most all requests can cost (every answer at its reserved
+    /// length).
+    pub cost_usd_max: f64,
+    /// The date of the prices.
+    pub prices_as_of: String,
+    /// Why the request cannot run, for a refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The shapes of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PlanKind {
+    /// One request with the whole prepared input.
+    Single,
+    /// One request per part, then one that combines their answers.
+    MapReduce,
+    /// The input cannot run as prepared.
+    Refuse,
+}
+
+/// "$0.42", or two significant digits below a cent ("$0.00082").
+fn usd(x: f64) -> String {
+    if x >= 0.01 || x <= 0.0 {
+        return format!("${x:.2}");
+    }
+    let mut decimals = 2;
+    let mut scaled = x * 100.0;
+    while scaled < 1.0 && decimals < 12 {
+        scaled *= 10.0;
+        decimals += 1;
+    }
+    format!("${:.*}", decimals + 1, x)
+}
+
+impl Plan {
+    /// One request of `tokens`.
+    pub(crate) fn single(tokens: &TokenInfo) -> Plan {
+        Plan {
+            kind: PlanKind::Single,
+            message: format!(
+                "This runs as one request of {} tokens (with up to {} for the answer), costing at most {}.",
+                group_digits(tokens.total),
+                group_digits(tokens.output_reserved),
+                usd(tokens.cost.total_usd_max)
+            ),
+            requests: 1,
+            tokens: tokens.total,
+            cost_usd_max: tokens.cost.total_usd_max,
+            prices_as_of: tokens.cost.prices_as_of.clone(),
+            reason: None,
+        }
+    }
+
+    /// One request per part, then `reduce`.
+    pub(crate) fn map_reduce(parts: &[TokenInfo], reduce: &TokenInfo) -> Plan {
+        let all = parts.iter().chain([reduce]);
+        let tokens = all.clone().map(|t| t.total).sum();
+        let cost = all.map(|t| t.cost.total_usd_max).sum();
+        Plan {
+            kind: PlanKind::MapReduce,
+            message: format!(
+                "This runs as {} requests, one per part of at most {} tokens, then one more that combines their answers: {} tokens in all, costing at most {}.",
+                parts.len(),
+                group_digits(reduce.limit),
+                group_digits(tokens),
+                usd(cost)
+            ),
+            requests: parts.len() as u64 + 1,
+            tokens,
+            cost_usd_max: cost,
+            prices_as_of: reduce.cost.prices_as_of.clone(),
+            reason: None,
+        }
+    }
+
+    /// No request: `reason` says why, in words for the user.
+    pub(crate) fn refuse(reason: String, prices_as_of: &str) -> Plan {
+        Plan {
+            kind: PlanKind::Refuse,
+            message: format!("This cannot run as it is: {reason}"),
+            requests: 0,
+            tokens: 0,
+            cost_usd_max: 0.0,
+            prices_as_of: prices_as_of.to_owned(),
+            reason: Some(reason),
+        }
+    }
+}
