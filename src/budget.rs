@@ -4,7 +4,7 @@
 //! The same [`Budget`] serves the full check and the live meter, so the
 //! browser's figure while typing is the server's figure on Send.
 
-mod cost;
+pub(crate) mod cost;
 
 pub use cost::Cost;
 

@@ -586,7 +586,7 @@ fn split_fitting(
     limit: u64,
 ) -> (Vec<Draft>, Vec<TokenInfo>, Vec<Issue>) {
     let mut max = limit;
-    loop {
+    for _ in 0..MAX_SHRINKS {
         let (drafts, issues) = split(body, source, format, tokenizer, max);
         let measured: Vec<TokenInfo> = drafts.iter().map(|d| budget.measure(&d.content)).collect();
         let shrink = (max / 32).max(1);
@@ -595,7 +595,15 @@ fn split_fitting(
         }
         max -= shrink;
     }
+    let (drafts, issues) = split(body, source, format, tokenizer, max);
+    let measured = drafts.iter().map(|d| budget.measure(&d.content)).collect();
+    (drafts, measured, issues)
 }
+
+/// How many times the chunk size is lowered when parts come out over the
+/// limit inside the template (each time by 1/32); the plan refuses parts
+/// still over after that.
+const MAX_SHRINKS: usize = 8;
 
 /// Splits the body into chunks of at most `max` tokens (counted alone).
 fn split(

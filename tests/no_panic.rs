@@ -1,8 +1,11 @@
-//! Whatever the user sends, `check` returns a consistent report and never
-//! panics.
+//! Whatever the user sends, `check` returns a consistent report and
+//! `prepare` a consistent payload, and neither panics.
 #![cfg(not(target_arch = "wasm32"))]
 
-use prompt_preflight::{check, BudgetState, Code, Contract, Input, InputKind, Report, Severity};
+use prompt_preflight::{
+    check, prepare, BudgetState, Code, Contract, Input, InputKind, Mode, PlanKind, PrepareOptions,
+    Report, Severity,
+};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -127,5 +130,35 @@ proptest! {
         let input = Input::File { name: None, bytes: &bytes };
         let err = check(contract(), Some(&tier), &input).unwrap_err();
         prop_assert_eq!(err.code(), "unknown_tier");
+    }
+
+    #[test]
+    fn any_file_prepares_soundly_in_every_mode(
+        bytes in bytes(),
+        name in names(),
+        tier in tiers(),
+        mode in prop_oneof![Just(Mode::Trim), Just(Mode::Relevant), Just(Mode::Split)],
+        question in proptest::option::of("[a-z ]{0,20}"),
+        map_reduce in any::<bool>(),
+    ) {
+        let mut contract = contract().clone();
+        if map_reduce {
+            contract.prepare.long_input = prompt_preflight::contract::LongInput::MapReduce;
+        }
+        let input = Input::File { name, bytes: &bytes };
+        let options = PrepareOptions { mode, question };
+        let p = prepare(&contract, tier, &input, &options).expect("known tiers");
+        prop_assert_eq!(p.ok, p.plan.kind != PlanKind::Refuse);
+        prop_assert!(!p.plan.message.is_empty() && !p.manifest.summary.is_empty());
+        if p.ok {
+            prop_assert!(!p.parts.is_empty());
+            for part in &p.parts {
+                prop_assert!(part.tokens <= p.tokens.limit, "{} > {}", part.tokens, p.tokens.limit);
+            }
+        }
+        let json = serde_json::to_string(&p).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let back: prompt_preflight::Prepared =
+            serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(back, p);
     }
 }

@@ -91,10 +91,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Reads a file, or standard input for `-`.
 /// Reads `path` (or standard input for `-`) and decodes it as `check`
 /// does (BOMs, UTF-16, legacy encodings, spreadsheets, PDF text).
-fn decoded_text(path: &PathBuf) -> Result<String, CliError> {
+fn decoded(path: &PathBuf) -> Result<prompt_preflight::Document, CliError> {
     let bytes = read_input(path)?;
     let name = path.file_name().and_then(|n| n.to_str());
     let document = prompt_preflight::ingest(
@@ -108,7 +107,12 @@ fn decoded_text(path: &PathBuf) -> Result<String, CliError> {
         let why = document.issues.first().map(|i| i.message.clone());
         return Err(CliError::Unreadable(why.unwrap_or_default()));
     }
-    Ok(document.text)
+    Ok(document)
+}
+
+/// The decoded text of `path` (see [`decoded`]).
+fn decoded_text(path: &PathBuf) -> Result<String, CliError> {
+    decoded(path).map(|d| d.text)
 }
 
 fn read_input(path: &PathBuf) -> Result<Vec<u8>, CliError> {

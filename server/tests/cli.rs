@@ -496,3 +496,69 @@ fn prepare_json_splits_and_refuses_when_the_contract_needs_one_request() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("not a mode"));
 }
+
+#[test]
+fn chunk_splits_tables_between_rows_and_json_between_elements() {
+    let mut csv = String::from("name,email\n");
+    for i in 0..200 {
+        csv.push_str(&format!("Customer {i},c{i}@example.com\n"));
+    }
+    let path = scratch("chunk_table.csv", &csv);
+    let out = preflight(&[
+        "chunk",
+        path.to_str().unwrap(),
+        "--max-tokens",
+        "120",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["kind"], "table");
+    let chunks = json["chunks"].as_array().unwrap();
+    let mut rows = 0;
+    for c in chunks {
+        let text = c["csv"].as_str().unwrap();
+        assert!(text.starts_with("name,email\n"));
+        assert!(c["tokens"].as_u64().unwrap() <= 120);
+        rows += text.lines().count() - 1;
+    }
+    assert_eq!(rows, 200);
+
+    let items: Vec<String> = (0..100).map(|i| format!("[{i}, \"x{i}\"]")).collect();
+    let path = scratch("chunk_array.json", &format!("[{}]", items.join(",")));
+    let out = preflight(&[
+        "chunk",
+        path.to_str().unwrap(),
+        "--max-tokens",
+        "50",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["kind"], "json");
+    let mut n = 0;
+    for c in json["chunks"].as_array().unwrap() {
+        n += serde_json::from_str::<Vec<serde_json::Value>>(c["json"].as_str().unwrap())
+            .unwrap()
+            .len();
+    }
+    assert_eq!(n, 100);
+
+    // A row too large alone is its own chunk, with an issue, and exit 1.
+    let path = scratch(
+        "chunk_wide.csv",
+        &format!("a,b\n1,{}\n2,x\n", "word ".repeat(80)),
+    );
+    let out = preflight(&["chunk", path.to_str().unwrap(), "--max-tokens", "20"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("row_too_large"), "{}", stdout(&out));
+    let out = preflight(&[
+        "chunk",
+        path.to_str().unwrap(),
+        "--max-tokens",
+        "20",
+        "--overlap",
+        "2",
+    ]);
+    assert_eq!(code(&out), 2);
+}

@@ -61,6 +61,7 @@ fn usd(tokens: u64, per_million: f64) -> f64 {
     round(tokens as f64 * per_million / 1_000_000.0)
 }
 
-fn round(usd: f64) -> f64 {
+/// Rounds to a millionth of a dollar, so figures print (and parse back) exactly.
+pub(crate) fn round(usd: f64) -> f64 {
     (usd * 1e6).round() / 1e6
 }

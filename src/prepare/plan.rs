@@ -80,7 +80,7 @@ impl Plan {
     pub(crate) fn map_reduce(parts: &[TokenInfo], reduce: &TokenInfo) -> Plan {
         let all = parts.iter().chain([reduce]);
         let tokens = all.clone().map(|t| t.total).sum();
-        let cost = all.map(|t| t.cost.total_usd_max).sum();
+        let cost = crate::budget::cost::round(all.map(|t| t.cost.total_usd_max).sum());
         Plan {
             kind: PlanKind::MapReduce,
             message: format!(

@@ -29,7 +29,7 @@ async function serverPrepare(contract, { name, bytes, text }, mode) {
   const form = new FormData();
   form.append("contract", contract);
   form.append("tier", "free");
-  if (name !== null && name !== undefined) form.append("file", new Blob([bytes]), name);
+  if (name !== null && name !== undefined) form.append("file", new Blob([bytes ?? new TextEncoder().encode(text)]), name);
   else form.append("text", text);
   form.append("mode", mode);
   form.append("question", QUESTION);

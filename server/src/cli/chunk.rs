@@ -1,7 +1,13 @@
 //! `preflight chunk FILE|- --max-tokens N [--overlap K] [--encoding E] [--json]`
+//!
+//! JSON arrays are split between their elements (kept as written),
+//! tables (CSV, workbooks) between rows with the header row in every
+//! chunk, and everything else as text.
 
-use super::{decoded_text, CliError};
-use prompt_preflight::{chunk_text, ChunkOptions, Encoding};
+use super::{decoded, CliError};
+use prompt_preflight::{
+    chunk_json_array, chunk_table, chunk_text, ChunkOptions, Encoding, InputKind, Issue,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,61 +19,124 @@ pub(super) struct Args {
     /// The most tokens in one chunk (at least 4).
     #[arg(long)]
     max_tokens: u64,
-    /// Tokens of each chunk repeated at the start of the next.
+    /// Tokens of each chunk repeated at the start of the next (text only).
     #[arg(long, default_value_t = 0)]
     overlap: u64,
     /// The token encoding: o200k_base or cl100k_base.
     #[arg(long, default_value = "o200k_base")]
     encoding: String,
-    /// Print JSON: the chunks with their byte and UTF-16 ranges, tokens and
-    /// boundaries.
+    /// Print JSON: the kind (`text`, `table` or `json`), the chunks (with
+    /// byte and UTF-16 ranges and boundaries for text, row or element
+    /// ranges otherwise) and the issues (rows or elements too large alone).
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let encoding = Encoding::from_name(&args.encoding)?;
-    let text = decoded_text(&args.file)?;
+    let document = decoded(&args.file)?;
     let tokenizer = encoding.tokenizer().ok_or_else(|| {
         CliError::Unreadable(format!("the {encoding} tokenizer is not available"))
     })?;
-    let options = ChunkOptions {
-        max_tokens: args.max_tokens,
-        overlap: args.overlap,
+    let failed = |e: prompt_preflight::ChunkError| CliError::Unreadable(e.to_string());
+    let whole = |kind: &str| {
+        (args.overlap > 0)
+            .then(|| {
+                CliError::Unreadable(format!(
+                    "--overlap applies to text; a {kind} is split between whole items"
+                ))
+            })
+            .map_or(Ok(()), Err)
     };
-    let chunks =
-        chunk_text(tokenizer, &text, &options).map_err(|e| CliError::Unreadable(e.to_string()))?;
+    let text = &document.text;
+    // (kind, chunks as JSON, one line per chunk, issues)
+    let json_array = match document.info.kind {
+        InputKind::Json => chunk_json_array(tokenizer, text, args.max_tokens).map_err(failed)?,
+        _ => None,
+    };
+    // (kind, chunks as JSON, one line per chunk, issues)
+    let (kind, chunks, lines, issues): (&str, serde_json::Value, Vec<String>, Vec<Issue>) =
+        if let Some((chunks, issues)) = json_array {
+            whole("JSON array")?;
+            let lines = chunks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "elements {}..{}  {} tokens",
+                        c.first_item + 1,
+                        c.end_item,
+                        c.tokens
+                    )
+                })
+                .collect();
+            ("json", serde_json::json!(chunks), lines, issues)
+        } else if let Some(table) = &document.table {
+            whole("table")?;
+            let keep = vec![true; table.headers.len()];
+            let (chunks, issues) =
+                chunk_table(tokenizer, table, &keep, args.max_tokens).map_err(failed)?;
+            let lines = chunks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "rows {}..{}  {} tokens",
+                        c.first_row + 1,
+                        c.end_row,
+                        c.tokens
+                    )
+                })
+                .collect();
+            ("table", serde_json::json!(chunks), lines, issues)
+        } else {
+            let options = ChunkOptions {
+                max_tokens: args.max_tokens,
+                overlap: args.overlap,
+            };
+            let chunks = chunk_text(tokenizer, text, &options).map_err(failed)?;
+            let lines = chunks
+                .iter()
+                .map(|c| {
+                    let start: String = text[c.own_start..c.end].chars().take(40).collect();
+                    format!(
+                        "bytes {}..{}  {} tokens  ends at {:?}  {:?}",
+                        c.start, c.end, c.tokens, c.boundary, start
+                    )
+                })
+                .collect();
+            ("text", serde_json::json!(chunks), lines, Vec::new())
+        };
     // Writes stop quietly when the reader goes away (`| head`).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let json = serde_json::json!({
-            "encoding": encoding, "max_tokens": args.max_tokens, "overlap": args.overlap,
-            "chunks": chunks,
+            "kind": kind, "encoding": encoding, "max_tokens": args.max_tokens,
+            "overlap": args.overlap, "chunks": chunks, "issues": issues,
         });
         let _ = writeln!(out, "{json}");
     } else {
-        let total: u64 = chunks.iter().map(|c| c.tokens).sum();
         let _ = writeln!(
             out,
-            "{} chunks of at most {} tokens ({} tokens in all, {encoding})",
-            chunks.len(),
-            args.max_tokens,
-            total
+            "{} chunks of at most {} tokens ({kind}, {encoding})",
+            lines.len(),
+            args.max_tokens
         );
-        for (i, c) in chunks.iter().enumerate() {
-            let start: String = text[c.own_start..c.end].chars().take(40).collect();
+        for (i, line) in lines.iter().enumerate() {
+            let _ = writeln!(out, "{:>4}  {line}", i + 1);
+        }
+        for issue in &issues {
             let _ = writeln!(
                 out,
-                "{:>4}  bytes {}..{}  {} tokens  ends at {:?}  {:?}",
-                i + 1,
-                c.start,
-                c.end,
-                c.tokens,
-                c.boundary,
-                start
+                "{}: {} {}",
+                issue.code.as_str(),
+                issue.message,
+                issue.hint
             );
         }
     }
     let _ = out.flush();
-    Ok(ExitCode::SUCCESS)
+    Ok(if issues.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
