@@ -66,7 +66,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-FUZZ_TARGETS := any csv sheet json pdf contract
+FUZZ_TARGETS := any csv sheet json pdf contract prepare
 FUZZ_SECONDS ?= 30
 
 ## fuzz-build: the fuzz targets compile (part of `make test`; no nightly needed)

@@ -4,9 +4,10 @@
 //! The text is pre-tokenized once and every piece counted (pieces never
 //! share a token, so the tokens of a run of pieces are the sum of theirs).
 //! Chunks are packed greedily: pieces are added while they fit, and the
-//! chunk is cut at the best boundary seen since it began, by rank: a
-//! Markdown heading, a blank line, a line break, the end of a sentence,
-//! a space between words, any piece boundary; a single piece larger than
+//! chunk is cut at the best boundary seen in its second half (so chunks
+//! are at least half full), by rank: a Markdown heading, a blank line, a
+//! line break, the end of a sentence, a space between words, any piece
+//! boundary; a single piece larger than
 //! the budget is cut between characters (never inside a UTF-8 character,
 //! and not before a combining mark). Each piece is visited a bounded number
 //! of times, so chunking is linear in the text.
@@ -154,12 +155,12 @@ pub fn chunk_text(
         // (cut `c` ends the chunk after piece `c - 1`).
         let mut sum = 0u64;
         let mut i = first;
-        let mut best: [Option<usize>; 6] = [None; 6];
+        let mut best: [Option<(usize, u64)>; 6] = [None; 6];
         while i < n && sum + pieces[i].1 <= max {
             sum += pieces[i].1;
             i += 1;
             if i < n && i > own {
-                best[boundary_at(s, pieces[i - 1].0, cls) as usize - 1] = Some(i);
+                best[boundary_at(s, pieces[i - 1].0, cls) as usize - 1] = Some((i, sum));
             }
         }
         if i <= own {
@@ -184,16 +185,24 @@ pub fn chunk_text(
         let start = piece_start(first);
         // Candidate cuts, best first; each is checked by counting the chunk
         // alone (pieces at a chunk's very end can read differently alone).
+        // A cut that would leave the chunk less than half full goes after
+        // the weaker cuts that fill it more.
         let mut candidates: Vec<(usize, Boundary)> = Vec::with_capacity(8);
+        let mut sparse: Vec<(usize, Boundary)> = Vec::with_capacity(6);
         if i == n {
             candidates.push((n, Boundary::End));
         }
         for (k, kind) in KINDS.iter().enumerate() {
-            if let Some(c) = best[k] {
-                candidates.push((c, *kind));
+            if let Some((c, filled)) = best[k] {
+                if filled * 2 >= max {
+                    candidates.push((c, *kind));
+                } else {
+                    sparse.push((c, *kind));
+                }
             }
         }
         candidates.push((i, Boundary::Piece));
+        candidates.extend(sparse);
         let mut chosen = None;
         for &(cut, kind) in &candidates {
             let end = if cut == n { s.len() } else { pieces[cut - 1].0 };

@@ -134,11 +134,26 @@ fn the_largest_boundary_that_fits_wins() {
         "{got:?}"
     );
     let got = chunks(
-        "One sentence here. Another one follows it and goes on.",
+        "One sentence goes on here. Another one follows it and goes on.",
         9,
         0,
     );
     assert_eq!(got[0].boundary, Boundary::Sentence, "{got:?}");
+}
+
+#[test]
+fn chunks_are_at_least_half_full_unless_the_text_ends() {
+    // The paragraph break comes after a quarter of the budget: cutting
+    // there would leave the chunk three-quarters empty, so a weaker
+    // boundary further on wins.
+    let text = "Short opening line.\n\n".to_owned()
+        + &"Then a long paragraph of many plain words goes on and on. ".repeat(20);
+    let got = chunks(&text, 40, 0);
+    assert!(got[0].tokens >= 20, "{got:?}");
+    assert_ne!(got[0].boundary, Boundary::Paragraph);
+    for c in &got[..got.len() - 1] {
+        assert!(c.tokens * 2 >= 40, "{c:?}");
+    }
 }
 
 #[test]
