@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-tokenizers-js clean-pkg fuzz fuzz-build
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -92,6 +92,7 @@ bench: pkg build chromium
 	cargo bench -p prompt-preflight --bench ingest
 	$(MAKE) bench-tokenizers
 	$(MAKE) bench-chunking
+	$(MAKE) bench-prepare
 	$(MAKE) bench-tokenizers-js
 	node benches/ingest-browser.mjs
 
@@ -101,6 +102,10 @@ bench-tokenizers:
 	mkdir -p target
 	cargo run --release --manifest-path benches/tokenizers/Cargo.toml \
 		--target-dir target/bench-tokenizers | tee target/bench-tokenizers.md
+
+## bench-prepare: prepare (trim, relevant, split) on large and pathological inputs, native
+bench-prepare:
+	cargo bench -p prompt-preflight --bench prepare
 
 ## bench-chunking: our chunk_text against the text-splitter crate, native
 ## (its own cargo workspace; the Markdown report is kept in target/bench-chunking.md)

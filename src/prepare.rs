@@ -230,8 +230,14 @@ pub fn prepare(
     }
     let limit = budget.encoding_limit();
     let mut refusal = None;
+    if render(&body, format).trim().is_empty() {
+        refusal = Some(
+            "nothing is left once the markup, repeated lines and extra white space are removed; check that this is the file you meant."
+                .to_owned(),
+        );
+    }
 
-    if options.mode == Mode::Relevant {
+    if options.mode == Mode::Relevant && refusal.is_none() {
         let whole = render(&body, format);
         if !fits(&budget.measure(&whole)) {
             let question = options.question.as_deref().unwrap_or("").trim();

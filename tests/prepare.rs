@@ -312,6 +312,26 @@ fn keep_relevant_on_a_table_keeps_matching_rows() {
 }
 
 #[test]
+fn markup_with_no_text_is_refused_not_sent_empty() {
+    let html = "<div><span></span><br/><!-- nothing --></div>\n".repeat(50);
+    let p = prepare(
+        &summarise(),
+        None,
+        &Input::Text(&html),
+        &PrepareOptions::default(),
+    )
+    .unwrap();
+    assert!(!p.ok);
+    assert!(p
+        .plan
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("nothing is left"));
+    assert!(p.manifest.has(StepKind::MarkupRemoved));
+}
+
+#[test]
 fn keep_relevant_needs_a_question() {
     let contract = text_contract("gpt-4o-mini", 200, "");
     let p = prepare(

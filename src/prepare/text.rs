@@ -201,36 +201,51 @@ fn strip_tags(text: &str) -> (String, usize) {
     let mut out = String::with_capacity(text.len());
     let mut removed = 0;
     let mut rest = text;
+    let mut next_close: Option<usize> = None;
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
+        rest = after;
         if let Some(body) = after.strip_prefix("<!--") {
             removed += 1;
             rest = body.find("-->").map_or("", |end| &body[end + 3..]);
             keep_apart(&mut out);
             continue;
         }
+        let is_tag = after[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
+        if !is_tag {
+            out.push('<');
+            rest = &after[1..];
+            continue;
+        }
+        // The next `>` is found once and remembered until passed, so a
+        // run of `<` without one costs a single scan.
+        let at = text.len() - after.len();
+        if next_close.is_none_or(|c| c < at) {
+            // `usize::MAX`: there is none.
+            next_close = Some(text[at..].find('>').map_or(usize::MAX, |c| at + c));
+        }
+        let Some(close) = next_close
+            .filter(|&c| c != usize::MAX && c - at <= MAX_TAG_BYTES)
+            .map(|c| c - at)
+        else {
+            out.push('<');
+            rest = &after[1..];
+            continue;
+        };
         let name: String = after[1..]
             .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
             .to_ascii_lowercase();
-        let is_tag = after[1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
-        let Some(close) = after.find('>').filter(|_| is_tag) else {
-            out.push('<');
-            rest = &after[1..];
-            continue;
-        };
         removed += 1;
         let mut next = &after[close + 1..];
         if (name == "script" || name == "style") && !after[1..].starts_with('/') {
-            let end_tag = format!("</{name}");
-            let lower = next.to_ascii_lowercase();
-            next = match lower.find(&end_tag) {
+            next = match find_end_tag(next, &name) {
                 Some(at) => {
                     let tail = &next[at..];
                     tail.find('>').map_or("", |e| &tail[e + 1..])
@@ -246,6 +261,24 @@ fn strip_tags(text: &str) -> (String, usize) {
     }
     out.push_str(rest);
     (out.replace("&nbsp;", " "), removed)
+}
+
+/// The longest tag removed; a `<` whose `>` is further away is text
+/// (`if a < b … c > d`).
+const MAX_TAG_BYTES: usize = 1024;
+
+/// Where `</name` starts in `text`, ignoring ASCII case.
+fn find_end_tag(text: &str, name: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("</") {
+        let at = from + i;
+        let candidate = text.as_bytes().get(at + 2..at + 2 + name.len());
+        if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes())) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 /// After a removed tag, a literal `<` kept just before it must not join
@@ -329,5 +362,12 @@ mod tests {
         let (out, n) = strip_tags("<p>Hello <b>world</b></p><script>x<y</script><!-- c -->a < b");
         assert_eq!(out, "\nHello world\na < b");
         assert_eq!(n, 6);
+        // A `<` whose `>` is far away is text, and runs of `<` stay linear.
+        let far = format!("if a <b then {} c > d", "x ".repeat(1000));
+        assert_eq!(strip_tags(&far), (far.clone(), 0));
+        let many = "<a".repeat(100_000);
+        assert_eq!(strip_tags(&many).0, many);
+        let scripts = "<script>x</script>y".repeat(10_000);
+        assert_eq!(strip_tags(&scripts), ("y".repeat(10_000), 10_000));
     }
 }
