@@ -205,7 +205,6 @@ fn strip_tags(text: &str) -> (String, usize) {
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
-        rest = after;
         if let Some(body) = after.strip_prefix("<!--") {
             removed += 1;
             rest = body.find("-->").map_or("", |end| &body[end + 3..]);
