@@ -105,6 +105,12 @@ pub struct Part {
     /// For text: one past its last byte in the upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<usize>,
+    /// For text: `start` in UTF-16 code units, for JavaScript strings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_utf16: Option<usize>,
+    /// For text: `end` in UTF-16 code units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_utf16: Option<usize>,
     /// For a table: where its first row was in the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_row: Option<Location>,
@@ -145,7 +151,8 @@ enum Body {
 /// A part before it is measured in its template.
 struct Draft {
     content: String,
-    range: Option<(usize, usize)>,
+    /// Byte and UTF-16 ranges in the upload, for text.
+    range: Option<[usize; 4]>,
     rows: Option<(usize, usize)>,
 }
 
@@ -289,7 +296,8 @@ pub fn prepare(
 
     let mut drafts = vec![Draft {
         content: whole.clone(),
-        range: matches!(body, Body::Text(_)).then_some((0, whole.len())),
+        range: matches!(body, Body::Text(_))
+            .then(|| [0, whole.len(), 0, whole.encode_utf16().count()]),
         rows: match &body {
             Body::Table(rows) if !rows.rows.is_empty() => Some((0, rows.rows.len())),
             _ => None,
@@ -333,8 +341,10 @@ pub fn prepare(
             };
             Part {
                 tokens: t.input,
-                start: d.range.map(|r| r.0),
-                end: d.range.map(|r| r.1),
+                start: d.range.map(|r| r[0]),
+                end: d.range.map(|r| r[1]),
+                start_utf16: d.range.map(|r| r[2]),
+                end_utf16: d.range.map(|r| r[3]),
                 first_row: d.rows.and_then(|r| location(r.0)),
                 last_row: d.rows.and_then(|r| location(r.1 - 1)),
                 content: d.content,
@@ -632,7 +642,7 @@ fn split(
         .into_iter()
         .map(|c| Draft {
             content: text[c.start..c.end].to_owned(),
-            range: Some((c.start, c.end)),
+            range: Some([c.start, c.end, c.start_utf16, c.end_utf16]),
             rows: None,
         })
         .collect()
