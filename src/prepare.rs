@@ -39,19 +39,19 @@
 mod manifest;
 mod plan;
 mod relevance;
+mod select;
+mod split;
 mod table;
 mod text;
 
 pub use manifest::{Manifest, Step, StepKind, MAX_LISTED};
 pub use plan::{Plan, PlanKind, MAX_PARTS};
 
-use crate::chunk::pack_whole;
-use crate::contract::{LongInput, TableFormat};
-use crate::messages::{group_digits, issue, plural};
+use crate::contract::TableFormat;
+use crate::messages::{group_digits, plural};
 use crate::{
-    check, chunk_json_array, chunk_text, Budget, BudgetState, ChunkOptions, Code, Contract, Cost,
-    Error, Input, InputKind, Issue, Location, Severity, Table, TokenInfo, Tokenizer,
-    MIN_CHUNK_TOKENS,
+    check, Budget, BudgetState, Code, Contract, Error, Input, InputKind, Issue, Location, Severity,
+    TokenInfo, MIN_CHUNK_TOKENS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -256,7 +256,7 @@ pub fn prepare(
                 );
             } else if limit < MIN_CHUNK_TOKENS {
                 refusal = Some(too_small(limit));
-            } else if let Some(step) = keep_relevant(
+            } else if let Some(step) = select::keep_relevant(
                 &mut body,
                 doc.table.as_ref(),
                 format,
@@ -310,7 +310,7 @@ pub fn prepare(
             refusal = Some(too_small(limit));
         } else {
             let (split, measured, found) =
-                split_fitting(&body, doc.table.as_ref(), format, tokenizer, &budget, limit);
+                split::split_fitting(&body, doc.table.as_ref(), format, tokenizer, &budget, limit);
             issues.extend(found);
             steps.push(Step::new(
                 StepKind::Split,
@@ -358,7 +358,7 @@ pub fn prepare(
         None if parts.len() == 1 || !part_tokens.iter().all(fits) => {
             Plan::refuse(still_over(&tokens, options.mode), &prices)
         }
-        None => map_reduce(contract, &budget, &part_tokens, &prices)?,
+        None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
     };
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
         issues.extend(budget.issues(&tokens));
@@ -406,344 +406,4 @@ fn render(body: &Body, format: TableFormat) -> String {
         Body::Text(t) | Body::Json(t) => t.clone(),
         Body::Table(rows) => table::write(rows, format).all(),
     }
-}
-
-/// Keeps the sections of `body` most relevant to `terms` that fit the
-/// budget; returns the step when any were left out.
-fn keep_relevant(
-    body: &mut Body,
-    source: Option<&Table>,
-    format: TableFormat,
-    terms: &[String],
-    tokenizer: &Tokenizer,
-    budget: &Budget,
-) -> Option<Step> {
-    let limit = budget.encoding_limit();
-    match body {
-        Body::Table(rows) => {
-            let written = table::write(rows, format);
-            let fixed = tokenizer.count(&written.head) + tokenizer.count(written.tail);
-            let sep = tokenizer.count(written.sep);
-            let tokens: Vec<u64> = written
-                .rows
-                .iter()
-                .map(|r| tokenizer.count(r) + sep)
-                .collect();
-            let texts: Vec<String> = rows.rows.iter().map(|r| r.join(" ")).collect();
-            let scores = relevance::scores(texts.iter().map(String::as_str), terms);
-            let mut keep = relevance::select(&tokens, &scores, limit.saturating_sub(fixed));
-            loop {
-                let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-                let text = written.head.clone()
-                    + &kept
-                        .iter()
-                        .map(|&i| written.rows[i].as_str())
-                        .collect::<Vec<_>>()
-                        .join(written.sep)
-                    + written.tail;
-                let t = budget.measure(&text);
-                if fits(&t) || kept.is_empty() {
-                    break;
-                }
-                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
-            }
-            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
-            if omitted.is_empty() {
-                return None;
-            }
-            let n = omitted.len() as u64;
-            let mut step = Step::new(
-                StepKind::SectionsOmitted,
-                n,
-                format!(
-                    "Kept the {} of {} rows that best match your question; left out {}.",
-                    group_digits(keep.len() as u64 - n),
-                    group_digits(keep.len() as u64),
-                    plural(n, "row", "rows")
-                ),
-            )
-            .with_items(omitted.iter().map(|&i| preview(&texts[i])))
-            .with_at(
-                omitted
-                    .iter()
-                    .filter_map(|&i| source.map(|t| t.location(rows.source[i], None))),
-            );
-            step.tokens = omitted.iter().map(|&i| tokens[i]).sum();
-            let mut k = keep.iter();
-            let mut k2 = keep.iter();
-            rows.rows.retain(|_| *k.next().unwrap_or(&true));
-            rows.source.retain(|_| *k2.next().unwrap_or(&true));
-            Some(step)
-        }
-        Body::Text(text) | Body::Json(text) => {
-            let size = (limit / 8).clamp(32, 400).min(limit);
-            let sections = chunk_text(
-                tokenizer,
-                text,
-                &ChunkOptions {
-                    max_tokens: size,
-                    overlap: 0,
-                },
-            )
-            .ok()?;
-            let slices: Vec<&str> = sections.iter().map(|c| &text[c.own_start..c.end]).collect();
-            let tokens: Vec<u64> = sections.iter().map(|c| c.tokens + 2).collect();
-            let scores = relevance::scores(slices.iter().copied(), terms);
-            let mut keep = relevance::select(&tokens, &scores, limit);
-            let mut joined;
-            loop {
-                joined = join_kept(&slices, &keep);
-                let t = budget.measure(&joined);
-                if fits(&t) || !keep.contains(&true) {
-                    break;
-                }
-                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
-            }
-            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
-            if omitted.is_empty() {
-                return None;
-            }
-            let n = omitted.len() as u64;
-            let mut line = 1u64;
-            let mut lines = Vec::with_capacity(slices.len());
-            for s in &slices {
-                lines.push(line);
-                line += s.matches('\n').count() as u64;
-            }
-            let mut step = Step::new(
-                StepKind::SectionsOmitted,
-                n,
-                format!(
-                    "Kept the {} of {} sections that best match your question, in their order, and marked each gap with “[…]”; left out {}.",
-                    group_digits(keep.len() as u64 - n),
-                    group_digits(keep.len() as u64),
-                    plural(n, "section", "sections")
-                ),
-            )
-            .with_items(omitted.iter().map(|&i| preview(slices[i])))
-            .with_at(omitted.iter().map(|&i| Location::line(lines[i])));
-            step.tokens = omitted.iter().map(|&i| sections[i].tokens).sum();
-            step.chars = omitted
-                .iter()
-                .map(|&i| slices[i].chars().count() as u64)
-                .sum();
-            *text = joined;
-            Some(step)
-        }
-    }
-}
-
-/// The kept sections in order, with "[…]" where sections were left out.
-fn join_kept(slices: &[&str], keep: &[bool]) -> String {
-    let mut out = String::new();
-    let mut gap = false;
-    for (s, &k) in slices.iter().zip(keep) {
-        if !k {
-            gap = true;
-            continue;
-        }
-        if gap {
-            let trimmed = out.trim_end().len();
-            out.truncate(trimmed);
-            out.push_str(if out.is_empty() {
-                "[…]\n\n"
-            } else {
-                "\n\n[…]\n\n"
-            });
-            gap = false;
-        }
-        out.push_str(if out.ends_with("[…]\n\n") {
-            s.trim_start()
-        } else {
-            s
-        });
-    }
-    if gap {
-        let trimmed = out.trim_end().len();
-        out.truncate(trimmed);
-        out.push_str("\n\n[…]");
-    }
-    out
-}
-
-/// Leaves out the lowest-scoring kept sections, at least `over` tokens'
-/// worth (at least one).
-fn drop_lowest(keep: &mut [bool], scores: &[f64], tokens: &[u64], over: u64) {
-    let mut kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-    kept.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
-    let mut freed = 0;
-    for i in kept {
-        keep[i] = false;
-        freed += tokens[i];
-        if freed >= over.max(1) {
-            break;
-        }
-    }
-}
-
-/// The first words of a section, for the manifest.
-fn preview(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= 60 {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(60).collect::<String>())
-    }
-}
-
-/// Splits the body into parts whose requests each fit, shrinking the
-/// chunk size when a part's count inside the template comes out over.
-fn split_fitting(
-    body: &Body,
-    source: Option<&Table>,
-    format: TableFormat,
-    tokenizer: &Tokenizer,
-    budget: &Budget,
-    limit: u64,
-) -> (Vec<Draft>, Vec<TokenInfo>, Vec<Issue>) {
-    let mut max = limit;
-    for _ in 0..MAX_SHRINKS {
-        let (drafts, issues) = split(body, source, format, tokenizer, max);
-        let measured: Vec<TokenInfo> = drafts.iter().map(|d| budget.measure(&d.content)).collect();
-        let shrink = (max / 32).max(1);
-        if measured.iter().all(fits) || max < MIN_CHUNK_TOKENS + shrink || !issues.is_empty() {
-            return (drafts, measured, issues);
-        }
-        max -= shrink;
-    }
-    let (drafts, issues) = split(body, source, format, tokenizer, max);
-    let measured = drafts.iter().map(|d| budget.measure(&d.content)).collect();
-    (drafts, measured, issues)
-}
-
-/// How many times the chunk size is lowered when parts come out over the
-/// limit inside the template (each time by 1/32); the plan refuses parts
-/// still over after that.
-const MAX_SHRINKS: usize = 8;
-
-/// Splits the body into chunks of at most `max` tokens (counted alone).
-fn split(
-    body: &Body,
-    source: Option<&Table>,
-    format: TableFormat,
-    tokenizer: &Tokenizer,
-    max: u64,
-) -> (Vec<Draft>, Vec<Issue>) {
-    let text_chunks = |text: &str| -> Vec<Draft> {
-        chunk_text(
-            tokenizer,
-            text,
-            &ChunkOptions {
-                max_tokens: max,
-                overlap: 0,
-            },
-        )
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| Draft {
-            content: text[c.start..c.end].to_owned(),
-            range: Some([c.start, c.end, c.start_utf16, c.end_utf16]),
-            rows: None,
-        })
-        .collect()
-    };
-    match body {
-        Body::Text(text) => (text_chunks(text), Vec::new()),
-        Body::Json(text) => match chunk_json_array(tokenizer, text, max) {
-            Ok(Some((chunks, issues))) => (
-                chunks
-                    .into_iter()
-                    .map(|c| Draft {
-                        content: c.json,
-                        range: None,
-                        rows: None,
-                    })
-                    .collect(),
-                issues,
-            ),
-            _ => (text_chunks(text), Vec::new()),
-        },
-        Body::Table(rows) => {
-            let written = table::write(rows, format);
-            let counts: Vec<u64> = written.rows.iter().map(|r| tokenizer.count(r)).collect();
-            let base = tokenizer.count(&written.head) + tokenizer.count(written.tail);
-            let sep = tokenizer.count(written.sep);
-            let (packed, oversized) = pack_whole(tokenizer, &counts, base, sep, max, |a, b| {
-                written.render(a, b)
-            });
-            let issues = match oversized.first() {
-                Some(&(row, tokens)) => vec![issue::row_too_large(
-                    source
-                        .map(|t| t.location(rows.source[row], None))
-                        .unwrap_or_default(),
-                    oversized.len() as u64,
-                    tokens,
-                    max,
-                )],
-                None => Vec::new(),
-            };
-            let drafts = packed
-                .into_iter()
-                .map(|p| Draft {
-                    content: p.text,
-                    range: None,
-                    rows: Some((p.first, p.end)),
-                })
-                .collect();
-            (drafts, issues)
-        }
-    }
-}
-
-/// The map-reduce plan, or a refusal when the contract does not allow it
-/// or it cannot run.
-fn map_reduce(
-    contract: &Contract,
-    budget: &Budget,
-    parts: &[TokenInfo],
-    prices: &str,
-) -> Result<Plan, Error> {
-    if contract.prepare.long_input == LongInput::Refuse {
-        return Ok(Plan::refuse(
-            format!(
-                "this prompt needs the whole input in one request, so it cannot run on {} parts. Keep only the parts most relevant to your question, or use a plan with a higher limit.",
-                parts.len()
-            ),
-            prices,
-        ));
-    }
-    if parts.len() > MAX_PARTS {
-        return Ok(Plan::refuse(
-            format!(
-                "it would take {} parts, and we run at most {MAX_PARTS}. Send a shorter input.",
-                group_digits(parts.len() as u64)
-            ),
-            prices,
-        ));
-    }
-    let mut reducer = contract.clone();
-    reducer.prompt.get_or_insert_with(Default::default).template =
-        Some(contract.prepare.reduce_template().to_owned());
-    let reduce_budget = Budget::new(&reducer, Some(budget.tier_name()))?;
-    let mut reduce = reduce_budget.measure("");
-    reduce.input = parts.iter().map(|p| p.output_reserved).sum();
-    reduce.total = reduce.input + reduce.overhead + reduce.output_reserved;
-    reduce.remaining = reduce.limit.saturating_sub(reduce.input);
-    reduce.state = BudgetState::of(reduce.input, budget.tier());
-    reduce.cost = Cost::of(
-        budget.model(),
-        reduce.input + reduce.overhead,
-        reduce.output_reserved,
-    );
-    if !fits(&reduce) {
-        return Ok(Plan::refuse(
-            format!(
-                "the answers of its {} parts (up to {} tokens) would be too long to combine in one request. Send a shorter input, or use a plan with a higher limit.",
-                parts.len(),
-                group_digits(reduce.input)
-            ),
-            prices,
-        ));
-    }
-    Ok(Plan::map_reduce(parts, &reduce))
 }

@@ -2,8 +2,10 @@
 //! a reduce step that combines their answers, or not at all, with the
 //! tokens and the most it can cost.
 
+use super::fits;
+use crate::contract::LongInput;
 use crate::messages::group_digits;
-use crate::TokenInfo;
+use crate::{Budget, BudgetState, Contract, Cost, Error, TokenInfo};
 use serde::{Deserialize, Serialize};
 
 /// The most parts a map-reduce plan runs; a longer input is refused.
@@ -110,4 +112,57 @@ impl Plan {
             reason: Some(reason),
         }
     }
+}
+
+/// The map-reduce plan, or a refusal when the contract does not allow it
+/// or it cannot run.
+pub(super) fn map_reduce(
+    contract: &Contract,
+    budget: &Budget,
+    parts: &[TokenInfo],
+    prices: &str,
+) -> Result<Plan, Error> {
+    if contract.prepare.long_input == LongInput::Refuse {
+        return Ok(Plan::refuse(
+            format!(
+                "this prompt needs the whole input in one request, so it cannot run on {} parts. Keep only the parts most relevant to your question, or use a plan with a higher limit.",
+                parts.len()
+            ),
+            prices,
+        ));
+    }
+    if parts.len() > MAX_PARTS {
+        return Ok(Plan::refuse(
+            format!(
+                "it would take {} parts, and we run at most {MAX_PARTS}. Send a shorter input.",
+                group_digits(parts.len() as u64)
+            ),
+            prices,
+        ));
+    }
+    let mut reducer = contract.clone();
+    reducer.prompt.get_or_insert_with(Default::default).template =
+        Some(contract.prepare.reduce_template().to_owned());
+    let reduce_budget = Budget::new(&reducer, Some(budget.tier_name()))?;
+    let mut reduce = reduce_budget.measure("");
+    reduce.input = parts.iter().map(|p| p.output_reserved).sum();
+    reduce.total = reduce.input + reduce.overhead + reduce.output_reserved;
+    reduce.remaining = reduce.limit.saturating_sub(reduce.input);
+    reduce.state = BudgetState::of(reduce.input, budget.tier());
+    reduce.cost = Cost::of(
+        budget.model(),
+        reduce.input + reduce.overhead,
+        reduce.output_reserved,
+    );
+    if !fits(&reduce) {
+        return Ok(Plan::refuse(
+            format!(
+                "the answers of its {} parts (up to {} tokens) would be too long to combine in one request. Send a shorter input, or use a plan with a higher limit.",
+                parts.len(),
+                group_digits(reduce.input)
+            ),
+            prices,
+        ));
+    }
+    Ok(Plan::map_reduce(parts, &reduce))
 }

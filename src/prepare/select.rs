@@ -1,0 +1,191 @@
+//! Keeping the sections of a prepared body that best match the question
+//! and fit the budget, in their original order.
+
+use super::manifest::{Step, StepKind};
+use super::{fits, relevance, table, Body};
+use crate::contract::TableFormat;
+use crate::messages::{group_digits, plural};
+use crate::{chunk_text, Budget, ChunkOptions, Location, Table, Tokenizer};
+
+/// Keeps the sections of `body` most relevant to `terms` that fit the
+/// budget; returns the step when any were left out.
+pub(super) fn keep_relevant(
+    body: &mut Body,
+    source: Option<&Table>,
+    format: TableFormat,
+    terms: &[String],
+    tokenizer: &Tokenizer,
+    budget: &Budget,
+) -> Option<Step> {
+    let limit = budget.encoding_limit();
+    match body {
+        Body::Table(rows) => {
+            let written = table::write(rows, format);
+            let fixed = tokenizer.count(&written.head) + tokenizer.count(written.tail);
+            let sep = tokenizer.count(written.sep);
+            let tokens: Vec<u64> = written
+                .rows
+                .iter()
+                .map(|r| tokenizer.count(r) + sep)
+                .collect();
+            let texts: Vec<String> = rows.rows.iter().map(|r| r.join(" ")).collect();
+            let scores = relevance::scores(texts.iter().map(String::as_str), terms);
+            let mut keep = relevance::select(&tokens, &scores, limit.saturating_sub(fixed));
+            loop {
+                let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+                let text = written.head.clone()
+                    + &kept
+                        .iter()
+                        .map(|&i| written.rows[i].as_str())
+                        .collect::<Vec<_>>()
+                        .join(written.sep)
+                    + written.tail;
+                let t = budget.measure(&text);
+                if fits(&t) || kept.is_empty() {
+                    break;
+                }
+                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
+            }
+            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
+            if omitted.is_empty() {
+                return None;
+            }
+            let n = omitted.len() as u64;
+            let mut step = Step::new(
+                StepKind::SectionsOmitted,
+                n,
+                format!(
+                    "Kept the {} of {} rows that best match your question; left out {}.",
+                    group_digits(keep.len() as u64 - n),
+                    group_digits(keep.len() as u64),
+                    plural(n, "row", "rows")
+                ),
+            )
+            .with_items(omitted.iter().map(|&i| preview(&texts[i])))
+            .with_at(
+                omitted
+                    .iter()
+                    .filter_map(|&i| source.map(|t| t.location(rows.source[i], None))),
+            );
+            step.tokens = omitted.iter().map(|&i| tokens[i]).sum();
+            let mut k = keep.iter();
+            let mut k2 = keep.iter();
+            rows.rows.retain(|_| *k.next().unwrap_or(&true));
+            rows.source.retain(|_| *k2.next().unwrap_or(&true));
+            Some(step)
+        }
+        Body::Text(text) | Body::Json(text) => {
+            let size = (limit / 8).clamp(32, 400).min(limit);
+            let sections = chunk_text(
+                tokenizer,
+                text,
+                &ChunkOptions {
+                    max_tokens: size,
+                    overlap: 0,
+                },
+            )
+            .ok()?;
+            let slices: Vec<&str> = sections.iter().map(|c| &text[c.own_start..c.end]).collect();
+            let tokens: Vec<u64> = sections.iter().map(|c| c.tokens + 2).collect();
+            let scores = relevance::scores(slices.iter().copied(), terms);
+            let mut keep = relevance::select(&tokens, &scores, limit);
+            let mut joined;
+            loop {
+                joined = join_kept(&slices, &keep);
+                let t = budget.measure(&joined);
+                if fits(&t) || !keep.contains(&true) {
+                    break;
+                }
+                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
+            }
+            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
+            if omitted.is_empty() {
+                return None;
+            }
+            let n = omitted.len() as u64;
+            let mut line = 1u64;
+            let mut lines = Vec::with_capacity(slices.len());
+            for s in &slices {
+                lines.push(line);
+                line += s.matches('\n').count() as u64;
+            }
+            let mut step = Step::new(
+                StepKind::SectionsOmitted,
+                n,
+                format!(
+                    "Kept the {} of {} sections that best match your question, in their order, and marked each gap with “[…]”; left out {}.",
+                    group_digits(keep.len() as u64 - n),
+                    group_digits(keep.len() as u64),
+                    plural(n, "section", "sections")
+                ),
+            )
+            .with_items(omitted.iter().map(|&i| preview(slices[i])))
+            .with_at(omitted.iter().map(|&i| Location::line(lines[i])));
+            step.tokens = omitted.iter().map(|&i| sections[i].tokens).sum();
+            step.chars = omitted
+                .iter()
+                .map(|&i| slices[i].chars().count() as u64)
+                .sum();
+            *text = joined;
+            Some(step)
+        }
+    }
+}
+
+/// The kept sections in order, with "[…]" where sections were left out.
+fn join_kept(slices: &[&str], keep: &[bool]) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for (s, &k) in slices.iter().zip(keep) {
+        if !k {
+            gap = true;
+            continue;
+        }
+        if gap {
+            let trimmed = out.trim_end().len();
+            out.truncate(trimmed);
+            out.push_str(if out.is_empty() {
+                "[…]\n\n"
+            } else {
+                "\n\n[…]\n\n"
+            });
+            gap = false;
+        }
+        out.push_str(if out.ends_with("[…]\n\n") {
+            s.trim_start()
+        } else {
+            s
+        });
+    }
+    if gap {
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push_str("\n\n[…]");
+    }
+    out
+}
+
+/// Leaves out the lowest-scoring kept sections, at least `over` tokens'
+/// worth (at least one).
+fn drop_lowest(keep: &mut [bool], scores: &[f64], tokens: &[u64], over: u64) {
+    let mut kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    kept.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
+    let mut freed = 0;
+    for i in kept {
+        keep[i] = false;
+        freed += tokens[i];
+        if freed >= over.max(1) {
+            break;
+        }
+    }
+}
+
+/// The first words of a section, for the manifest.
+fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 60 {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(60).collect::<String>())
+    }
+}
