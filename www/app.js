@@ -6,6 +6,11 @@
 // The main thread never runs Wasm: typing only computes what changed (an
 // edit of a few characters) and posts it to the worker, whose meter
 // recounts around the edit and posts the reading back.
+//
+// An input over the limit gets buttons for what the core can do about it
+// (trim, keep the most relevant parts, split, a bigger plan). Preparing runs
+// in the worker; only the prepared payload is uploaded, and the server
+// prepares it again as its final check.
 
 const $ = (id) => document.getElementById(id);
 const fmt = new Intl.NumberFormat("en-US");
@@ -16,8 +21,12 @@ const timings = (window.preflightTimings = {
 });
 
 const app = {
-  contract: null, file: null, bytes: null, report: null, fileReport: null,
+  contracts: [], contract: null, contractSeq: 0,
+  file: null, bytes: null, report: null, fileReport: null,
   reading: null, text: "", seq: 0, shownSeq: -1, inputTimes: new Map(), full: null,
+  // Bumped whenever the input changes (text, file, plan, task): a prepared
+  // result for an earlier input is dropped.
+  version: 0, prepareSeq: 0, prepared: null,
 };
 
 const worker = new Worker("/worker.js", { type: "module" });
@@ -27,7 +36,9 @@ worker.onmessage = ({ data }) => {
   if (data.id !== undefined) {
     const job = jobs.get(data.id);
     jobs.delete(data.id);
-    if (job) data.error ? job.reject(new Error(data.error)) : job.resolve(data.report);
+    if (!job) return;
+    if (data.error !== undefined) job.reject(Object.assign(new Error(data.error), { code: data.code }));
+    else job.resolve(data.result);
     return;
   }
   switch (data.type) {
@@ -38,8 +49,11 @@ worker.onmessage = ({ data }) => {
       renderLoading(data.loaded, data.total);
       break;
     case "tokenizer-ready":
-      timings.meterReadyMs = performance.now();
-      timings.tokenizer = { source: data.source, bytes: data.bytes, workerMs: data.ms };
+      // Switching tasks reuses the vocabulary already in ("installed").
+      if (!timings.tokenizer || data.source !== "installed") {
+        timings.meterReadyMs = performance.now();
+        timings.tokenizer = { source: data.source, bytes: data.bytes, workerMs: data.ms };
+      }
       $("meter").dataset.ready = "true";
       break;
     case "tokenizer-failed":
@@ -54,7 +68,7 @@ worker.onmessage = ({ data }) => {
   }
 };
 
-/** Runs a job in the worker and resolves with its report. */
+/** Runs a job in the worker and resolves with its result. */
 function job(message, transfer) {
   const id = nextJob++;
   return new Promise((resolve, reject) => {
@@ -76,26 +90,68 @@ async function start() {
   try {
     const contracts = await getJson("/v1/contracts");
     if (contracts.length === 0) throw new Error("the server has no contracts");
-    const chosen = contracts[0];
-    app.contract = await getJson(`/v1/contracts/${encodeURIComponent(chosen.id)}`);
-    fillTiers(app.contract, chosen.default_tier);
-    $("contract-description").textContent = app.contract.description;
-    $("contract-id").textContent = `Task: ${app.contract.id} v${app.contract.version}`;
+    app.contracts = contracts;
+    fillContracts(contracts);
+    app.text = $("prompt").value;
+    await useContract(contracts[0].id);
     // Typing works at once; the meter catches up when the tokenizer is in.
     $("prompt").disabled = false;
     $("tier").disabled = false;
-    app.text = $("prompt").value;
-    worker.postMessage({ type: "start", source: JSON.stringify(app.contract), tier: tier() });
-    worker.postMessage({ type: "set", seq: ++app.seq, text: app.text });
-    scheduleFullCheck();
+    $("contract").disabled = false;
   } catch (error) {
     $("contract-description").textContent = `We could not start the checker: ${error.message}. Reload the page to try again.`;
     $("meter-count").textContent = "The token counter is not available.";
   }
 }
 
+/** "customer-list" → "Customer list". */
+const taskName = (id) => {
+  const words = id.replace(/[-_]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+function fillContracts(contracts) {
+  const select = $("contract");
+  select.replaceChildren();
+  for (const [i, contract] of contracts.entries()) {
+    const option = new Option(taskName(contract.id), contract.id);
+    option.title = contract.description;
+    option.selected = i === 0;
+    select.add(option);
+  }
+}
+
+/**
+ * Loads a contract and (re)starts the worker's checker and meter on it,
+ * then checks the current text or file again.
+ */
+async function useContract(id) {
+  const seq = ++app.contractSeq;
+  const summary = app.contracts.find((c) => c.id === id) ?? app.contracts[0];
+  const contract = await getJson(`/v1/contracts/${encodeURIComponent(summary.id)}`);
+  if (seq !== app.contractSeq) return; // another task was picked meanwhile
+  const first = app.contract === null;
+  app.contract = contract;
+  fillTiers(contract, summary.default_tier);
+  $("contract-description").textContent = contract.description;
+  $("contract-id").textContent = `${contract.id} v${contract.version}`;
+  inputChanged();
+  app.full = null;
+  if (!first) {
+    // The meter reads again once the worker has the new contract.
+    $("meter").dataset.ready = "false";
+    $("meter").dataset.state = "loading";
+    $("verdict").hidden = true;
+  }
+  worker.postMessage({ type: "start", source: JSON.stringify(contract), tier: tier() });
+  worker.postMessage({ type: "set", seq: ++app.seq, text: app.text });
+  if (app.bytes) checkFile();
+  else scheduleFullCheck();
+}
+
 function fillTiers(contract, defaultTier) {
   const select = $("tier");
+  select.replaceChildren();
   const tiers = Object.entries(contract.tiers).sort((a, b) => a[1].max_input_tokens - b[1].max_input_tokens);
   for (const [name, tier] of tiers) {
     const option = new Option(`${name} (${fmt.format(tier.max_input_tokens)} tokens per request)`, name);
@@ -145,6 +201,7 @@ $("prompt").addEventListener("input", (event) => {
   const edit = diff(app.text, next, selectionBefore, $("prompt").selectionEnd);
   selectionBefore = null;
   app.text = next;
+  if (!app.bytes) inputChanged();
   const seq = ++app.seq;
   app.inputTimes.set(seq, event.timeStamp);
   worker.postMessage({ type: "edit", seq, ...edit });
@@ -217,24 +274,60 @@ function renderMeter(tokens, issues) {
   renderActions(limitIssue?.actions ?? []);
 }
 
+/** What each action's button says and does. */
+const ACTIONS = {
+  trim: {
+    label: () => "Trim what isn't needed",
+    title: "Remove what this task doesn't use: extra columns, blank and duplicate rows, repeated headers and footers, extra spaces.",
+    run: () => runPrepare({ mode: "trim" }),
+  },
+  keep_relevant: {
+    label: () => "Keep the most relevant parts",
+    title: "Tell us what you want to find out, and we keep the parts of your input that match it best.",
+    run: () => {
+      $("relevant-box").hidden = false;
+      $("meter-actions").querySelector('[data-action="keep_relevant"]')?.setAttribute("aria-expanded", "true");
+      $("question").focus();
+    },
+  },
+  split: {
+    // `parts` is a lower bound (chunks end at boundaries, so are not all full).
+    label: (a) => `Split into about ${fmt.format(a.parts)} parts`,
+    title: "Send it in parts that each fit; each part gets an answer, then one more request combines them.",
+    run: () => runPrepare({ mode: "split" }),
+  },
+  upgrade: {
+    label: (a) => `Use the ${a.tier} plan (${fmt.format(a.max_input_tokens)} tokens)`,
+    title: "Switch to a plan with a higher limit.",
+    run: (a) => {
+      $("tier").value = a.tier;
+      $("tier").dispatchEvent(new Event("change"));
+    },
+  },
+};
+
 /** Buttons for what the product can do about an over-limit input. */
 function renderActions(actions) {
   const box = $("meter-actions");
   box.replaceChildren();
   for (const action of actions) {
-    if (action.kind !== "upgrade") continue; // trim, split and summarise come with the chunking work
+    const spec = ACTIONS[action.kind];
+    if (!spec) continue; // an action this page does not know yet
     const button = Object.assign(document.createElement("button"), {
       type: "button",
       className: "secondary",
-      textContent: `Use the ${action.tier} plan (${fmt.format(action.max_input_tokens)} tokens)`,
+      textContent: spec.label(action),
+      title: spec.title,
     });
     button.dataset.action = action.kind;
-    button.addEventListener("click", () => {
-      $("tier").value = action.tier;
-      $("tier").dispatchEvent(new Event("change"));
-    });
+    if (action.kind === "keep_relevant") {
+      button.setAttribute("aria-controls", "relevant-box");
+      button.setAttribute("aria-expanded", String(!$("relevant-box").hidden));
+    }
+    button.addEventListener("click", () => spec.run(action));
     box.append(button);
   }
+  if (!actions.some((a) => a.kind === "keep_relevant")) $("relevant-box").hidden = true;
 }
 
 function describeKind(input) {
@@ -344,7 +437,7 @@ function renderSend() {
   }
   send.disabled = errors.length > 0;
   if (over) {
-    $("send-note").textContent = "Over your plan's limit: shorten the input before sending.";
+    $("send-note").textContent = "Over your plan's limit: use one of the options above, or shorten the input before sending.";
   } else if (errors.some((i) => i.code === "checking")) {
     $("send-note").textContent = "Checking your file…";
   } else if (errors.some((i) => i.code === "empty_input")) {
@@ -415,11 +508,227 @@ function renderVerdict(body, local, error) {
   $("payload").textContent = payload ? JSON.stringify(payload, null, 2) : "";
 }
 
+// --- Preparing an over-limit input: trim, keep the most relevant, split ------
+
+/** The input changed: what was prepared for the old one no longer applies. */
+function inputChanged() {
+  app.version++;
+  app.prepared = null;
+  $("prepared").hidden = true;
+  $("prepared-verdict").hidden = true;
+}
+
+const PLAN_TITLE = {
+  trim: "Trimmed to what this task needs",
+  relevant: "Kept the parts that match your question",
+  split: "Split into parts that each fit",
+};
+
+function runRelevant() {
+  runPrepare({ mode: "relevant", question: $("question").value.trim() });
+}
+
+/** Prepares the current text or file in the worker and shows the result. */
+async function runPrepare({ mode, question }) {
+  if (!app.contract) return;
+  const version = app.version;
+  const seq = ++app.prepareSeq;
+  const request = { contract: app.contract.id, tier: tier(), mode, question: mode === "relevant" && question ? question : undefined };
+  const options = { mode };
+  if (request.question) options.question = request.question;
+  app.prepared = null;
+  const section = $("prepared");
+  section.hidden = false;
+  section.dataset.state = "busy";
+  section.dataset.mode = mode;
+  delete section.dataset.ok;
+  delete section.dataset.plan;
+  $("prepared-title").textContent = PLAN_TITLE[mode];
+  $("prepared-summary").textContent = app.bytes ? `Preparing ${app.file.name}…` : "Preparing your text…";
+  for (const id of ["prepared-steps", "prepared-issues", "prepared-parts"]) $(id).replaceChildren();
+  $("prepared-plan").textContent = "";
+  $("prepared-verdict").hidden = true;
+  $("upload-prepared").disabled = true;
+  try {
+    let prepared;
+    if (app.bytes) {
+      const bytes = app.bytes.slice();
+      prepared = await job({ type: "prepareFile", tier: request.tier, name: app.file.name, bytes, options }, [bytes.buffer]);
+    } else {
+      prepared = await job({ type: "prepareText", tier: request.tier, text: app.text, options });
+    }
+    if (version !== app.version || seq !== app.prepareSeq) return; // the input changed meanwhile
+    app.prepared = { ...request, prepared };
+    renderPrepared(prepared);
+  } catch (error) {
+    if (version !== app.version || seq !== app.prepareSeq) return;
+    section.dataset.state = "failed";
+    $("prepared-summary").textContent = error.code === "tokenizer_not_loaded"
+      ? "The token counter has not loaded, so we cannot prepare your input. Reload the page to try again."
+      : `We could not prepare your input: ${error.message}`;
+  }
+}
+
+/** Where a table part starts and ends, as the user counts rows. */
+function partRows(part) {
+  const row = (at) => at?.row ?? at?.line;
+  const first = row(part.first_row);
+  const last = row(part.last_row);
+  if (first === undefined) return "";
+  const sheet = part.first_row.sheet ? ` of sheet '${part.first_row.sheet}'` : "";
+  return first === last ? ` · row ${fmt.format(first)}${sheet}` : ` · rows ${fmt.format(first)}–${fmt.format(last)}${sheet}`;
+}
+
+const PREVIEW_CHARS = 20_000;
+
+function renderPrepared(prepared) {
+  const section = $("prepared");
+  section.dataset.state = "done";
+  section.dataset.ok = String(prepared.ok);
+  section.dataset.plan = prepared.plan.kind;
+  if (!prepared.ok) $("prepared-title").textContent = "This can't be sent yet";
+  const { manifest, plan } = prepared;
+  $("prepared-summary").textContent = manifest.summary;
+
+  const steps = $("prepared-steps");
+  steps.replaceChildren();
+  for (const step of manifest.steps) {
+    const item = document.createElement("li");
+    item.dataset.kind = step.kind;
+    item.append(Object.assign(document.createElement("span"), { textContent: step.message }));
+    // What was left out, so that nothing disappears silently (the column
+    // names are in the message already).
+    const items = step.kind === "columns_removed" || step.kind === "reformatted" ? [] : step.items ?? [];
+    // Boilerplate lists the distinct lines and, separately, where they were:
+    // the two lists do not pair up, so only the lines are shown.
+    const at = step.kind === "boilerplate_removed" ? [] : step.at ?? [];
+    const listed = items.length || at.length;
+    if (listed) {
+      const details = document.createElement("details");
+      const what = step.kind === "sections_omitted" ? "What was left out" : "Where";
+      details.append(Object.assign(document.createElement("summary"), { textContent: what }));
+      const list = Object.assign(document.createElement("ul"), { className: "step-items" });
+      for (let i = 0; i < listed; i++) {
+        const where = whereText(at[i]);
+        const text = items[i] ?? "";
+        list.append(Object.assign(document.createElement("li"), {
+          textContent: where && text ? `${where}: ${text}` : where || text,
+        }));
+      }
+      if (step.count > listed) {
+        list.append(Object.assign(document.createElement("li"), {
+          className: "muted", textContent: `…and ${fmt.format(step.count - listed)} more`,
+        }));
+      }
+      details.append(list);
+      item.append(details);
+    }
+    steps.append(item);
+  }
+
+  const planBox = $("prepared-plan");
+  planBox.dataset.kind = plan.kind;
+  planBox.textContent = plan.kind === "refuse" && plan.reason
+    ? `This can't be sent as it is: ${plan.reason}`
+    : plan.message;
+  // Problems other than the size (the plan speaks to that), if any.
+  const issues = prepared.issues.filter((i) => i.severity !== "info" && !SIZE_CODES.has(i.code));
+  if (issues.length) renderIssues($("prepared-issues"), issues, "");
+  else $("prepared-issues").replaceChildren();
+
+  const parts = $("prepared-parts");
+  parts.replaceChildren();
+  for (const [i, part] of prepared.parts.entries()) {
+    const item = document.createElement("li");
+    item.className = "part";
+    item.dataset.tokens = String(part.tokens);
+    const of = prepared.parts.length > 1 ? ` of ${prepared.parts.length}` : "";
+    item.append(Object.assign(document.createElement("strong"), {
+      className: "part-title",
+      textContent: `Part ${i + 1}${of} · ${fmt.format(part.tokens)} tokens${partRows(part)}`,
+    }));
+    const details = document.createElement("details");
+    details.append(Object.assign(document.createElement("summary"), { textContent: "Show what goes to the model" }));
+    const shown = part.content.length > PREVIEW_CHARS
+      ? `${part.content.slice(0, PREVIEW_CHARS)}\n… (${fmt.format(part.content.length - PREVIEW_CHARS)} more characters)`
+      : part.content;
+    details.append(Object.assign(document.createElement("pre"), { className: "part-content", textContent: shown }));
+    item.append(details);
+    parts.append(item);
+  }
+  $("upload-prepared").disabled = !prepared.ok;
+}
+
+/** The browser and the server prepared the same payload. */
+const sameParts = (a, b) =>
+  a.length === b.length && a.every((p, i) => p.content === b[i].content && p.tokens === b[i].tokens);
+
+/**
+ * Uploads only the prepared payload (never the original), with the same
+ * mode and question; the server prepares it again as its final check.
+ */
+async function uploadPrepared() {
+  const current = app.prepared;
+  if (!current?.prepared.ok) return;
+  const { prepared } = current;
+  const button = $("upload-prepared");
+  const verdict = $("prepared-verdict");
+  button.disabled = true;
+  verdict.hidden = false;
+  verdict.dataset.status = "sending";
+  verdict.textContent = "Uploading the prepared input…";
+  try {
+    let response;
+    if (prepared.upload.name !== null) {
+      const form = new FormData();
+      form.append("contract", current.contract);
+      if (current.tier) form.append("tier", current.tier);
+      form.append("mode", prepared.mode);
+      if (current.question) form.append("question", current.question);
+      form.append("file", new Blob([prepared.upload.text]), prepared.upload.name);
+      response = await fetch("/v1/prepare", { method: "POST", body: form });
+    } else {
+      // JSON keeps the text byte for byte (a form would turn its line
+      // breaks into CRLF).
+      response = await fetch("/v1/prepare", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          contract: current.contract, tier: current.tier, text: prepared.upload.text,
+          mode: prepared.mode, question: current.question,
+        }),
+      });
+    }
+    const body = await response.json().catch(() => null);
+    if (app.prepared !== current) return; // the input changed meanwhile
+    if (response.status === 200 && body?.parts) {
+      const n = body.parts.length;
+      const same = sameParts(body.parts, prepared.parts);
+      verdict.dataset.status = same ? "same" : "different";
+      verdict.textContent = same
+        ? `The server checked it again and got the same ${n === 1 ? "single part" : `${fmt.format(n)} parts`}, so this is exactly what goes to the model.`
+        : `The server checked it again but got different parts (${fmt.format(n)} on the server, ${fmt.format(prepared.parts.length)} here). The server's version is the one that counts: ${body.plan.message}`;
+    } else if (response.status === 422 && body?.plan) {
+      verdict.dataset.status = "refused";
+      verdict.textContent = `The server did not accept it. ${body.plan.reason ? `It can't be sent as it is: ${body.plan.reason}` : body.plan.message}`;
+    } else {
+      throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
+    }
+  } catch (error) {
+    if (app.prepared !== current) return;
+    verdict.dataset.status = "error";
+    verdict.textContent = `We could not upload it: ${error.message}. Try again in a moment.`;
+  } finally {
+    if (app.prepared === current) button.disabled = false;
+  }
+}
+
 async function useFile(file) {
   if (!file) return;
   app.file = file;
   app.fileReport = null;
   app.bytes = new Uint8Array(await file.arrayBuffer());
+  inputChanged();
   $("file-name").textContent = `File: ${file.name} (your text is ignored while a file is chosen)`;
   $("file-bar").hidden = false;
   $("verdict").hidden = true;
@@ -429,6 +738,7 @@ async function useFile(file) {
 /** Checks the chosen file in the worker, showing that it is busy. */
 async function checkFile() {
   const file = app.file;
+  const version = app.version;
   const started = performance.now();
   renderSend();
   $("send-note").textContent = `Checking ${file.name} (${fmt.format(app.bytes.length)} bytes)…`;
@@ -439,7 +749,7 @@ async function checkFile() {
   }, 500);
   try {
     const report = await job({ type: "checkFile", tier: tier(), name: file.name, bytes: app.bytes.slice() });
-    if (app.file !== file) return; // another file was chosen meanwhile
+    if (app.file !== file || app.version !== version) return; // the input changed meanwhile
     app.fileReport = report;
     app.report = report;
     renderMeter(report.tokens, report.issues);
@@ -457,6 +767,7 @@ function clearFile() {
   app.file = null;
   app.bytes = null;
   app.fileReport = null;
+  inputChanged();
   $("file").value = "";
   $("file-bar").hidden = true;
   $("verdict").hidden = true;
@@ -470,12 +781,26 @@ function clearFile() {
 
 $("tier").addEventListener("change", () => {
   $("verdict").hidden = true;
+  inputChanged();
   if (app.bytes) return checkFile();
   worker.postMessage({ type: "tier", seq: ++app.seq, tier: tier() });
   app.full = null;
   scheduleFullCheck();
 });
 $("send").addEventListener("click", send);
+$("contract").addEventListener("change", () => {
+  useContract($("contract").value).catch((error) => {
+    $("contract-description").textContent = `We could not load this task: ${error.message}. Pick it again or reload the page.`;
+  });
+});
+$("run-relevant").addEventListener("click", runRelevant);
+$("question").addEventListener("keydown", (e) => {
+  if (e.key === "Enter") {
+    e.preventDefault();
+    runRelevant();
+  }
+});
+$("upload-prepared").addEventListener("click", uploadPrepared);
 $("file").addEventListener("change", (e) => useFile(e.target.files[0]));
 $("clear-file").addEventListener("click", clearFile);
 const zone = $("dropzone");

@@ -1,6 +1,7 @@
 // All the Wasm work of the page, off the main thread: the live token meter
-// (edits in, counts out), the full check of typed text, and dropped files.
-// Typing never waits for it. It only relays: the core does the work.
+// (edits in, counts out), the full check of typed text, dropped files, and
+// preparing an over-limit input (trim, keep the most relevant parts,
+// split). Typing never waits for it. It only relays: the core does the work.
 import init, { Preflight } from "/pkg/browser.js";
 import { loadTokenizer } from "/pkg/tokenizer.js";
 
@@ -9,12 +10,17 @@ let meter = null;
 let tier;
 // The text typed before the tokenizer arrived; the meter starts from it.
 let pending = "";
+// The vocabulary being loaded for the current contract.
+let tokenizer = null;
+// Bumped by every "start": a vocabulary that arrives for an earlier
+// contract does not start a meter.
+let generation = 0;
 // Messages are handled one at a time, in order.
 let queue = Promise.resolve();
 
 self.onmessage = ({ data }) => {
   queue = queue.then(() => handle(data)).catch((error) => {
-    self.postMessage({ type: "error", id: data.id, error: error.message ?? String(error) });
+    self.postMessage({ type: "error", id: data.id, error: error.message ?? String(error), code: error.code });
   });
 };
 
@@ -30,25 +36,35 @@ function reading(seq, update) {
 async function handle(data) {
   switch (data.type) {
     case "start": {
+      // The first contract, or another one the user picked.
       const begin = performance.now();
+      const current = ++generation;
       await init();
+      meter?.free();
+      meter = null;
+      preflight?.free();
       preflight = new Preflight(data.source);
       tier = data.tier;
+      pending = "";
       post({ type: "code-ready", ms: performance.now() - begin });
       // The vocabulary loads in the background; edits meanwhile go to `pending`.
       const encoding = preflight.encoding;
-      loadTokenizer(encoding, {
+      tokenizer = loadTokenizer(encoding, {
         onProgress: (loaded, total) => post({ type: "progress", encoding, loaded, total }),
-      }).then(
+      });
+      tokenizer.then(
         (loaded) => {
           queue = queue.then(() => {
+            if (current !== generation) return;
             meter = preflight.meter(tier);
             reading(-1, () => meter.setText(pending));
             pending = "";
             post({ type: "tokenizer-ready", ...loaded, ms: performance.now() - begin });
           });
         },
-        (error) => post({ type: "tokenizer-failed", error: error.message ?? String(error) }),
+        (error) => {
+          if (current === generation) post({ type: "tokenizer-failed", error: error.message ?? String(error) });
+        },
       );
       return;
     }
@@ -70,10 +86,20 @@ async function handle(data) {
       return;
     }
     case "checkText":
-      post({ id: data.id, report: preflight.checkText(data.tier, data.text) });
+      post({ id: data.id, result: preflight.checkText(data.tier, data.text) });
       return;
     case "checkFile":
-      post({ id: data.id, report: preflight.checkFile(data.tier, data.name, data.bytes) });
+      post({ id: data.id, result: preflight.checkFile(data.tier, data.name, data.bytes) });
+      return;
+    // Preparing counts exactly, so it waits for the vocabulary (a failed
+    // load ends up as the core's `tokenizer_not_loaded` error).
+    case "prepareText":
+      await tokenizer?.catch(() => {});
+      post({ id: data.id, result: preflight.prepareText(data.tier, data.text, data.options) });
+      return;
+    case "prepareFile":
+      await tokenizer?.catch(() => {});
+      post({ id: data.id, result: preflight.prepareFile(data.tier, data.name, data.bytes, data.options) });
       return;
   }
 }
