@@ -12,7 +12,7 @@ use crate::catalogue::{EstimateRule, Model};
 use crate::messages::issue;
 use crate::report::TokenInfo;
 use crate::Issue;
-use crate::{Contract, Error, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
+use crate::{Contract, Error, Input, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
 use serde::{Deserialize, Serialize};
 
 /// Tokens OpenAI's chat format adds to every message
@@ -208,11 +208,22 @@ impl Budget {
 
     /// The issues about a request's size: over or near the limit, past the
     /// context window, or estimated. The full check and the live meter
-    /// both report these.
+    /// both report these; this wording is for typed text.
     pub fn issues(&self, tokens: &TokenInfo) -> Vec<Issue> {
+        self.issues_for(tokens, &Input::Text(""))
+    }
+
+    /// [`Budget::issues`], worded for what the user sent ("your file" for
+    /// an upload).
+    pub fn issues_for(&self, tokens: &TokenInfo, input: &Input<'_>) -> Vec<Issue> {
+        let subject = match input {
+            Input::Text(_) => "text",
+            Input::File { .. } => "file",
+        };
         let mut issues = Vec::new();
         match tokens.state {
             BudgetState::Over => issues.push(issue::over_token_limit(
+                subject,
                 tokens.input,
                 tokens.limit,
                 &self.tier_name,
@@ -220,6 +231,7 @@ impl Budget {
                 self.can_split,
             )),
             BudgetState::Warn => issues.push(issue::near_token_limit(
+                subject,
                 tokens.input,
                 tokens.limit,
                 &self.tier_name,

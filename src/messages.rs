@@ -392,11 +392,12 @@ mod tests {
 
     #[test]
     fn over_limit_says_how_many_parts() {
-        let issue = issue::over_token_limit(11_240, 2_000, "free", Some(("paid", 8_000)), true);
+        let issue =
+            issue::over_token_limit("text", 11_240, 2_000, "free", Some(("paid", 8_000)), true);
         assert!(issue.message.contains("11,240"));
         assert!(issue.hint.contains("split it into 6 parts"));
         assert!(issue.hint.contains("paid plan allows 8,000"));
-        let issue = issue::over_token_limit(11_240, 2_000, "free", None, false);
+        let issue = issue::over_token_limit("text", 11_240, 2_000, "free", None, false);
         assert!(!issue.hint.contains("split"));
         assert!(!issue
             .actions

@@ -361,7 +361,7 @@ pub fn prepare(
         None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
     };
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
-        issues.extend(budget.issues(&tokens));
+        issues.extend(budget.issues_for(&tokens, input));
     }
     issues.sort_by_key(|i| i.severity);
     Ok(Prepared {

@@ -31,10 +31,12 @@ pub fn empty_input(is_file: bool) -> Issue {
     make(Code::EmptyInput, message.into(), e.hint.into(), None)
 }
 
-/// The input is over the tier's limit. `bigger` names a larger tier and
-/// its limit, when the contract has one; `can_split` says whether the
-/// contract runs long inputs in parts (map-reduce).
+/// The input is over the tier's limit. `subject` is what the user sent
+/// (`text` or `file`); `bigger` names a larger tier and its limit, when
+/// the contract has one; `can_split` says whether the contract runs long
+/// inputs in parts (map-reduce).
 pub fn over_token_limit(
+    subject: &str,
     count: u64,
     limit: u64,
     tier: &str,
@@ -60,7 +62,7 @@ pub fn over_token_limit(
     let mut issue = make(
         Code::OverTokenLimit,
         format!(
-            "Your text is {} tokens; the {tier} plan allows {} per request.",
+            "Your {subject} is {} tokens; the {tier} plan allows {} per request.",
             group_digits(count),
             group_digits(limit)
         ),
@@ -99,12 +101,13 @@ pub fn context_window_exceeded(total: u64, window: u64, model: &str, output: u64
 }
 
 /// The input is at or past the warning threshold but within the limit.
-pub fn near_token_limit(count: u64, limit: u64, tier: &str) -> Issue {
+/// `subject` is what the user sent (`text` or `file`).
+pub fn near_token_limit(subject: &str, count: u64, limit: u64, tier: &str) -> Issue {
     let percent = count * 100 / limit.max(1);
     make(
         Code::NearTokenLimit,
         format!(
-            "Your text is {} tokens, {percent}% of the {} allowed per request on the {tier} plan.",
+            "Your {subject} is {} tokens, {percent}% of the {} allowed per request on the {tier} plan.",
             group_digits(count),
             group_digits(limit)
         ),

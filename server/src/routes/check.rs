@@ -7,7 +7,7 @@ use crate::{AppError, AppState, Provider, ProviderError, Providers};
 use axum::extract::{Request, State};
 use axum::Json;
 use prompt_preflight::messages::issue;
-use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Payload, Report};
+use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Input, Payload, Report};
 use serde::Serialize;
 
 /// The response: the report, and the payload for the model when it passed.
@@ -36,7 +36,7 @@ pub(super) async fn check(
         let contract = blocking_contract;
         let checked = prompt_preflight::check(&contract, tier.as_deref(), &content.input())?;
         let exact = match provider {
-            Some(provider) => exact_ask(provider, &contract, &checked)?,
+            Some(provider) => exact_ask(provider, &contract, &checked, &content.input())?,
             None => None,
         };
         let payload = match exact {
@@ -62,6 +62,8 @@ struct ExactAsk {
     budget: Budget,
     /// The input as it goes into the template.
     content: String,
+    /// Whether the user sent a file (for the wording of size issues).
+    from_file: bool,
 }
 
 /// The provider to ask for an exact count: the contract's model is
@@ -86,6 +88,7 @@ fn exact_ask(
     provider: Provider,
     contract: &Contract,
     checked: &Checked,
+    input: &Input<'_>,
 ) -> Result<Option<ExactAsk>, AppError> {
     let size_only = checked
         .report
@@ -102,6 +105,7 @@ fn exact_ask(
         provider,
         budget,
         content: checked.content(contract).into_owned(),
+        from_file: matches!(input, Input::File { .. }),
     }))
 }
 
@@ -142,7 +146,16 @@ async fn count_exactly(
     let reason = match tokio::time::timeout(state.provider_timeout, counts).await {
         Ok(Ok((total, fixed))) => {
             let tokens = budget.counted_by_provider(total, fixed);
-            let size_issues = budget.issues(&tokens);
+            // Only the kind of input matters to the wording.
+            let sent = if ask.from_file {
+                Input::File {
+                    name: None,
+                    bytes: &[],
+                }
+            } else {
+                Input::Text("")
+            };
+            let size_issues = budget.issues_for(&tokens, &sent);
             report.set_tokens(tokens, size_issues);
             return;
         }
