@@ -103,9 +103,11 @@ bench-tokenizers:
 	cargo run --release --manifest-path benches/tokenizers/Cargo.toml \
 		--target-dir target/bench-tokenizers | tee target/bench-tokenizers.md
 
-## bench-prepare: prepare (trim, relevant, split) on large and pathological inputs, native
-bench-prepare:
+## bench-prepare: prepare (trim, relevant, split) on large and pathological inputs, native,
+## then in Chromium and Node (the Wasm build)
+bench-prepare: pkg build chromium
 	cargo bench -p prompt-preflight --bench prepare
+	node benches/prepare-browser.mjs
 
 ## bench-chunking: our chunk_text against the text-splitter crate, native
 ## (its own cargo workspace; the Markdown report is kept in target/bench-chunking.md)
