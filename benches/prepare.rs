@@ -122,6 +122,7 @@ fn main() {
             let options = PrepareOptions {
                 mode,
                 question: Some("overdue invoices from the harbour supplier in Iceland".into()),
+                ..PrepareOptions::default()
             };
             let run = || {
                 let start = Instant::now();

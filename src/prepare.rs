@@ -78,6 +78,15 @@ pub struct PrepareOptions {
     /// The user's question, for [`Mode::Relevant`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// For [`Mode::Split`] of text: tokens of each part repeated at the
+    /// start of the next, for context (under half a part). Rows and array
+    /// elements are never repeated.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub overlap: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The prepared input as it is uploaded: preparing it again gives the
@@ -111,6 +120,11 @@ pub struct Part {
     /// For text: `end` in UTF-16 code units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_utf16: Option<usize>,
+    /// For text: where the part's own text begins, after the overlap it
+    /// repeats from the part before; the `own_start..end` ranges of all
+    /// parts tile the upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_start: Option<usize>,
     /// For a table: where its first row was in the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_row: Option<Location>,
@@ -151,8 +165,9 @@ enum Body {
 /// A part before it is measured in its template.
 struct Draft {
     content: String,
-    /// Byte and UTF-16 ranges in the upload, for text.
-    range: Option<[usize; 4]>,
+    /// For text: the byte range, the UTF-16 range and the own start in
+    /// the upload.
+    range: Option<[usize; 5]>,
     rows: Option<(usize, usize)>,
 }
 
@@ -297,7 +312,7 @@ pub fn prepare(
     let mut drafts = vec![Draft {
         content: whole.clone(),
         range: matches!(body, Body::Text(_))
-            .then(|| [0, whole.len(), 0, whole.encode_utf16().count()]),
+            .then(|| [0, whole.len(), 0, whole.encode_utf16().count(), 0]),
         rows: match &body {
             Body::Table(rows) if !rows.rows.is_empty() => Some((0, rows.rows.len())),
             _ => None,
@@ -306,11 +321,28 @@ pub fn prepare(
     let mut part_tokens = vec![tokens.clone()];
     let single_fits = fits(&tokens);
     if options.mode == Mode::Split && !single_fits && refusal.is_none() {
+        let overlap = match body {
+            Body::Text(_) => options.overlap,
+            _ => 0,
+        };
         if limit < MIN_CHUNK_TOKENS {
             refusal = Some(too_small(limit));
+        } else if overlap * 2 >= limit {
+            refusal = Some(format!(
+                "an overlap of {} tokens leaves no room: it must be under half a part ({} tokens).",
+                group_digits(overlap),
+                group_digits(limit)
+            ));
         } else {
-            let (split, measured, found) =
-                split::split_fitting(&body, doc.table.as_ref(), format, tokenizer, &budget, limit);
+            let (split, measured, found) = split::split_fitting(
+                &body,
+                doc.table.as_ref(),
+                format,
+                tokenizer,
+                &budget,
+                limit,
+                overlap,
+            );
             issues.extend(found);
             steps.push(Step::new(
                 StepKind::Split,
@@ -324,7 +356,14 @@ pub fn prepare(
                         Body::Json(_) => "between the array's elements",
                         Body::Text(_) => "sections, paragraphs, sentences",
                     }
-                ),
+                ) + &match (overlap, options.overlap) {
+                    (0, 0) => String::new(),
+                    (0, _) => " Rows and elements are never repeated, so there is no overlap.".to_owned(),
+                    (n, _) => format!(
+                        " Each part starts with up to {} tokens from the end of the one before.",
+                        group_digits(n)
+                    ),
+                },
             ));
             drafts = split;
             part_tokens = measured;
@@ -345,6 +384,7 @@ pub fn prepare(
                 end: d.range.map(|r| r[1]),
                 start_utf16: d.range.map(|r| r[2]),
                 end_utf16: d.range.map(|r| r[3]),
+                own_start: d.range.map(|r| r[4]),
                 first_row: d.rows.and_then(|r| location(r.0)),
                 last_row: d.rows.and_then(|r| location(r.1 - 1)),
                 content: d.content,

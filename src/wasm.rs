@@ -47,7 +47,7 @@ export interface Report {
 }
 export interface TokenCount { count: number; exact: boolean; }
 export type PrepareMode = "trim" | "relevant" | "split";
-export interface PrepareOptions { mode?: PrepareMode; question?: string; }
+export interface PrepareOptions { mode?: PrepareMode; question?: string; overlap?: number; }
 export interface ManifestStep {
   kind: "columns_removed" | "blank_rows_removed" | "duplicate_rows_removed" | "cells_shortened"
     | "whitespace_collapsed" | "boilerplate_removed" | "markup_removed" | "sections_omitted"
@@ -61,6 +61,7 @@ export interface Plan {
 }
 export interface Part {
   content: string; tokens: number; start?: number; end?: number;
+  start_utf16?: number; end_utf16?: number; own_start?: number;
   first_row?: Location; last_row?: Location;
 }
 export interface Prepared {

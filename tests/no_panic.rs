@@ -140,13 +140,14 @@ proptest! {
         mode in prop_oneof![Just(Mode::Trim), Just(Mode::Relevant), Just(Mode::Split)],
         question in proptest::option::of("[a-z ]{0,20}"),
         map_reduce in any::<bool>(),
+        overlap in prop_oneof![Just(0u64), 0u64..2000],
     ) {
         let mut contract = contract().clone();
         if map_reduce {
             contract.prepare.long_input = prompt_preflight::contract::LongInput::MapReduce;
         }
         let input = Input::File { name, bytes: &bytes };
-        let options = PrepareOptions { mode, question };
+        let options = PrepareOptions { mode, question, overlap };
         let p = prepare(&contract, tier, &input, &options).expect("known tiers");
         prop_assert_eq!(p.ok, p.plan.kind != PlanKind::Refuse);
         prop_assert!(!p.plan.message.is_empty() && !p.manifest.summary.is_empty());

@@ -38,6 +38,7 @@ fn options(mode: Mode, question: Option<&str>) -> PrepareOptions {
     PrepareOptions {
         mode,
         question: question.map(str::to_owned),
+        overlap: 0,
     }
 }
 
@@ -381,6 +382,51 @@ fn split_runs_as_map_reduce_with_its_cost_when_the_contract_allows() {
 }
 
 #[test]
+fn split_text_can_overlap_and_the_own_parts_still_tile_the_upload() {
+    let contract = summarise();
+    let o = PrepareOptions {
+        mode: Mode::Split,
+        question: None,
+        overlap: 100,
+    };
+    let p = prepare(&contract, None, &Input::Text(&prose(200)), &o).unwrap();
+    assert!(p.ok, "{}", p.plan.message);
+    assert!(p.parts.iter().all(|x| x.tokens <= 2000));
+    let own: String = p
+        .parts
+        .iter()
+        .map(|x| &p.upload.text[x.own_start.unwrap()..x.end.unwrap()])
+        .collect();
+    assert_eq!(own, p.upload.text);
+    for w in p.parts.windows(2) {
+        let repeated = &p.upload.text[w[1].start.unwrap()..w[1].own_start.unwrap()];
+        assert!(!repeated.is_empty() && w[0].content.ends_with(repeated));
+        assert_eq!(w[0].end, w[1].own_start);
+    }
+    let step = p
+        .manifest
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::Split)
+        .unwrap();
+    assert!(step
+        .message
+        .ends_with("Each part starts with up to 100 tokens from the end of the one before."));
+    assert_round_trip(&contract, None, &p, &o);
+
+    // Too much overlap leaves no room.
+    let o = PrepareOptions { overlap: 1000, ..o };
+    let p = prepare(&contract, None, &Input::Text(&prose(200)), &o).unwrap();
+    assert!(!p.ok);
+    assert!(p
+        .plan
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("under half a part"));
+}
+
+#[test]
 fn split_is_refused_when_the_prompt_needs_the_whole_input() {
     let contract = text_contract("gpt-4o-mini", 300, "");
     let p = prepare(
@@ -586,9 +632,10 @@ proptest! {
     fn split_text_invariants(
         text in "([a-zé 。\n.#<>]{0,40}|[0-9 ]{0,10}|\u{1F600}|\t){0,120}",
         limit in 16u64..120,
+        overlap in prop_oneof![Just(0u64), 0u64..8],
     ) {
         let contract = text_contract("gpt-4o-mini", limit, "long_input = \"map_reduce\"\nstrip_markup = true");
-        let o = options(Mode::Split, None);
+        let o = PrepareOptions { overlap, ..options(Mode::Split, None) };
         let p = prepare(&contract, None, &Input::Text(&text), &o).unwrap();
         if !p.parts.is_empty() && p.plan.kind != PlanKind::Refuse {
             for part in &p.parts {
@@ -596,8 +643,15 @@ proptest! {
             }
         }
         if !p.parts.is_empty() {
-            let joined: String = p.parts.iter().map(|x| x.content.as_str()).collect();
+            let joined: String = p
+                .parts
+                .iter()
+                .map(|x| &p.upload.text[x.own_start.unwrap()..x.end.unwrap()])
+                .collect();
             prop_assert_eq!(&joined, &p.upload.text);
+            for x in &p.parts {
+                prop_assert_eq!(&p.upload.text[x.start.unwrap()..x.end.unwrap()], x.content.as_str());
+            }
         }
         let again = prepare(&contract, None, &Input::Text(&text), &o).unwrap();
         prop_assert_eq!(&again, &p);

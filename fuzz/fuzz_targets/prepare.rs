@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let contract = Contract::parse(CONTRACT).expect("the example contract is valid");
     let input = Input::File { name: Some("upload"), bytes: data };
     for mode in [Mode::Trim, Mode::Relevant, Mode::Split] {
-        let options = PrepareOptions { mode, question: Some("what is the main point".into()) };
+        let options = PrepareOptions {
+            mode,
+            question: Some("what is the main point".into()),
+            overlap: u64::from(data.first().copied().unwrap_or(0)),
+        };
         let p = prepare(&contract, None, &input, &options).expect("the tier exists");
         assert_eq!(p.ok, p.plan.kind != PlanKind::Refuse);
         if p.ok {

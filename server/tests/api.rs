@@ -488,7 +488,7 @@ async fn prepare_splits_for_a_map_reduce_contract_and_matches_the_core() {
         &Input::Text(&text),
         &prompt_preflight::PrepareOptions {
             mode: prompt_preflight::Mode::Split,
-            question: None,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -551,6 +551,34 @@ async fn prepare_takes_a_file_with_mode_and_question_fields() {
             ("contract", None, b"customer-list"),
             ("text", None, b"hi"),
             ("mode", None, b"shrink"),
+        ],
+    )
+    .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+
+    let text = long_text(300);
+    let (status, body) = post_multipart_to(
+        "/v1/prepare",
+        &[
+            ("contract", None, b"summarise-document"),
+            ("text", None, text.as_bytes()),
+            ("mode", None, b"split"),
+            ("overlap", None, b"50"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let parts = body["parts"].as_array().unwrap();
+    assert!(
+        parts[1]["own_start"].as_u64() > parts[1]["start"].as_u64(),
+        "the second part repeats some of the first"
+    );
+    let (status, body) = post_multipart_to(
+        "/v1/prepare",
+        &[
+            ("contract", None, b"summarise-document"),
+            ("text", None, b"hi"),
+            ("overlap", None, b"many"),
         ],
     )
     .await;

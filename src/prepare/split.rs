@@ -18,18 +18,22 @@ pub(super) fn split_fitting(
     tokenizer: &Tokenizer,
     budget: &Budget,
     limit: u64,
+    overlap: u64,
 ) -> (Vec<Draft>, Vec<TokenInfo>, Vec<Issue>) {
     let mut max = limit;
     for _ in 0..MAX_SHRINKS {
-        let (drafts, issues) = split(body, source, format, tokenizer, max);
+        let (drafts, issues) = split(body, source, format, tokenizer, max, overlap);
         let measured: Vec<TokenInfo> = drafts.iter().map(|d| budget.measure(&d.content)).collect();
         let shrink = (max / 32).max(1);
-        if measured.iter().all(fits) || max < MIN_CHUNK_TOKENS + shrink || !issues.is_empty() {
+        if measured.iter().all(fits)
+            || max < (MIN_CHUNK_TOKENS + shrink).max(overlap * 2 + shrink)
+            || !issues.is_empty()
+        {
             return (drafts, measured, issues);
         }
         max -= shrink;
     }
-    let (drafts, issues) = split(body, source, format, tokenizer, max);
+    let (drafts, issues) = split(body, source, format, tokenizer, max, overlap);
     let measured = drafts.iter().map(|d| budget.measure(&d.content)).collect();
     (drafts, measured, issues)
 }
@@ -39,13 +43,15 @@ pub(super) fn split_fitting(
 /// still over after that.
 const MAX_SHRINKS: usize = 8;
 
-/// Splits the body into chunks of at most `max` tokens (counted alone).
+/// Splits the body into chunks of at most `max` tokens (counted alone),
+/// text with `overlap` tokens repeated.
 fn split(
     body: &Body,
     source: Option<&Table>,
     format: TableFormat,
     tokenizer: &Tokenizer,
     max: u64,
+    overlap: u64,
 ) -> (Vec<Draft>, Vec<Issue>) {
     let text_chunks = |text: &str| -> Vec<Draft> {
         chunk_text(
@@ -53,14 +59,14 @@ fn split(
             text,
             &ChunkOptions {
                 max_tokens: max,
-                overlap: 0,
+                overlap,
             },
         )
         .unwrap_or_default()
         .into_iter()
         .map(|c| Draft {
             content: text[c.start..c.end].to_owned(),
-            range: Some([c.start, c.end, c.start_utf16, c.end_utf16]),
+            range: Some([c.start, c.end, c.start_utf16, c.end_utf16, c.own_start]),
             rows: None,
         })
         .collect()

@@ -8,7 +8,7 @@ import { Preflight } from "../../pkg/node.js";
 import { fixtures, startServer } from "./support.mjs";
 
 const CONTRACTS = ["customer-list", "summarise-document"];
-const MODES = ["trim", "relevant", "split"];
+const MODES = [{ mode: "trim" }, { mode: "relevant" }, { mode: "split" }, { mode: "split", overlap: 64 }];
 const QUESTION = "Which customers signed up for the renewal forecast?";
 let server;
 const preflights = new Map();
@@ -25,7 +25,7 @@ after(() => server?.stop());
 const plain = (value) => JSON.parse(JSON.stringify(value));
 const payload = (prepared) => prepared.parts.map((p) => [p.content, p.tokens]);
 
-async function serverPrepare(contract, { name, bytes, text }, mode) {
+async function serverPrepare(contract, { name, bytes, text }, { mode, overlap }) {
   const form = new FormData();
   form.append("contract", contract);
   form.append("tier", "free");
@@ -33,6 +33,7 @@ async function serverPrepare(contract, { name, bytes, text }, mode) {
   else form.append("text", text);
   form.append("mode", mode);
   form.append("question", QUESTION);
+  if (overlap) form.append("overlap", String(overlap));
   const response = await fetch(`${server.url}/v1/prepare`, { method: "POST", body: form });
   const body = await response.json();
   assert.equal(response.status, body.ok ? 200 : 422, "422 exactly when the plan cannot run");
@@ -63,23 +64,24 @@ function generated() {
 const inputs = [...fixtures(), ...generated()];
 
 for (const contract of CONTRACTS) {
-  for (const mode of MODES) {
-    test(`${contract}, ${mode}: every input prepares the same in Wasm and on the server`, async () => {
+  for (const options of MODES) {
+    const label = options.overlap ? `${options.mode} with overlap ${options.overlap}` : options.mode;
+    test(`${contract}, ${label}: every input prepares the same in Wasm and on the server`, async () => {
       const pf = preflights.get(contract);
       let compared = 0;
       let uploaded = 0;
       for (const { name, bytes } of inputs) {
         let wasm;
         try {
-          wasm = plain(pf.prepareFile("free", name, bytes, { mode, question: QUESTION }));
+          wasm = plain(pf.prepareFile("free", name, bytes, { ...options, question: QUESTION }));
         } catch (error) {
           assert.fail(`${name}: ${error.message}`);
         }
-        const native = await serverPrepare(contract, { name, bytes }, mode);
+        const native = await serverPrepare(contract, { name, bytes }, options);
         assert.deepStrictEqual(wasm, native, `${name}: the payloads differ`);
         compared++;
         if (!wasm.ok) continue;
-        const again = await serverPrepare(contract, wasm.upload, mode);
+        const again = await serverPrepare(contract, wasm.upload, options);
         assert.deepStrictEqual(payload(again), payload(wasm), `${name}: the server's re-check differs`);
         assert.equal(again.plan.kind, wasm.plan.kind);
         uploaded++;
@@ -93,9 +95,9 @@ for (const contract of CONTRACTS) {
 test("the generated inputs exercise every kind of change", () => {
   const kinds = new Set();
   for (const contract of CONTRACTS) {
-    for (const mode of MODES) {
+    for (const options of MODES) {
       for (const { name, bytes } of generated()) {
-        const p = preflights.get(contract).prepareFile("free", name, bytes, { mode, question: QUESTION });
+        const p = preflights.get(contract).prepareFile("free", name, bytes, { ...options, question: QUESTION });
         for (const step of p.manifest.steps) kinds.add(step.kind);
       }
     }

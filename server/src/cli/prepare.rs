@@ -1,4 +1,4 @@
-//! `preflight prepare FILE --contract C [--tier T] [--mode M] [--question Q] [--json]`
+//! `preflight prepare FILE --contract C [--tier T] [--mode M] [--question Q] [--overlap K] [--json]`
 
 use super::{read_input, CliError};
 use prompt_preflight::messages::group_digits;
@@ -24,6 +24,10 @@ pub(super) struct Args {
     /// The user's question, for `--mode relevant`.
     #[arg(long)]
     question: Option<String>,
+    /// For `--mode split` of text: tokens of each part repeated at the
+    /// start of the next.
+    #[arg(long, default_value_t = 0)]
+    overlap: u64,
     /// Print the prepared payload as JSON.
     #[arg(long)]
     json: bool,
@@ -45,6 +49,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let options = PrepareOptions {
         mode: args.mode,
         question: args.question,
+        overlap: args.overlap,
     };
     let prepared = prepare(
         &contract,

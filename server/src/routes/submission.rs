@@ -22,6 +22,8 @@ struct TextRequest {
     mode: Option<Mode>,
     #[serde(default)]
     question: Option<String>,
+    #[serde(default)]
+    overlap: u64,
 }
 
 /// What was submitted, from either body format.
@@ -29,7 +31,7 @@ pub(super) struct Submission {
     pub contract: String,
     pub tier: Option<String>,
     pub content: Content,
-    /// `mode` and `question`, for `/v1/prepare`.
+    /// `mode`, `question` and `overlap`, for `/v1/prepare`.
     pub options: PrepareOptions,
 }
 
@@ -64,7 +66,8 @@ fn rejected(status: StatusCode, text: String) -> AppError {
 }
 
 impl Submission {
-    /// Reads the request; `with_options` accepts `mode` and `question`.
+    /// Reads the request; `with_options` accepts `mode`, `question` and
+    /// `overlap`.
     pub async fn read(
         state: &AppState,
         request: Request,
@@ -91,20 +94,21 @@ impl Submission {
                 options: PrepareOptions {
                     mode: body.mode.unwrap_or_default(),
                     question: body.question,
+                    overlap: body.overlap,
                 },
             }
         };
         if !with_options && submission.options != PrepareOptions::default() {
             return Err(AppError::BadRequest(
-                "`mode` and `question` belong to /v1/prepare".into(),
+                "`mode`, `question` and `overlap` belong to /v1/prepare".into(),
             ));
         }
         Ok(submission)
     }
 }
 
-/// Reads the form fields `contract`, `tier`, `file` (or `text`), `mode`
-/// and `question`.
+/// Reads the form fields `contract`, `tier`, `file` (or `text`), `mode`,
+/// `question` and `overlap`.
 async fn read_form(mut form: Multipart) -> Result<Submission, AppError> {
     let (mut contract, mut tier, mut content) = (None, None, None);
     let mut options = PrepareOptions::default();
@@ -140,6 +144,14 @@ async fn read_form(mut form: Multipart) -> Result<Submission, AppError> {
                     })?
             }
             "question" => options.question = Some(text()).filter(|q| !q.is_empty()),
+            "overlap" => {
+                options.overlap = text().trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "`overlap` must be a number of tokens, not `{}`",
+                        text()
+                    ))
+                })?
+            }
             other => {
                 return Err(AppError::BadRequest(format!(
                     "unexpected form field `{other}`; send `contract`, `tier` and `file`"
