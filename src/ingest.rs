@@ -15,6 +15,7 @@ mod text;
 use crate::{messages::issue, InputInfo, InputKind, Issue};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use self::csv::csv_lines;
 pub use self::csv::Table;
 pub(crate) use self::text::{language_code, language_name};
 

@@ -252,35 +252,37 @@ pub fn prepare(
     }
     let limit = budget.encoding_limit();
     let mut refusal = None;
-    if render(&body, format).trim().is_empty() {
+    // The prepared input as the model reads it, and its request's tokens.
+    let mut whole = render(&body, format);
+    let mut tokens = budget.measure(&whole);
+    if whole.trim().is_empty() {
         refusal = Some(
             "nothing is left once the markup, repeated lines and extra white space are removed; check that this is the file you meant."
                 .to_owned(),
         );
     }
 
-    if options.mode == Mode::Relevant && refusal.is_none() {
-        let whole = render(&body, format);
-        if !fits(&budget.measure(&whole)) {
-            let question = options.question.as_deref().unwrap_or("").trim();
-            let terms = relevance::question_terms(question);
-            if terms.is_empty() {
-                refusal = Some(
-                    "to keep the most relevant parts we need your question; say what you are looking for."
-                        .to_owned(),
-                );
-            } else if limit < MIN_CHUNK_TOKENS {
-                refusal = Some(too_small(limit));
-            } else if let Some(step) = select::keep_relevant(
-                &mut body,
-                doc.table.as_ref(),
-                format,
-                &terms,
-                tokenizer,
-                &budget,
-            ) {
-                steps.push(step);
-            }
+    if options.mode == Mode::Relevant && refusal.is_none() && !fits(&tokens) {
+        let question = options.question.as_deref().unwrap_or("").trim();
+        let terms = relevance::question_terms(question);
+        if terms.is_empty() {
+            refusal = Some(
+                "to keep the most relevant parts we need your question; say what you are looking for."
+                    .to_owned(),
+            );
+        } else if limit < MIN_CHUNK_TOKENS {
+            refusal = Some(too_small(limit));
+        } else if let Some(step) = select::keep_relevant(
+            &mut body,
+            doc.table.as_ref(),
+            format,
+            &terms,
+            tokenizer,
+            &budget,
+        ) {
+            steps.push(step);
+            whole = render(&body, format);
+            tokens = budget.measure(&whole);
         }
     }
 
@@ -305,8 +307,6 @@ pub fn prepare(
             text: text.clone(),
         },
     };
-    let whole = render(&body, format);
-    let tokens = budget.measure(&whole);
     let after = tokens.input;
 
     let mut drafts = vec![Draft {

@@ -45,22 +45,10 @@ pub fn chunk_table(
     if max_tokens < MIN_CHUNK_TOKENS {
         return Err(ChunkError::BudgetTooSmall(max_tokens));
     }
-    let line = |cells: &[String]| {
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(Vec::new());
-        let kept = cells
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
-            .map(|(_, c)| c);
-        // Writing to a Vec cannot fail.
-        let _ = w.write_record(kept);
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-    };
-    let header = line(&table.headers);
+    let mut lines = table.csv_lines(keep).into_iter();
+    let header = lines.next().unwrap_or_default();
     let header_tokens = tokenizer.count(&header);
-    let rows: Vec<String> = table.rows.iter().map(|r| line(r)).collect();
+    let rows: Vec<String> = lines.collect();
     let row_tokens: Vec<u64> = rows.iter().map(|r| tokenizer.count(r)).collect();
 
     let (packed, oversized) = pack_whole(

@@ -53,20 +53,23 @@ impl Table {
     /// assert_eq!(doc.table.unwrap().to_csv(&[true, true, false]), "a,b\n1,\"x,y\"\n");
     /// ```
     pub fn to_csv(&self, keep: &[bool]) -> String {
-        let mut out = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(Vec::new());
-        for record in std::iter::once(&self.headers).chain(&self.rows) {
-            let cells = record
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
-                .map(|(_, c)| c);
-            // Writing to a Vec cannot fail.
-            let _ = out.write_record(cells);
-        }
-        let bytes = out.into_inner().unwrap_or_default();
-        String::from_utf8(bytes).unwrap_or_default()
+        self.csv_lines(keep).concat()
+    }
+
+    /// The header and then each data row as one CSV line (the columns
+    /// where `keep` is true; a cell past `keep` is kept).
+    pub(crate) fn csv_lines(&self, keep: &[bool]) -> Vec<String> {
+        csv_lines(
+            std::iter::once(&self.headers)
+                .chain(&self.rows)
+                .map(|record| {
+                    record
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
+                        .map(|(_, c)| c)
+                }),
+        )
     }
 
     /// The delimiter as shown to people: `,`, `;`, `\t` or `|`.
@@ -292,6 +295,34 @@ fn check_headers(table: &Table, issues: &mut Vec<Issue>) {
             issues.push(issue::duplicate_header(name.trim(), first + 1, i + 1, line));
         }
     }
+}
+
+/// Each record as one CSV line (comma-separated, quoted where needed, with
+/// its line break), all written through one writer.
+pub(crate) fn csv_lines<'a, R, C>(records: R) -> Vec<String>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = &'a String>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let mut ends = Vec::new();
+    for record in records {
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(record);
+        let _ = w.flush();
+        ends.push(w.get_ref().len());
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    let mut start = 0;
+    ends.into_iter()
+        .map(|end| {
+            let line = String::from_utf8_lossy(&bytes[start..end]).into_owned();
+            start = end;
+            line
+        })
+        .collect()
 }
 
 #[cfg(test)]

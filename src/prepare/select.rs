@@ -30,22 +30,19 @@ pub(super) fn keep_relevant(
                 .collect();
             let texts: Vec<String> = rows.rows.iter().map(|r| r.join(" ")).collect();
             let scores = relevance::scores(texts.iter().map(String::as_str), terms);
-            let mut keep = relevance::select(&tokens, &scores, limit.saturating_sub(fixed));
-            loop {
-                let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-                let text = written.head.clone()
-                    + &kept
-                        .iter()
-                        .map(|&i| written.rows[i].as_str())
-                        .collect::<Vec<_>>()
-                        .join(written.sep)
-                    + written.tail;
-                let t = budget.measure(&text);
-                if fits(&t) || kept.is_empty() {
-                    break;
-                }
-                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
-            }
+            let (keep, _) = choose(
+                &tokens,
+                &scores,
+                limit.saturating_sub(fixed),
+                budget,
+                |keep| {
+                    let kept: Vec<&str> = (0..keep.len())
+                        .filter(|&i| keep[i])
+                        .map(|i| written.rows[i].as_str())
+                        .collect();
+                    written.head.clone() + &kept.join(written.sep) + written.tail
+                },
+            );
             let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
             if omitted.is_empty() {
                 return None;
@@ -69,9 +66,9 @@ pub(super) fn keep_relevant(
             );
             step.tokens = omitted.iter().map(|&i| tokens[i]).sum();
             let mut k = keep.iter();
-            let mut k2 = keep.iter();
             rows.rows.retain(|_| *k.next().unwrap_or(&true));
-            rows.source.retain(|_| *k2.next().unwrap_or(&true));
+            let mut k = keep.iter();
+            rows.source.retain(|_| *k.next().unwrap_or(&true));
             Some(step)
         }
         Body::Text(text) | Body::Json(text) => {
@@ -88,16 +85,9 @@ pub(super) fn keep_relevant(
             let slices: Vec<&str> = sections.iter().map(|c| &text[c.own_start..c.end]).collect();
             let tokens: Vec<u64> = sections.iter().map(|c| c.tokens + 2).collect();
             let scores = relevance::scores(slices.iter().copied(), terms);
-            let mut keep = relevance::select(&tokens, &scores, limit);
-            let mut joined;
-            loop {
-                joined = join_kept(&slices, &keep);
-                let t = budget.measure(&joined);
-                if fits(&t) || !keep.contains(&true) {
-                    break;
-                }
-                drop_lowest(&mut keep, &scores, &tokens, t.input.saturating_sub(t.limit));
-            }
+            let (keep, joined) = choose(&tokens, &scores, limit, budget, |keep| {
+                join_kept(&slices, keep)
+            });
             let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
             if omitted.is_empty() {
                 return None;
@@ -129,6 +119,27 @@ pub(super) fn keep_relevant(
             *text = joined;
             Some(step)
         }
+    }
+}
+
+/// Which sections to keep: the best that fit `limit` by their own
+/// counts, then, while `render(keep)` measured in the template is over,
+/// the lowest-scoring left out. Returns the mask and the rendered text.
+fn choose(
+    tokens: &[u64],
+    scores: &[f64],
+    limit: u64,
+    budget: &Budget,
+    render: impl Fn(&[bool]) -> String,
+) -> (Vec<bool>, String) {
+    let mut keep = relevance::select(tokens, scores, limit);
+    loop {
+        let text = render(&keep);
+        let t = budget.measure(&text);
+        if fits(&t) || !keep.contains(&true) {
+            return (keep, text);
+        }
+        drop_lowest(&mut keep, scores, tokens, t.input.saturating_sub(t.limit));
     }
 }
 

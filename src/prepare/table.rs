@@ -4,6 +4,7 @@
 
 use super::manifest::{Step, StepKind};
 use crate::contract::{ExtraColumns, PrepareSpec, TableFormat, TableSpec};
+use crate::ingest::csv_lines;
 use crate::messages::{group_digits, plural};
 use crate::schema::ColumnMap;
 use crate::Table;
@@ -243,12 +244,15 @@ impl Written {
 /// Writes `rows` in `format`.
 pub(crate) fn write(rows: &Rows, format: TableFormat) -> Written {
     match format {
-        TableFormat::Csv => Written {
-            head: csv_line(&rows.headers),
-            rows: rows.rows.iter().map(|r| csv_line(r)).collect(),
-            sep: "",
-            tail: "",
-        },
+        TableFormat::Csv => {
+            let mut lines = csv_lines(std::iter::once(&rows.headers).chain(&rows.rows)).into_iter();
+            Written {
+                head: lines.next().unwrap_or_default(),
+                rows: lines.collect(),
+                sep: "",
+                tail: "",
+            }
+        }
         TableFormat::Markdown => {
             let line = |cells: &[String]| {
                 let mut out = String::from("|");
@@ -295,16 +299,6 @@ pub(crate) fn write(rows: &Rows, format: TableFormat) -> Written {
             }
         }
     }
-}
-
-/// One CSV record with its line break.
-pub(crate) fn csv_line(cells: &[String]) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(cells);
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]

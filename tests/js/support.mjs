@@ -80,3 +80,27 @@ export async function launchChromium() {
     },
   };
 }
+
+/**
+ * Starts the server and opens the web app in a fresh Chromium, waiting for
+ * the token meter; script errors on the page are collected in `pageErrors`.
+ */
+export async function openApp() {
+  const server = await startServer();
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error));
+  await page.goto(server.url);
+  await page.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  return {
+    server,
+    browser,
+    page,
+    pageErrors,
+    close: async () => {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Preflight, countTokens } from "../../pkg/node.js";
-import { fixturesDir, launchChromium, startServer } from "../../tests/js/support.mjs";
+import { fixturesDir, openApp } from "../../tests/js/support.mjs";
 
 let server;
 let browser;
 let page;
-const pageErrors = [];
+let pageErrors = [];
 
 const SENTENCES = [
   "Our customers in Lisbon renewed early this spring.",
@@ -28,18 +28,14 @@ function proseOf(tokens) {
   return text;
 }
 
+let app;
 before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error));
-  await page.goto(server.url);
-  await page.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  app = await openApp();
+  ({ server, browser, page, pageErrors } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
 });
 
 test("the page loads the contract and its tiers", async () => {

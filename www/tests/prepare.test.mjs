@@ -8,12 +8,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Preflight } from "../../pkg/node.js";
-import { launchChromium, root, startServer } from "../../tests/js/support.mjs";
+import { openApp, root } from "../../tests/js/support.mjs";
 
-let server;
 let browser;
 let page;
-const pageErrors = [];
+let pageErrors = [];
 
 const contract = (id) => new Preflight(readFileSync(join(root, "contracts", `${id}.toml`), "utf8"));
 const customerList = contract("customer-list");
@@ -154,20 +153,14 @@ async function upload() {
 
 // --- Set-up -------------------------------------------------------------------
 
+let app;
 before(async () => {
-  // Serve both example contracts (the helper's server inherits the env).
-  process.env.PREFLIGHT_CONTRACTS = join(root, "contracts");
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error));
-  await page.goto(server.url);
-  await page.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  app = await openApp();
+  ({ browser, page, pageErrors } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
 });
 
 // --- Tests ----------------------------------------------------------------------
