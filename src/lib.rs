@@ -30,8 +30,8 @@ pub use ingest::{ingest, Document, Input, Limits, Table};
 pub use messages::Code;
 pub use payload::{Message, Payload, Role};
 pub use prepare::{
-    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Step, StepKind,
-    Upload, MAX_LISTED, MAX_PARTS,
+    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Step,
+    StepKind, Upload, MAX_LISTED, MAX_PARTS,
 };
 pub use report::{
     Action, ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity,

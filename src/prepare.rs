@@ -45,7 +45,7 @@ mod table;
 mod text;
 
 pub use manifest::{Manifest, Step, StepKind, MAX_LISTED};
-pub use plan::{Plan, PlanKind, MAX_PARTS};
+pub use plan::{Plan, PlanKind, Refusal, MAX_PARTS};
 
 use crate::contract::TableFormat;
 use crate::messages::{group_digits, plural};
@@ -212,6 +212,7 @@ pub fn prepare(
             tokens: checked.report.tokens.clone(),
             manifest: manifest::Manifest::new(before, before, Vec::new()),
             plan: Plan::refuse(
+                Refusal::InputHasErrors,
                 "the input has problems to fix first; see the issues.".into(),
                 &prices,
             ),
@@ -256,20 +257,22 @@ pub fn prepare(
     let mut whole = render(&body, format);
     let mut tokens = budget.measure(&whole);
     if whole.trim().is_empty() {
-        refusal = Some(
+        refusal = Some((
+            Refusal::NothingLeft,
             "nothing is left once the markup, repeated lines and extra white space are removed; check that this is the file you meant."
                 .to_owned(),
-        );
+        ));
     }
 
     if options.mode == Mode::Relevant && refusal.is_none() && !fits(&tokens) {
         let question = options.question.as_deref().unwrap_or("").trim();
         let terms = relevance::question_terms(question);
         if terms.is_empty() {
-            refusal = Some(
+            refusal = Some((
+                Refusal::QuestionNeeded,
                 "to keep the most relevant parts we need your question; say what you are looking for."
                     .to_owned(),
-            );
+            ));
         } else if limit < MIN_CHUNK_TOKENS {
             refusal = Some(too_small(limit));
         } else if let Some(step) = select::keep_relevant(
@@ -328,10 +331,13 @@ pub fn prepare(
         if limit < MIN_CHUNK_TOKENS {
             refusal = Some(too_small(limit));
         } else if overlap * 2 >= limit {
-            refusal = Some(format!(
+            refusal = Some((
+                Refusal::OverlapTooLarge,
+                format!(
                 "an overlap of {} tokens leaves no room: it must be under half a part ({} tokens).",
                 group_digits(overlap),
                 group_digits(limit)
+            ),
             ));
         } else {
             let (split, measured, found) = split::split_fitting(
@@ -393,11 +399,13 @@ pub fn prepare(
         .collect();
 
     let plan = match refusal {
-        Some(reason) => Plan::refuse(reason, &prices),
+        Some((code, reason)) => Plan::refuse(code, reason, &prices),
         None if parts.len() == 1 && single_fits => Plan::single(&tokens),
-        None if parts.len() == 1 || !part_tokens.iter().all(fits) => {
-            Plan::refuse(still_over(&tokens, options.mode), &prices)
-        }
+        None if parts.len() == 1 || !part_tokens.iter().all(fits) => Plan::refuse(
+            Refusal::StillOverLimit,
+            still_over(&tokens, options.mode),
+            &prices,
+        ),
         None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
     };
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
@@ -421,8 +429,11 @@ fn fits(t: &TokenInfo) -> bool {
     t.state != BudgetState::Over && t.total <= t.context_window
 }
 
-fn too_small(limit: u64) -> String {
-    format!("the plan's limit ({limit} tokens) is too small to hold any part of the input.")
+fn too_small(limit: u64) -> (Refusal, String) {
+    (
+        Refusal::LimitTooSmall,
+        format!("the plan's limit ({limit} tokens) is too small to hold any part of the input."),
+    )
 }
 
 /// Why a prepared input that is still too long cannot run.

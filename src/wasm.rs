@@ -57,7 +57,10 @@ export interface ManifestStep {
 export interface Manifest { summary: string; tokens_before: number; tokens_after: number; steps: ManifestStep[]; }
 export interface Plan {
   kind: "single" | "map_reduce" | "refuse"; message: string; requests: number; tokens: number;
-  cost_usd_max: number; prices_as_of: string; reason?: string;
+  cost_usd_max: number; prices_as_of: string;
+  refusal?: "input_has_errors" | "nothing_left" | "question_needed" | "limit_too_small" | "overlap_too_large"
+    | "still_over_limit" | "needs_whole_input" | "too_many_parts" | "answers_too_long";
+  reason?: string;
 }
 export interface Part {
   content: string; tokens: number; start?: number; end?: number;

@@ -150,6 +150,7 @@ proptest! {
         let options = PrepareOptions { mode, question, overlap };
         let p = prepare(&contract, tier, &input, &options).expect("known tiers");
         prop_assert_eq!(p.ok, p.plan.kind != PlanKind::Refuse);
+        prop_assert_eq!(p.plan.refusal.is_some(), !p.ok);
         prop_assert!(!p.plan.message.is_empty() && !p.manifest.summary.is_empty());
         if p.ok {
             prop_assert!(!p.parts.is_empty());

@@ -5,7 +5,7 @@
 //! preparing the upload again gives the same parts (what the server does).
 
 use prompt_preflight::{
-    prepare, Code, Contract, Input, Mode, PlanKind, PrepareOptions, Prepared, StepKind,
+    prepare, Code, Contract, Input, Mode, PlanKind, PrepareOptions, Prepared, Refusal, StepKind,
 };
 use proptest::prelude::*;
 
@@ -329,6 +329,7 @@ fn markup_with_no_text_is_refused_not_sent_empty() {
         .as_deref()
         .unwrap()
         .starts_with("nothing is left"));
+    assert_eq!(p.plan.refusal, Some(Refusal::NothingLeft));
     assert!(p.manifest.has(StepKind::MarkupRemoved));
 }
 
@@ -350,6 +351,7 @@ fn keep_relevant_needs_a_question() {
         .as_deref()
         .unwrap()
         .contains("we need your question"));
+    assert_eq!(p.plan.refusal, Some(Refusal::QuestionNeeded));
 }
 
 #[test]
@@ -424,6 +426,7 @@ fn split_text_can_overlap_and_the_own_parts_still_tile_the_upload() {
         .as_deref()
         .unwrap()
         .contains("under half a part"));
+    assert_eq!(p.plan.refusal, Some(Refusal::OverlapTooLarge));
 }
 
 #[test]
@@ -444,6 +447,7 @@ fn split_is_refused_when_the_prompt_needs_the_whole_input() {
         .as_deref()
         .unwrap()
         .contains("needs the whole input"));
+    assert_eq!(p.plan.refusal, Some(Refusal::NeedsWholeInput));
 }
 
 #[test]
@@ -458,6 +462,7 @@ fn trim_alone_says_what_to_do_when_still_over() {
     .unwrap();
     assert!(!p.ok);
     assert!(p.plan.message.contains("still"));
+    assert_eq!(p.plan.refusal, Some(Refusal::StillOverLimit));
     assert!(p.issues.iter().any(|i| i.code == Code::OverTokenLimit));
 }
 
@@ -518,6 +523,7 @@ fn an_input_with_errors_is_not_prepared() {
     .unwrap();
     assert!(!p.ok);
     assert!(p.parts.is_empty());
+    assert_eq!(p.plan.refusal, Some(Refusal::InputHasErrors));
     assert!(p.issues.iter().any(|i| i.code == Code::MissingColumn));
 }
 

@@ -510,6 +510,7 @@ async fn prepare_refuses_an_over_limit_payload_whatever_the_client_says() {
         .as_str()
         .unwrap()
         .contains("whole input"));
+    assert_eq!(body["plan"]["refusal"], "needs_whole_input");
     let (status, body) = post_prepare(&json!({
         "contract": "customer-list", "text": long_text(300)
     }))

@@ -27,9 +27,37 @@ pub struct Plan {
     pub cost_usd_max: f64,
     /// The date of the prices.
     pub prices_as_of: String,
-    /// Why the request cannot run, for a refusal.
+    /// Why the request cannot run, for a refusal, as a stable code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// Why the request cannot run, for a refusal, in words for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// Why a plan cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The check found errors to fix first.
+    InputHasErrors,
+    /// Nothing is left after trimming.
+    NothingLeft,
+    /// Keeping the relevant parts needs a question.
+    QuestionNeeded,
+    /// The tier's limit cannot hold any part.
+    LimitTooSmall,
+    /// The overlap asked for is not under half a part.
+    OverlapTooLarge,
+    /// The prepared input is still over the limit.
+    StillOverLimit,
+    /// The contract needs the whole input in one request.
+    NeedsWholeInput,
+    /// More parts than [`MAX_PARTS`].
+    TooManyParts,
+    /// The parts' answers would not fit one combining request.
+    AnswersTooLong,
 }
 
 /// The shapes of a plan.
@@ -74,6 +102,7 @@ impl Plan {
             tokens: tokens.total,
             cost_usd_max: tokens.cost.total_usd_max,
             prices_as_of: tokens.cost.prices_as_of.clone(),
+            refusal: None,
             reason: None,
         }
     }
@@ -96,12 +125,13 @@ impl Plan {
             tokens,
             cost_usd_max: cost,
             prices_as_of: reduce.cost.prices_as_of.clone(),
+            refusal: None,
             reason: None,
         }
     }
 
-    /// No request: `reason` says why, in words for the user.
-    pub(crate) fn refuse(reason: String, prices_as_of: &str) -> Plan {
+    /// No request: `refusal` says why for programs, `reason` for the user.
+    pub(crate) fn refuse(refusal: Refusal, reason: String, prices_as_of: &str) -> Plan {
         Plan {
             kind: PlanKind::Refuse,
             message: format!("This cannot run as it is: {reason}"),
@@ -109,6 +139,7 @@ impl Plan {
             tokens: 0,
             cost_usd_max: 0.0,
             prices_as_of: prices_as_of.to_owned(),
+            refusal: Some(refusal),
             reason: Some(reason),
         }
     }
@@ -124,6 +155,7 @@ pub(super) fn map_reduce(
 ) -> Result<Plan, Error> {
     if contract.prepare.long_input == LongInput::Refuse {
         return Ok(Plan::refuse(
+            Refusal::NeedsWholeInput,
             format!(
                 "this prompt needs the whole input in one request, so it cannot run on {} parts. Keep only the parts most relevant to your question, or use a plan with a higher limit.",
                 parts.len()
@@ -133,6 +165,7 @@ pub(super) fn map_reduce(
     }
     if parts.len() > MAX_PARTS {
         return Ok(Plan::refuse(
+            Refusal::TooManyParts,
             format!(
                 "it would take {} parts, and we run at most {MAX_PARTS}. Send a shorter input.",
                 group_digits(parts.len() as u64)
@@ -156,6 +189,7 @@ pub(super) fn map_reduce(
     );
     if !fits(&reduce) {
         return Ok(Plan::refuse(
+            Refusal::AnswersTooLong,
             format!(
                 "the answers of its {} parts (up to {} tokens) would be too long to combine in one request. Send a shorter input, or use a plan with a higher limit.",
                 parts.len(),
