@@ -17,7 +17,7 @@ pub(super) struct Args {
     #[arg(long, env = "PREFLIGHT_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// Directory of contract files (*.toml, *.json). Without it, the
-    /// built-in example contract is served.
+    /// built-in example contracts are served.
     #[arg(long, env = "PREFLIGHT_CONTRACTS")]
     contracts: Option<PathBuf>,
     /// The web app directory, served at `/`.
