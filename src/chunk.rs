@@ -6,7 +6,8 @@
 //! Chunks are packed greedily: pieces are added while they fit, and the
 //! chunk is cut at the best boundary seen in its second half (so chunks
 //! are at least half full), by rank: a Markdown heading, a blank line, a
-//! line break, the end of a sentence, a space between words, any piece
+//! line break, the end of a sentence, a space between words (or a line
+//! break inside a sentence, as in hard-wrapped or PDF text), any piece
 //! boundary; a single piece larger than
 //! the budget is cut between characters (never inside a UTF-8 character,
 //! and not before a combining mark). Each piece is visited a bounded number
@@ -32,7 +33,7 @@ mod table;
 pub use json::{chunk_json_array, JsonChunk, JsonChunks};
 pub use table::{chunk_table, TableChunk};
 
-use crate::tokens::classes::{Classes, LETTER, LOWER, UPPER};
+use crate::tokens::classes::{char_at, Classes, LETTER, LOWER, NUMBER, UPPER};
 use crate::Tokenizer;
 use serde::{Deserialize, Serialize};
 
@@ -81,11 +82,11 @@ pub enum Boundary {
     Heading,
     /// After a blank line.
     Paragraph,
-    /// After a line break.
+    /// After a line break (one that does not wrap a sentence mid-way).
     Line,
     /// After the end of a sentence.
     Sentence,
-    /// Between words.
+    /// Between words, or after a line break inside a sentence.
     Word,
     /// Between two pre-tokenizer pieces (inside a word or a run of symbols).
     Piece,
@@ -431,17 +432,14 @@ fn boundary_at(s: &[u8], e: usize, cls: Classes) -> Boundary {
         return Boundary::Paragraph;
     }
     if line_start {
-        return Boundary::Line;
+        return if wraps_a_sentence(s, e, cls) {
+            Boundary::Word
+        } else {
+            Boundary::Line
+        };
     }
     let next_space = after.first().is_some_and(|b| b.is_ascii_whitespace());
-    // The last character before the boundary (only its bytes are read).
-    let mut from = e.saturating_sub(1);
-    while from > 0 && s[from] & 0xC0 == 0x80 {
-        from -= 1;
-    }
-    let last = std::str::from_utf8(&s[from..e])
-        .ok()
-        .and_then(|t| t.chars().next_back());
+    let last = last_char(s, e);
     if matches!(last, Some('.' | '!' | '?' | '…')) && next_space
         || matches!(last, Some('。' | '！' | '？'))
     {
@@ -451,6 +449,38 @@ fn boundary_at(s: &[u8], e: usize, cls: Classes) -> Boundary {
         return Boundary::Word;
     }
     Boundary::Piece
+}
+
+/// Whether the line break just before byte `e` wraps a sentence rather
+/// than ending a line of its own: the line ends in a letter, a digit or a
+/// comma, and the next one starts with a lower-case letter. Text extracted
+/// from a PDF or hard-wrapped at 80 columns is full of these, and a cut
+/// there splits a sentence, so it ranks as a space between words.
+fn wraps_a_sentence(s: &[u8], e: usize, cls: Classes) -> bool {
+    if e >= s.len() {
+        return false;
+    }
+    let next = char_at(s, e).0;
+    let lower = cls.of(next) & (LETTER | UPPER | LOWER) == LETTER | LOWER;
+    if !lower {
+        return false;
+    }
+    let mut end = e - 1; // the '\n'
+    if end > 0 && s[end - 1] == b'\r' {
+        end -= 1;
+    }
+    last_char(s, end).is_some_and(|c| c == ',' || cls.of(c) & (LETTER | NUMBER) != 0)
+}
+
+/// The character that ends just before byte `e` (only its bytes are read).
+fn last_char(s: &[u8], e: usize) -> Option<char> {
+    let mut from = e.checked_sub(1)?;
+    while from > 0 && s[from] & 0xC0 == 0x80 {
+        from -= 1;
+    }
+    std::str::from_utf8(&s[from..e])
+        .ok()
+        .and_then(|t| t.chars().next_back())
 }
 
 /// Byte offsets to UTF-16 offsets, for offsets that mostly move forward.

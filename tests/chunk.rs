@@ -142,6 +142,36 @@ fn the_largest_boundary_that_fits_wins() {
 }
 
 #[test]
+fn a_line_break_inside_a_sentence_ranks_below_the_sentence_end() {
+    // Text as a PDF gives it: lines wrapped mid-sentence. The cut goes at
+    // a sentence end, not at the last wrapped line that fits.
+    let wrapped = "The committee met on Tuesday to review the budget and\n\
+        the plans for next year. Several members asked for more\n\
+        detail on travel costs, which rose by a third. The chair\n\
+        agreed to circulate the figures before the next meeting,\n\
+        and the secretary took notes on every point raised.";
+    let n = Encoding::O200kBase.count(wrapped).count;
+    for max in [n * 2 / 3, n - 4] {
+        let got = chunks(wrapped, max, 0);
+        assert_eq!(got[0].boundary, Boundary::Sentence, "{max}: {got:?}");
+        assert!(wrapped[..got[0].end].ends_with('.'), "{max}: {got:?}");
+    }
+
+    // Lines that stand alone keep their rank: a list, a line ending in a
+    // full stop, a line starting with a capital, and CJK (no case).
+    for text in [
+        "- first item of the list\n- second item of the list\n- third item of the list\n- fourth item",
+        "A first line that goes on for quite a while and then ends here.\nthen a short one",
+        "a first line that goes on for quite a while with no end in sight\nThen a short one",
+        "第一行的文字比较长一些\n第二行的文字也比较长一些\n第三行的文字",
+    ] {
+        let n = Encoding::O200kBase.count(text).count;
+        let got = chunks(text, n - 2, 0);
+        assert_eq!(got[0].boundary, Boundary::Line, "{text:?}: {got:?}");
+    }
+}
+
+#[test]
 fn chunks_are_at_least_half_full_unless_the_text_ends() {
     // The paragraph break comes after a quarter of the budget: cutting
     // there would leave the chunk three-quarters empty, so a weaker
