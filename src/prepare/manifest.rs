@@ -103,6 +103,16 @@ impl Step {
         self
     }
 
+    pub(crate) fn with_chars(mut self, chars: u64) -> Step {
+        self.chars = chars;
+        self
+    }
+
+    pub(crate) fn with_tokens(mut self, tokens: u64) -> Step {
+        self.tokens = tokens;
+        self
+    }
+
     /// The step as a verb and its object, for the summary.
     fn phrase(&self) -> (&'static str, String) {
         let n = self.count;

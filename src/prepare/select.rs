@@ -43,28 +43,14 @@ pub(super) fn keep_relevant(
                     written.head.clone() + &kept.join(written.sep) + written.tail
                 },
             );
-            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
-            if omitted.is_empty() {
-                return None;
-            }
-            let n = omitted.len() as u64;
-            let mut step = Step::new(
-                StepKind::SectionsOmitted,
-                n,
-                format!(
-                    "Kept the {} of {} rows that best match your question; left out {}.",
-                    group_digits(keep.len() as u64 - n),
-                    group_digits(keep.len() as u64),
-                    plural(n, "row", "rows")
-                ),
-            )
-            .with_items(omitted.iter().map(|&i| preview(&texts[i])))
-            .with_at(
-                omitted
-                    .iter()
-                    .filter_map(|&i| source.map(|t| t.location(rows.source[i], None))),
-            );
-            step.tokens = omitted.iter().map(|&i| tokens[i]).sum();
+            let (omitted, step) = omitted_step(
+                &keep,
+                ("row", "rows"),
+                "",
+                |i| preview(&texts[i]),
+                |i| source.map(|t| t.location(rows.source[i], None)),
+            )?;
+            let step = step.with_tokens(omitted.iter().map(|&i| tokens[i]).sum());
             let mut k = keep.iter();
             rows.rows.retain(|_| *k.next().unwrap_or(&true));
             let mut k = keep.iter();
@@ -88,38 +74,62 @@ pub(super) fn keep_relevant(
             let (keep, joined) = choose(&tokens, &scores, limit, budget, |keep| {
                 join_kept(&slices, keep)
             });
-            let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
-            if omitted.is_empty() {
-                return None;
-            }
-            let n = omitted.len() as u64;
             let mut line = 1u64;
             let mut lines = Vec::with_capacity(slices.len());
             for s in &slices {
                 lines.push(line);
                 line += s.matches('\n').count() as u64;
             }
-            let mut step = Step::new(
-                StepKind::SectionsOmitted,
-                n,
-                format!(
-                    "Kept the {} of {} sections that best match your question, in their order, and marked each gap with “[…]”; left out {}.",
-                    group_digits(keep.len() as u64 - n),
-                    group_digits(keep.len() as u64),
-                    plural(n, "section", "sections")
-                ),
-            )
-            .with_items(omitted.iter().map(|&i| preview(slices[i])))
-            .with_at(omitted.iter().map(|&i| Location::line(lines[i])));
-            step.tokens = omitted.iter().map(|&i| sections[i].tokens).sum();
-            step.chars = omitted
-                .iter()
-                .map(|&i| slices[i].chars().count() as u64)
-                .sum();
+            let (omitted, step) = omitted_step(
+                &keep,
+                ("section", "sections"),
+                ", in their order, and marked each gap with “[…]”",
+                |i| preview(slices[i]),
+                |i| Some(Location::line(lines[i])),
+            )?;
+            let step = step
+                .with_tokens(omitted.iter().map(|&i| sections[i].tokens).sum())
+                .with_chars(
+                    omitted
+                        .iter()
+                        .map(|&i| slices[i].chars().count() as u64)
+                        .sum(),
+                );
             *text = joined;
             Some(step)
         }
     }
+}
+
+/// The step for the sections `keep` leaves out, with their indices, or
+/// `None` when it keeps them all. `how` follows "that best match your
+/// question" in the message.
+fn omitted_step(
+    keep: &[bool],
+    (one, many): (&str, &str),
+    how: &str,
+    preview: impl Fn(usize) -> String,
+    at: impl Fn(usize) -> Option<Location>,
+) -> Option<(Vec<usize>, Step)> {
+    let omitted: Vec<usize> = (0..keep.len()).filter(|&i| !keep[i]).collect();
+    if omitted.is_empty() {
+        return None;
+    }
+    let n = omitted.len() as u64;
+    let all = keep.len() as u64;
+    let step = Step::new(
+        StepKind::SectionsOmitted,
+        n,
+        format!(
+            "Kept the {} of {} {many} that best match your question{how}; left out {}.",
+            group_digits(all - n),
+            group_digits(all),
+            plural(n, one, many)
+        ),
+    )
+    .with_items(omitted.iter().map(|&i| preview(i)))
+    .with_at(omitted.iter().filter_map(|&i| at(i)));
+    Some((omitted, step))
 }
 
 /// Which sections to keep: the best that fit `limit` by their own

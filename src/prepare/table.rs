@@ -112,16 +112,17 @@ pub(crate) fn trim(
         }
     }
     if spaces > 0 {
-        let mut step = Step::new(
-            StepKind::WhitespaceCollapsed,
-            spaces,
-            format!(
-                "Removed {} of extra white space inside cells.",
-                plural(spaces, "character", "characters")
-            ),
+        steps.push(
+            Step::new(
+                StepKind::WhitespaceCollapsed,
+                spaces,
+                format!(
+                    "Removed {} of extra white space inside cells.",
+                    plural(spaces, "character", "characters")
+                ),
+            )
+            .with_chars(spaces),
         );
-        step.chars = spaces;
-        steps.push(step);
     }
     for (kind, list, what) in [
         (StepKind::BlankRowsRemoved, &blank, "blank"),
@@ -162,7 +163,7 @@ pub(crate) fn trim(
     }
     if !cut.is_empty() {
         let n = cut.len() as u64;
-        let mut step = Step::new(
+        let step = Step::new(
             StepKind::CellsShortened,
             n,
             format!(
@@ -172,8 +173,8 @@ pub(crate) fn trim(
                 group_digits(cut_chars)
             ),
         )
-        .with_at(cut);
-        step.chars = cut_chars;
+        .with_at(cut)
+        .with_chars(cut_chars);
         steps.push(step);
     }
     (

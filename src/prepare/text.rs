@@ -23,16 +23,18 @@ pub(crate) fn trim(text: &str, strip_markup: bool) -> (String, Vec<Step>) {
     if strip_markup {
         let (stripped, removed) = strip_tags(&text);
         if removed > 0 {
-            let mut step = Step::new(
-                StepKind::MarkupRemoved,
-                removed as u64,
-                format!(
-                    "Removed {} of markup (HTML or XML tags and comments).",
-                    plural(removed as u64, "tag", "tags")
-                ),
+            let chars = text.chars().count() - stripped.chars().count();
+            steps.push(
+                Step::new(
+                    StepKind::MarkupRemoved,
+                    removed as u64,
+                    format!(
+                        "Removed {} of markup (HTML or XML tags and comments).",
+                        plural(removed as u64, "tag", "tags")
+                    ),
+                )
+                .with_chars(chars as u64),
             );
-            step.chars = (text.chars().count() - stripped.chars().count()) as u64;
-            steps.push(step);
             text = stripped;
         }
     }
@@ -44,16 +46,17 @@ pub(crate) fn trim(text: &str, strip_markup: bool) -> (String, Vec<Step>) {
     // White space at the very end is not worth a line in the manifest.
     let removed = text.trim_end().chars().count() - collapsed.chars().count();
     if removed > 0 {
-        let mut step = Step::new(
-            StepKind::WhitespaceCollapsed,
-            removed as u64,
-            format!(
-                "Removed {} of extra white space (runs of spaces, trailing spaces, extra blank lines).",
-                plural(removed as u64, "character", "characters")
-            ),
+        steps.push(
+            Step::new(
+                StepKind::WhitespaceCollapsed,
+                removed as u64,
+                format!(
+                    "Removed {} of extra white space (runs of spaces, trailing spaces, extra blank lines).",
+                    plural(removed as u64, "character", "characters")
+                ),
+            )
+            .with_chars(removed as u64),
         );
-        step.chars = removed as u64;
-        steps.push(step);
     }
     (collapsed, steps)
 }
@@ -155,7 +158,7 @@ fn remove_boilerplate(text: &str) -> Option<(String, Step)> {
     removed.sort_by_key(|(n, _)| *n);
     let chars: usize = removed.iter().map(|(_, l)| l.chars().count() + 1).sum();
     let n = removed.len() as u64;
-    let mut step = Step::new(
+    let step = Step::new(
         StepKind::BoilerplateRemoved,
         n,
         format!(
@@ -165,8 +168,8 @@ fn remove_boilerplate(text: &str) -> Option<(String, Step)> {
         ),
     )
     .with_items(names)
-    .with_at(removed.iter().map(|(n, _)| Location::line(*n as u64 + 1)));
-    step.chars = chars as u64;
+    .with_at(removed.iter().map(|(n, _)| Location::line(*n as u64 + 1)))
+    .with_chars(chars as u64);
     let kept: Vec<&str> = lines.into_iter().map(|(_, l)| l).collect();
     Some((kept.join("\n"), step))
 }
