@@ -6,6 +6,7 @@
 //! looks at the first bytes, then one reader per format takes over.
 
 mod csv;
+mod guard;
 mod json;
 mod pdf;
 mod sheet;
@@ -17,6 +18,9 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use self::csv::csv_lines;
 pub use self::csv::Table;
+#[doc(hidden)]
+pub use self::guard::{set_prescans, without_prescans};
+pub use self::guard::{replaying_crash, trace_address, Trace};
 pub(crate) use self::text::{language_code, language_name};
 
 /// What the user sent.
@@ -94,6 +98,7 @@ pub struct Document {
 /// assert_eq!(doc.info.rows, Some(1));
 /// ```
 pub fn ingest(input: &Input<'_>, limits: &Limits) -> Document {
+    guard::begin_input();
     match *input {
         Input::Text(text) => {
             let mut doc = Document::new(InputKind::Text, text.len() as u64, "utf-8");
@@ -153,7 +158,14 @@ fn read_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
 
 fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     let size = bytes.len() as u64;
-    let mut decoded = text::decode(bytes);
+    let Ok(mut decoded) = text::decode(bytes) else {
+        let mut doc = Document::unreadable(size);
+        doc.issues.push(issue::corrupt_file(
+            "text",
+            "its character encoding cannot be worked out",
+        ));
+        return doc;
+    };
     if text::is_mostly_noise(&decoded.text) {
         let mut doc = Document::unreadable(size);
         doc.issues

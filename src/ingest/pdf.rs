@@ -6,6 +6,7 @@
 
 mod quality;
 
+use super::guard::{guarded, Reader};
 use super::{Document, Limits};
 use crate::{messages::issue, InputKind};
 use lopdf::LoadOptions;
@@ -35,12 +36,14 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Document {
         ..LoadOptions::default()
     };
     let truncated = !has_eof_marker(bytes);
-    let pdf = match lopdf::Document::load_mem_with_options(bytes, options) {
-        Ok(pdf) => pdf,
-        Err(lopdf::Error::InvalidPassword) => {
+    let pdf = match guarded(Reader::Lopdf, || {
+        lopdf::Document::load_mem_with_options(bytes, options)
+    }) {
+        Ok(Ok(pdf)) => pdf,
+        Ok(Err(lopdf::Error::InvalidPassword)) => {
             return password_required(doc);
         }
-        Err(_) => return damaged(doc, bytes, truncated),
+        Ok(Err(_)) | Err(_) => return damaged(doc, bytes, truncated),
     };
     if pdf.is_encrypted() || (pdf.trailer.get(b"Encrypt").is_ok() && !pdf.was_encrypted()) {
         // Still encrypted after loading: the empty password did not open
@@ -48,7 +51,9 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Document {
         return password_required(doc);
     }
     doc.info.encrypted = Some(pdf.was_encrypted());
-    let pages = pdf.get_pages();
+    let Ok(pages) = guarded(Reader::Lopdf, || pdf.get_pages()) else {
+        return damaged(doc, bytes, truncated);
+    };
     let total = pages.len() as u64;
     // A file cut short may still be partly rebuilt by scanning for objects;
     // what is missing cannot be known, so it is reported as damaged.
@@ -67,11 +72,14 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Document {
     let mut garbled = Vec::new();
     let mut garbled_share = 0.0f64;
     for (&number, _) in pages.iter() {
-        let page_text = pdf
-            .extract_text_chunks_with_limit(&[number], max_inflated)
-            .into_iter()
-            .filter_map(Result::ok)
-            .collect::<String>();
+        let Ok(page_text) = guarded(Reader::Lopdf, || {
+            pdf.extract_text_chunks_with_limit(&[number], max_inflated)
+                .into_iter()
+                .filter_map(Result::ok)
+                .collect::<String>()
+        }) else {
+            return damaged(doc, bytes, truncated);
+        };
         let page_text = quality::tidy(&page_text);
         match quality::assess(&page_text) {
             quality::Page::NoText => without_text.push(u64::from(number)),
@@ -134,7 +142,9 @@ fn version(bytes: &[u8]) -> Option<String> {
 /// A file that could not be read as a PDF: says what was recognised.
 fn damaged(mut doc: Document, bytes: &[u8], truncated: bool) -> Document {
     // The cheap metadata reader sometimes gets further than a full load.
-    let metadata = lopdf::Document::load_metadata_mem(bytes).ok();
+    let metadata = guarded(Reader::Lopdf, || lopdf::Document::load_metadata_mem(bytes))
+        .ok()
+        .and_then(Result::ok);
     if let Some(m) = &metadata {
         if m.encrypted && m.page_count == 0 {
             // Encrypted without a usable empty password: the password is

@@ -2,7 +2,9 @@
 //!
 //! The container is opened first and judged by its content (entry and
 //! stream names), its declared sizes are checked against the limits before
-//! anything is unpacked, and only then does calamine read the cells. Each
+//! anything is unpacked, the parts calamine would trip over are checked
+//! (`xlsb_scan`, `biff`, `ods_scan`), and only then does calamine read the
+//! cells, under the guard. Each
 //! sheet is described in the report; the first visible sheet with data
 //! becomes the table that is checked and sent.
 
@@ -12,8 +14,10 @@ mod cfb;
 mod grid;
 mod layout;
 mod ods_scan;
+mod xlsb_scan;
 mod zipped;
 
+use super::guard::prescans_enabled;
 use super::{Document, Limits};
 use crate::messages::issue;
 use crate::{InputKind, Issue};
@@ -87,7 +91,10 @@ pub(super) fn read_zip(bytes: &[u8], limits: &Limits) -> Document {
             if names().any(|n| n == "xl/vbaProject.bin") {
                 leading.push(issue::macros_present());
             }
-            books::xlsb(bytes, limits)
+            match xlsb_scan::scan(bytes, limits.max_decompressed_bytes) {
+                Err(damaged) if prescans_enabled() => Err(Failure::Corrupt(damaged.detail())),
+                scanned => books::xlsb(bytes, &scanned.unwrap_or_default(), limits),
+            }
         }
         _ => {
             if names().any(|n| n == "xl/vbaProject.bin") {

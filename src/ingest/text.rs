@@ -1,6 +1,7 @@
 //! Decoding bytes into text, and what can be said about a text: its line
 //! endings, its language, and binary noise in it.
 
+use super::guard::{guarded, Crashed, Reader};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 
 /// Decoded text and how it was decoded.
@@ -18,8 +19,9 @@ pub(super) struct Decoded {
 const GB18030_BOM: &[u8] = b"\x84\x31\x95\x33";
 
 /// Decodes `bytes`: a BOM decides; then UTF-16 recognised by its zero
-/// bytes; then UTF-8 if valid; otherwise the encoding `chardetng` guesses.
-pub(super) fn decode(bytes: &[u8]) -> Decoded {
+/// bytes; then UTF-8 if valid; otherwise the encoding `chardetng` guesses
+/// (a crash of which is the only error).
+pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, Crashed> {
     let known = |encoding: &'static Encoding, body: &[u8], bom: Option<&'static str>| {
         let (text, _) = encoding.decode_without_bom_handling(body);
         Decoded {
@@ -30,32 +32,34 @@ pub(super) fn decode(bytes: &[u8]) -> Decoded {
         }
     };
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return known(encoding, &bytes[bom_len..], Some(static_label(encoding)));
+        return Ok(known(encoding, &bytes[bom_len..], Some(static_label(encoding))));
     }
     if let Some(body) = bytes.strip_prefix(GB18030_BOM) {
-        return known(GB18030, body, Some("gb18030"));
+        return Ok(known(GB18030, body, Some("gb18030")));
     }
     if let Some(encoding) = bomless_utf16(bytes) {
-        return known(encoding, bytes, None);
+        return Ok(known(encoding, bytes, None));
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Decoded {
+        return Ok(Decoded {
             text: text.to_owned(),
             encoding: label(UTF_8),
             bom: None,
             guessed: false,
-        };
+        });
     }
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let encoding = guarded(Reader::Chardetng, || {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        detector.guess(None, chardetng::Utf8Detection::Allow)
+    })?;
     let (text, _, _) = encoding.decode(bytes);
-    Decoded {
+    Ok(Decoded {
         text: text.into_owned(),
         encoding: label(encoding),
         bom: None,
         guessed: true,
-    }
+    })
 }
 
 /// UTF-16 without a BOM: in text of mostly ASCII characters, every other
@@ -190,14 +194,14 @@ mod tests {
 
     #[test]
     fn boms_and_fallbacks() {
-        let d = decode(b"\xEF\xBB\xBFname");
+        let d = decode(b"\xEF\xBB\xBFname").unwrap();
         assert_eq!(
             (d.text.as_str(), d.encoding.as_str(), d.bom, d.guessed),
             ("name", "utf-8", Some("utf-8"), false)
         );
-        let d = decode(b"\xFF\xFEn\x00a\x00");
+        let d = decode(b"\xFF\xFEn\x00a\x00").unwrap();
         assert_eq!((d.text.as_str(), d.encoding.as_str()), ("na", "utf-16le"));
-        let d = decode(b"\x84\x31\x95\x33\xC4\xE3\xBA\xC3");
+        let d = decode(b"\x84\x31\x95\x33\xC4\xE3\xBA\xC3").unwrap();
         assert_eq!((d.text.as_str(), d.bom), ("你好", Some("gb18030")));
         let d = decode(
             "name,city\nJos\u{e9},M\u{fc}nchen\nFran\u{e7}ois,Besan\u{e7}on\n"
@@ -205,20 +209,22 @@ mod tests {
                 .flat_map(u16::to_le_bytes)
                 .collect::<Vec<_>>()
                 .as_slice(),
-        );
+        )
+        .unwrap();
         assert_eq!((d.encoding.as_str(), d.bom), ("utf-16le", None));
         assert!(d.text.starts_with("name,city"));
     }
 
     #[test]
     fn legacy_encodings_are_guessed() {
-        let d = decode(b"Caf\xE9 cr\xE8me, cr\xE8me br\xFBl\xE9e et d\xE9j\xE0 vu");
+        let d = decode(b"Caf\xE9 cr\xE8me, cr\xE8me br\xFBl\xE9e et d\xE9j\xE0 vu").unwrap();
         assert_eq!((d.encoding.as_str(), d.guessed), ("windows-1252", true));
         assert!(d.text.contains("crème brûlée"));
         // Shift_JIS for 日本語のテキストです
         let d = decode(
             b"\x93\xfa\x96\x7b\x8c\xea\x82\xcc\x83\x65\x83\x4c\x83\x58\x83\x67\x82\xc5\x82\xb7",
-        );
+        )
+        .unwrap();
         assert_eq!(d.encoding, "shift_jis");
         assert_eq!(d.text, "日本語のテキストです");
     }

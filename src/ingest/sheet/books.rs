@@ -2,10 +2,14 @@
 //!
 //! xlsx and xlsb are streamed cell by cell, so the limits stop reading as
 //! soon as they are crossed. ods and xls are parsed whole by calamine; ods
-//! is measured first (see `ods_scan`).
+//! is measured first (see `ods_scan`), xlsb checked first (see
+//! `xlsb_scan`). Every call into calamine runs under the guard
+//! (`ingest::guard`): a panic in it is a damaged file, not a crash.
 
 use super::grid::{a1_range, Grid, Overflow, Value};
 use super::ods_scan::TableScan;
+use super::xlsb_scan::Scanned;
+use crate::ingest::guard::{guarded, Reader as Guarded};
 use crate::Limits;
 use calamine::{
     Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheet, SheetType,
@@ -83,68 +87,89 @@ fn opening_failed() -> Failure {
     Failure::Corrupt("its list of sheets or its shared parts cannot be read".into())
 }
 
+/// Runs calamine under the guard: a crash inside it is `crashed()`.
+fn guard<T>(
+    f: impl FnOnce() -> Result<T, Failure>,
+    crashed: impl FnOnce() -> Failure,
+) -> Result<T, Failure> {
+    guarded(Guarded::Calamine, f).unwrap_or_else(|_| Err(crashed()))
+}
+
 /// Reads an xlsx or xlsm workbook.
 pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+    let mut book: Xlsx<_> = guard(
+        || Xlsx::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
+        opening_failed,
+    )?;
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        {
-            let mut cells = book
-                .worksheet_cells_reader(&sheet.name)
-                .map_err(|_| unreadable_sheet(&sheet.name))?;
-            loop {
-                match cells.next_cell_with_formula() {
-                    Ok(Some(cell)) => {
-                        if cell.formula.as_deref().is_some_and(|f| !f.is_empty()) {
-                            grid.formulas += 1;
+        let unreadable = || unreadable_sheet(&sheet.name);
+        guard(
+            || {
+                let mut cells = book
+                    .worksheet_cells_reader(&sheet.name)
+                    .map_err(|_| unreadable())?;
+                loop {
+                    match cells.next_cell_with_formula() {
+                        Ok(Some(cell)) => {
+                            if cell.formula.as_deref().is_some_and(|f| !f.is_empty()) {
+                                grid.formulas += 1;
+                            }
+                            grid.push(cell.pos.0, cell.pos.1, from_ref(cell.value), limits)
+                                .map_err(Failure::TooBig)?;
                         }
-                        grid.push(cell.pos.0, cell.pos.1, from_ref(cell.value), limits)
-                            .map_err(Failure::TooBig)?;
+                        Ok(None) => return Ok(()),
+                        Err(_) => return Err(unreadable()),
                     }
-                    Ok(None) => break,
-                    Err(_) => return Err(unreadable_sheet(&sheet.name)),
                 }
-            }
-        }
-        if let Ok(merged) = book.merge_cells_by_sheet_name(&sheet.name) {
-            grid.merged = merged.iter().map(|d| a1_range(d.start, d.end)).collect();
+            },
+            unreadable,
+        )?;
+        if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
+            book.merge_cells_by_sheet_name(&sheet.name)
+                .map(|m| m.iter().map(|d| a1_range(d.start, d.end)).collect::<Vec<_>>())
+        }) {
+            grid.merged = merged;
         }
         grids.push(grid);
     }
     Ok(grids)
 }
 
-/// Reads an xlsb workbook.
-pub(super) fn xlsb(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
-    let mut book: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+/// Reads an xlsb workbook that `xlsb_scan` went through first; its formula
+/// cells are the ones the scan counted (calamine's formula parser is not
+/// run on cells).
+pub(super) fn xlsb(bytes: &[u8], scanned: &Scanned, limits: &Limits) -> Result<Vec<Grid>, Failure> {
+    let mut book: Xlsb<_> = guard(
+        || Xlsb::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
+        opening_failed,
+    )?;
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        {
-            let mut cells = book
-                .worksheet_cells_reader(&sheet.name)
-                .map_err(|_| unreadable_sheet(&sheet.name))?;
-            loop {
-                match cells.next_cell() {
-                    Ok(Some(cell)) => {
-                        let (row, col) = cell.get_position();
-                        let value = from_ref(cell.get_value().clone());
-                        grid.push(row, col, value, limits)
-                            .map_err(Failure::TooBig)?;
+        let unreadable = || unreadable_sheet(&sheet.name);
+        guard(
+            || {
+                let mut cells = book
+                    .worksheet_cells_reader(&sheet.name)
+                    .map_err(|_| unreadable())?;
+                loop {
+                    match cells.next_cell() {
+                        Ok(Some(cell)) => {
+                            let (row, col) = cell.get_position();
+                            let value = from_ref(cell.get_value().clone());
+                            grid.push(row, col, value, limits)
+                                .map_err(Failure::TooBig)?;
+                        }
+                        Ok(None) => return Ok(()),
+                        Err(_) => return Err(unreadable()),
                     }
-                    Ok(None) => break,
-                    Err(_) => return Err(unreadable_sheet(&sheet.name)),
                 }
-            }
-        }
-        if let Ok(mut cells) = book.worksheet_cells_reader(&sheet.name) {
-            while let Ok(Some(formula)) = cells.next_formula() {
-                if !formula.get_value().is_empty() {
-                    grid.formulas += 1;
-                }
-            }
-        }
+            },
+            unreadable,
+        )?;
+        grid.formulas = scanned.formulas.get(&sheet.name).copied().unwrap_or(0);
         grids.push(grid);
     }
     Ok(grids)
@@ -180,16 +205,23 @@ pub(super) fn ods(
     scans: &[TableScan],
     limits: &Limits,
 ) -> Result<Vec<Grid>, Failure> {
-    let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|_| opening_failed())?;
+    let mut book: Ods<_> = guard(
+        || Ods::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
+        opening_failed,
+    )?;
     let mut grids = Vec::new();
     for (i, sheet) in cell_sheets(book.sheets_metadata()).into_iter().enumerate() {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        let range = book
-            .worksheet_range(&sheet.name)
-            .map_err(|_| unreadable_sheet(&sheet.name))?;
+        let unreadable = || unreadable_sheet(&sheet.name);
+        let range = guard(
+            || book.worksheet_range(&sheet.name).map_err(|_| unreadable()),
+            unreadable,
+        )?;
         fill(&mut grid, &range, limits)?;
-        if let Ok(formulas) = book.worksheet_formula(&sheet.name) {
-            grid.formulas = count_formulas(&formulas);
+        if let Ok(Ok(formulas)) = guarded(Guarded::Calamine, || {
+            book.worksheet_formula(&sheet.name).map(|f| count_formulas(&f))
+        }) {
+            grid.formulas = formulas;
         }
         let scan = scans
             .iter()
@@ -203,23 +235,33 @@ pub(super) fn ods(
 
 /// Reads an xls workbook.
 pub(super) fn xls(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
-    let mut book: Xls<_> = match Xls::new(Cursor::new(bytes)) {
-        Ok(book) => book,
-        Err(XlsError::Password) => return Err(Failure::Encrypted),
-        Err(_) => return Err(opening_failed()),
-    };
+    let mut book: Xls<_> = guard(
+        || match Xls::new(Cursor::new(bytes)) {
+            Ok(book) => Ok(book),
+            Err(XlsError::Password) => Err(Failure::Encrypted),
+            Err(_) => Err(opening_failed()),
+        },
+        opening_failed,
+    )?;
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        let range = book
-            .worksheet_range(&sheet.name)
-            .map_err(|_| unreadable_sheet(&sheet.name))?;
+        let unreadable = || unreadable_sheet(&sheet.name);
+        let range = guard(
+            || book.worksheet_range(&sheet.name).map_err(|_| unreadable()),
+            unreadable,
+        )?;
         fill(&mut grid, &range, limits)?;
-        if let Ok(formulas) = book.worksheet_formula(&sheet.name) {
-            grid.formulas = count_formulas(&formulas);
+        if let Ok(Ok(formulas)) = guarded(Guarded::Calamine, || {
+            book.worksheet_formula(&sheet.name).map(|f| count_formulas(&f))
+        }) {
+            grid.formulas = formulas;
         }
-        if let Ok(merged) = book.merge_cells_by_sheet_name(&sheet.name) {
-            grid.merged = merged.iter().map(|d| a1_range(d.start, d.end)).collect();
+        if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
+            book.merge_cells_by_sheet_name(&sheet.name)
+                .map(|m| m.iter().map(|d| a1_range(d.start, d.end)).collect::<Vec<_>>())
+        }) {
+            grid.merged = merged;
         }
         grids.push(grid);
     }

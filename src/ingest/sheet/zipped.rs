@@ -1,6 +1,7 @@
 //! The ZIP container of xlsx, xlsm, xlsb and ods: what is inside, how big
 //! it says it is, and what a cut-off archive still shows.
 
+use crate::ingest::guard::{guarded, Reader};
 use crate::InputKind;
 use std::io::{Cursor, Read};
 
@@ -27,6 +28,10 @@ pub(super) struct Entry {
 /// The entries of an archive, or `None` when its central directory cannot
 /// be read (for instance because the file is cut off).
 pub(super) fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
+    guarded(Reader::Zip, || list(bytes)).ok().flatten()
+}
+
+fn list(bytes: &[u8]) -> Option<Vec<Entry>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut out = Vec::with_capacity(archive.len().min(10_000));
     for i in 0..archive.len() {
@@ -42,6 +47,12 @@ pub(super) fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
 /// Reads one entry, at most `max` bytes of it; `None` when it is missing,
 /// larger than `max` or damaged.
 pub(super) fn read(bytes: &[u8], name: &str, max: u64) -> Option<Vec<u8>> {
+    guarded(Reader::Zip, || unpack(bytes, name, max))
+        .ok()
+        .flatten()
+}
+
+fn unpack(bytes: &[u8], name: &str, max: u64) -> Option<Vec<u8>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let file = archive.by_name(name).ok()?;
     let mut out = Vec::new();
