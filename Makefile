@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-build
+.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -66,22 +66,27 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-FUZZ_TARGETS := any csv sheet json pdf contract prepare
+FUZZ_TARGETS ?= any csv sheet json pdf contract prepare
 FUZZ_SECONDS ?= 30
+FUZZ_LONG_SECONDS ?= 600
 
 ## fuzz-build: the fuzz targets compile (part of `make test`; no nightly needed)
 fuzz-build:
 	cd fuzz && cargo check --bins --target-dir ../target/fuzz-check
 
-## fuzz: a short libFuzzer run of every target, seeded with the fixtures
-## (FUZZ_SECONDS each; stable toolchain through RUSTC_BOOTSTRAP)
-fuzz:
+## fuzz: a short libFuzzer run of every target (FUZZ_SECONDS each), seeded with
+## the fixtures; a crash does not stop it, and it ends with a summary per target
+## (stable toolchain through RUSTC_BOOTSTRAP)
+fuzz: fuzz-tools
+	scripts/fuzz.sh $(FUZZ_SECONDS) quick $(FUZZ_TARGETS)
+
+## fuzz-long: the campaign, FUZZ_LONG_SECONDS (10 minutes) per target, also seeded
+## with calamine's test workbooks; figures in target/fuzz-long.md (see BENCHMARKS.md)
+fuzz-long: fuzz-tools
+	scripts/fuzz.sh $(FUZZ_LONG_SECONDS) long $(FUZZ_TARGETS)
+
+fuzz-tools:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	cd fuzz && for t in $(FUZZ_TARGETS); do \
-		mkdir -p corpus/$$t && cp ../tests/fixtures/* corpus/$$t/ && \
-		RUSTC_BOOTSTRAP=1 cargo fuzz run $$t corpus/$$t -- \
-			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=262144 || exit 1; \
-	done
 
 ## bench: Wasm size, browser timings, ingest throughput native and in Chromium (see BENCHMARKS.md)
 bench: pkg build chromium

@@ -20,7 +20,9 @@ pub(crate) use self::csv::csv_lines;
 pub use self::csv::Table;
 #[doc(hidden)]
 pub use self::guard::{set_prescans, without_prescans};
-pub use self::guard::{replaying_crash, trace_address, Trace};
+pub use self::guard::{
+    inside_reader, reader_crashes, replaying_crash, trace_address, Trace,
+};
 pub(crate) use self::text::{language_code, language_name};
 
 /// What the user sent.

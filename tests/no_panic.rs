@@ -67,6 +67,8 @@ fn tiers() -> impl Strategy<Value = Option<&'static str>> {
 }
 
 fn assert_sound(report: &Report) -> Result<(), TestCaseError> {
+    // No reader was reached that panicked (the guard would have hidden it).
+    prop_assert_eq!(prompt_preflight::ingest::reader_crashes(), 0);
     let has_error = report.issues.iter().any(|i| i.severity == Severity::Error);
     prop_assert_eq!(report.ok, !has_error);
     prop_assert_eq!(

@@ -234,6 +234,8 @@ fn cut_and_corrupted_workbooks_never_panic() {
         "sheet_customers.ods",
         "sheet_messy.xlsx",
         "sheet_encrypted.xlsx",
+        "sheet_calamine_base.xlsb",
+        "sheet_calamine_any_sheets.xlsb",
     ] {
         let bytes = fixture(file);
         for cut in (8..bytes.len()).step_by(97) {
@@ -257,6 +259,8 @@ fn cut_and_corrupted_workbooks_never_panic() {
             );
         }
     }
+    // Not one of them got past the pre-scans to a reader that panicked.
+    assert_eq!(prompt_preflight::ingest::reader_crashes(), 0);
 }
 
 #[test]

@@ -67,6 +67,7 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -74,6 +75,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging("warn");
+    }
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
@@ -89,6 +93,42 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Logs to standard error; `RUST_LOG` overrides `default_filter`. Log
+/// records of the core (such as a file reader's crash) come through too.
+fn init_logging(default_filter: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Panics go to the log, not raw to standard error. A panic inside a file
+/// reader is caught by the core's guard, which reports the file as damaged
+/// and logs it itself: here it is only a debug record with its place.
+/// Anything else is a bug, logged as an error.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if prompt_preflight::ingest::inside_reader() {
+            tracing::debug!(%at, "a file reader panicked: {message}");
+        } else {
+            tracing::error!(%at, "panic: {message}");
+        }
+    }));
 }
 
 /// Reads `path` (or standard input for `-`) and decodes it as `check`

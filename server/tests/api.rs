@@ -304,6 +304,33 @@ async fn multipart_upload_reports_the_missing_column() {
     assert_eq!(report, &direct_report(Some("free"), &input));
 }
 
+/// Workbooks that made calamine panic (a 500 before the pre-scan): a
+/// report with `corrupt_file`, like any damaged file.
+#[tokio::test]
+async fn workbooks_that_crashed_the_reader_are_corrupt_files() {
+    for file in [
+        "sheet_xlsb_cells_empty_index.xlsb",
+        "sheet_xlsb_workbook_record_overrun.xlsb",
+        "sheet_xlsb_sheet_link_overrun.xlsb",
+    ] {
+        let bytes = fixture(file);
+        let (status, body) = post_multipart(&[
+            ("contract", None, b"customer-list"),
+            ("file", Some(file), &bytes),
+        ])
+        .await;
+        assert_eq!(status, StatusCode::OK, "{file}: {body}");
+        let report = &body["report"];
+        assert_eq!(issue_codes(report), ["corrupt_file"], "{file}");
+        let message = report["issues"][0]["message"].as_str().unwrap();
+        assert!(message.contains("an Excel binary workbook (.xlsb)"), "{message}");
+        assert!(body["payload"].is_null());
+    }
+    // The worker is fine: the next request is answered as before.
+    let (status, _) = get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn multipart_fixtures_match_the_core() {
     for file in [

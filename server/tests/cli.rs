@@ -166,6 +166,24 @@ fn check_reads_stdin() {
 }
 
 #[test]
+fn check_a_workbook_that_crashed_the_reader_exits_1_with_a_report() {
+    for file in [
+        "sheet_xlsb_cells_empty_index.xlsb",
+        "sheet_xlsb_workbook_record_overrun.xlsb",
+    ] {
+        let out = check(file, &[]);
+        assert_eq!(code(&out), 1, "{file}: {}", stderr(&out));
+        assert!(stdout(&out).contains("(corrupt_file)"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("an Excel binary workbook (.xlsb)"),
+            "{}",
+            stdout(&out)
+        );
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+}
+
+#[test]
 fn check_png_exits_1() {
     let out = check("image.png", &[]);
     assert_eq!(code(&out), 1);

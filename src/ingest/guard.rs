@@ -18,6 +18,10 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Panics the guard has caught in this process.
+static CRASHES: AtomicU64 = AtomicU64::new(0);
 
 /// A third-party reader that a guarded call runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,7 @@ fn run<T>(reader: Reader, f: impl FnOnce() -> T) -> Result<T, Crashed> {
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic without a message".to_owned());
+        CRASHES.fetch_add(1, Ordering::Relaxed);
         log::warn!(
             target: "prompt_preflight::reader",
             "the {reader} reader crashed on this input ({message}); it is reported as a damaged file"
@@ -119,6 +124,20 @@ fn run<T>(reader: Reader, f: impl FnOnce() -> T) -> Result<T, Crashed> {
 fn run<T>(_reader: Reader, f: impl FnOnce() -> T) -> Result<T, Crashed> {
     // A panic traps here; the package recovers (see the module docs).
     Ok(f())
+}
+
+/// How many panics of third-party readers the guard has caught in this
+/// process (natively; in the browser a crash traps instead). Each one is a
+/// file that some pre-scan should have refused first: worth a look, and a
+/// fixture.
+pub fn reader_crashes() -> u64 {
+    CRASHES.load(Ordering::Relaxed)
+}
+
+/// Whether this thread is inside a guarded reader call: a panic hook can
+/// tell a reader's crash (which the guard catches and reports) from a bug.
+pub fn inside_reader() -> bool {
+    TRACE.with(|t| t.inside.get() != 0)
 }
 
 /// Reads an input again after a crash: `f` runs as before, except that

@@ -29,13 +29,7 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    super::init_logging("info,tower_http=warn");
     let registry = match &args.contracts {
         Some(dir) => Registry::load_dir(dir)?,
         None => Registry::builtin(),
