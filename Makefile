@@ -41,6 +41,7 @@ npm: node_modules/.package-lock.json
 pkg: tools npm
 	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
 	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
+	node scripts/glue-factory.mjs pkg/dist/prompt_preflight.js pkg/dist/prompt_preflight_factory.js
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
 	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
 	node scripts/compress.mjs $(PKG_WASM) pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin

@@ -1,3 +1,21 @@
 export * from "./dist/prompt_preflight.js";
-export { default } from "./dist/prompt_preflight.js";
 export { loadTokenizer } from "./tokenizer.js";
+
+/** What `init` accepts: a URL of the module, a `Response`, its bytes or a compiled module. */
+export type InitInput = string | URL | Response | BufferSource | WebAssembly.Module;
+
+/**
+ * Fetches, compiles and sets up the module once (by default
+ * `dist/prompt_preflight_bg.wasm` next to the package); later calls return
+ * at once. Node's entry needs no call.
+ */
+export default function init(options?: { module_or_path?: InitInput | Promise<InitInput> } | InitInput): Promise<void>;
+
+/** Sets the package up synchronously from the module's bytes or a compiled module. */
+export function initSync(options: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+
+/** How many times a file reader's crash has made the package replace the instance that reads files. */
+export function readerRestarts(): number;
+
+/** For tests only: lets files reach their readers without the core's pre-scans. */
+export function __setPrescans(enabled: boolean): void;

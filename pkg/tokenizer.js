@@ -5,7 +5,7 @@
 // `dist/<encoding>.bin` next to the module (or `url`), reports progress,
 // keeps a copy in the Cache API so the next visit loads it from disk, and
 // installs it. Counts are exact from then on.
-import { installTokenizer, tokenizerReady } from "./dist/prompt_preflight.js";
+import { installTokenizer, tokenizerReady } from "./core.js";
 
 const CACHE = "prompt-preflight-tokenizers-v1";
 const pending = new Map();

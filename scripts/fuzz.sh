@@ -17,7 +17,7 @@ label=$2
 shift 2
 
 seeds=target/fuzz-seeds
-if [ "$label" = long ] && [ ! -d "$seeds/workbooks" ]; then
+if [ "${label#long}" != "$label" ] && [ ! -d "$seeds/workbooks" ]; then
   # The crate on crates.io ships no test files; python-calamine's sdist
   # carries calamine's own set (MIT).
   mkdir -p "$seeds"
@@ -40,7 +40,7 @@ for t in "$@"; do
   artifacts=fuzz/artifacts/$t
   mkdir -p "$corpus" "$artifacts"
   extra=
-  if [ "$label" = long ]; then extra="$seeds/workbooks/*"; fi
+  if [ "${label#long}" != "$label" ]; then extra="$seeds/workbooks/*"; fi
   for f in tests/fixtures/* $extra; do
     [ -f "$f" ] || continue
     if [ "$t" = sheet ] && [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' ')" = 504b0304 ]; then

@@ -184,6 +184,34 @@ impl Preflight {
         self.prepare(tier, &input, options)
     }
 
+    /// `checkFile` again after the instance that ran it trapped: the
+    /// guarded reader call numbered `call` (read from the trapped
+    /// instance's trace) fails as it does natively, so the report is the
+    /// server's. Used by the package's recovery, not by pages.
+    #[wasm_bindgen(js_name = checkFileAfterCrash, unchecked_return_type = "Report")]
+    pub fn check_file_after_crash(
+        &self,
+        tier: Option<String>,
+        name: Option<String>,
+        bytes: &[u8],
+        call: u32,
+    ) -> Result<JsValue, JsValue> {
+        crate::ingest::replaying_crash(call, || self.check_file(tier, name, bytes))
+    }
+
+    /// `prepareFile` again after a trap, as [`Preflight::check_file_after_crash`].
+    #[wasm_bindgen(js_name = prepareFileAfterCrash, unchecked_return_type = "Prepared")]
+    pub fn prepare_file_after_crash(
+        &self,
+        tier: Option<String>,
+        name: Option<String>,
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
+        call: u32,
+    ) -> Result<JsValue, JsValue> {
+        crate::ingest::replaying_crash(call, || self.prepare_file(tier, name, bytes, options))
+    }
+
     fn prepare(
         &self,
         tier: Option<String>,
@@ -325,6 +353,22 @@ pub fn within_token_limit(text: &str, encoding: &str, limit: f64) -> Result<JsVa
         },
     };
     to_js(&out)
+}
+
+/// The address of the reader guard's trace in this module's memory: two
+/// `u32`s, the guarded reader calls begun for the current input and the
+/// one running (0 when none is). The package reads it from the memory of
+/// an instance that trapped (see `ingest::Trace`).
+#[wasm_bindgen(js_name = readerTraceAddress)]
+pub fn reader_trace_address() -> usize {
+    crate::ingest::trace_address()
+}
+
+/// For tests only: whether the pre-scans may refuse a file before its
+/// reader sees it (see `ingest::without_prescans`).
+#[wasm_bindgen(js_name = __setPrescans)]
+pub fn set_prescans(enabled: bool) {
+    crate::ingest::set_prescans(enabled)
 }
 
 /// Every issue code with its severity, title, hint and example.

@@ -30,6 +30,9 @@ const app = {
 };
 
 const worker = new Worker("/worker.js", { type: "module" });
+// `?testing=no-prescans` (browser tests only) lets files reach their readers
+// without the core's pre-scans, to see the recovery from a reader's crash.
+const noPrescans = new URLSearchParams(location.search).get("testing") === "no-prescans";
 let nextJob = 0;
 const jobs = new Map();
 worker.onmessage = ({ data }) => {
@@ -143,7 +146,7 @@ async function useContract(id) {
     $("meter").dataset.state = "loading";
     $("verdict").hidden = true;
   }
-  worker.postMessage({ type: "start", source: JSON.stringify(contract), tier: tier() });
+  worker.postMessage({ type: "start", source: JSON.stringify(contract), tier: tier(), noPrescans });
   worker.postMessage({ type: "set", seq: ++app.seq, text: app.text });
   if (app.bytes) checkFile();
   else scheduleFullCheck();

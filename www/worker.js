@@ -2,7 +2,9 @@
 // (edits in, counts out), the full check of typed text, dropped files, and
 // preparing an over-limit input (trim, keep the most relevant parts,
 // split). Typing never waits for it. It only relays: the core does the work.
-import init, { Preflight } from "/pkg/browser.js";
+// A file reader's crash is recovered by the package (a fresh instance for
+// files; the meter's is never touched), so the worker lives on.
+import init, { Preflight, __setPrescans } from "/pkg/browser.js";
 import { loadTokenizer } from "/pkg/tokenizer.js";
 
 let preflight = null;
@@ -40,6 +42,7 @@ async function handle(data) {
       const begin = performance.now();
       const current = ++generation;
       await init();
+      __setPrescans(!data.noPrescans);
       meter?.free();
       meter = null;
       preflight?.free();

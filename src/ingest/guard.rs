@@ -60,7 +60,7 @@ pub(crate) struct Crashed {
 /// Where the guarded calls of the input being read stand. Two `u32`s in
 /// linear memory, at [`trace_address`] in the browser build.
 #[repr(C)]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Trace {
     /// Guarded calls begun since the input started to be read.
     calls: Cell<u32>,
@@ -69,7 +69,14 @@ pub struct Trace {
 }
 
 thread_local! {
-    static TRACE: Trace = Trace::default();
+    // Const-initialised: a plain static in the browser build, at the same
+    // address in every instance of the module.
+    static TRACE: Trace = const {
+        Trace {
+            calls: Cell::new(0),
+            inside: Cell::new(0),
+        }
+    };
     /// When not 0: the guarded call with this number is taken as crashed.
     static CRASH_AT: Cell<u32> = const { Cell::new(0) };
     /// Whether pre-scans may refuse a file before its reader sees it.

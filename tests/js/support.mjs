@@ -85,13 +85,13 @@ export async function launchChromium() {
  * Starts the server and opens the web app in a fresh Chromium, waiting for
  * the token meter; script errors on the page are collected in `pageErrors`.
  */
-export async function openApp() {
+export async function openApp({ path = "" } = {}) {
   const server = await startServer();
   const browser = await launchChromium();
   const page = await browser.context.newPage();
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(error));
-  await page.goto(server.url);
+  await page.goto(server.url + path);
   await page.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
   return {
     server,

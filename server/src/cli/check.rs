@@ -24,6 +24,10 @@ pub(super) struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// For tests of the reader guard only: let the file reach its reader
+    /// without the core's pre-scans.
+    #[arg(long, hide = true)]
+    no_prescans: bool,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -43,7 +47,13 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         name,
         bytes: &bytes,
     };
-    let report = prompt_preflight::check(&contract, args.tier.as_deref(), &input)?.report;
+    let check = || prompt_preflight::check(&contract, args.tier.as_deref(), &input);
+    let report = if args.no_prescans {
+        prompt_preflight::ingest::without_prescans(check)
+    } else {
+        check()
+    }?
+    .report;
     if args.json {
         println!(
             "{}",
