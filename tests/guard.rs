@@ -94,7 +94,11 @@ fn without_the_prescan_calamine_panics_and_the_guard_reports_it() {
         LOGGED.lock().unwrap().clear();
         let before = reader_crashes();
         let doc = without_prescans(|| read(file));
-        assert_eq!(reader_crashes(), before + 1, "{file}: calamine panicked once");
+        assert_eq!(
+            reader_crashes(),
+            before + 1,
+            "{file}: calamine panicked once"
+        );
         let message = only_corrupt_file(&doc);
         // The guard's words (where calamine stopped), not the pre-scan's.
         assert!(!message.contains(detail), "{file}: {message}");
@@ -116,7 +120,6 @@ fn replaying_the_crashed_call_gives_the_same_document_without_a_panic() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for (file, _) in CRASHERS {
         let crashed = without_prescans(|| read(file));
-        let before = reader_crashes();
         // The browser learns the call's number from the trace; here, try
         // each: one of them gives the crashed document without running the
         // reader that crashed (no panic).
@@ -125,6 +128,9 @@ fn replaying_the_crashed_call_gives_the_same_document_without_a_panic() {
             let replayed = without_prescans(|| replaying_crash(call, || read(file)));
             replayed == crashed && reader_crashes() == before
         });
-        assert!(call.is_some(), "{file}: no replay gives the crashed document");
+        assert!(
+            call.is_some(),
+            "{file}: no replay gives the crashed document"
+        );
     }
 }

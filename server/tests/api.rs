@@ -323,7 +323,10 @@ async fn workbooks_that_crashed_the_reader_are_corrupt_files() {
         let report = &body["report"];
         assert_eq!(issue_codes(report), ["corrupt_file"], "{file}");
         let message = report["issues"][0]["message"].as_str().unwrap();
-        assert!(message.contains("an Excel binary workbook (.xlsb)"), "{message}");
+        assert!(
+            message.contains("an Excel binary workbook (.xlsb)"),
+            "{message}"
+        );
         assert!(body["payload"].is_null());
     }
     // The worker is fine: the next request is answered as before.

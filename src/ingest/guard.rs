@@ -210,7 +210,9 @@ mod tests {
     fn a_panic_is_caught_and_counted() {
         begin_input();
         assert_eq!(guarded(Reader::Zip, || 1), Ok(1));
-        let crashed = guarded(Reader::Calamine, || -> u32 { panic!("index out of bounds") });
+        let crashed = guarded(Reader::Calamine, || -> u32 {
+            panic!("index out of bounds")
+        });
         assert_eq!(
             crashed,
             Err(Crashed {

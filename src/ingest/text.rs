@@ -32,7 +32,11 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, Crashed> {
         }
     };
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return Ok(known(encoding, &bytes[bom_len..], Some(static_label(encoding))));
+        return Ok(known(
+            encoding,
+            &bytes[bom_len..],
+            Some(static_label(encoding)),
+        ));
     }
     if let Some(body) = bytes.strip_prefix(GB18030_BOM) {
         return Ok(known(GB18030, body, Some("gb18030")));

@@ -127,8 +127,11 @@ pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> 
             unreadable,
         )?;
         if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
-            book.merge_cells_by_sheet_name(&sheet.name)
-                .map(|m| m.iter().map(|d| a1_range(d.start, d.end)).collect::<Vec<_>>())
+            book.merge_cells_by_sheet_name(&sheet.name).map(|m| {
+                m.iter()
+                    .map(|d| a1_range(d.start, d.end))
+                    .collect::<Vec<_>>()
+            })
         }) {
             grid.merged = merged;
         }
@@ -219,7 +222,8 @@ pub(super) fn ods(
         )?;
         fill(&mut grid, &range, limits)?;
         if let Ok(Ok(formulas)) = guarded(Guarded::Calamine, || {
-            book.worksheet_formula(&sheet.name).map(|f| count_formulas(&f))
+            book.worksheet_formula(&sheet.name)
+                .map(|f| count_formulas(&f))
         }) {
             grid.formulas = formulas;
         }
@@ -253,13 +257,17 @@ pub(super) fn xls(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
         )?;
         fill(&mut grid, &range, limits)?;
         if let Ok(Ok(formulas)) = guarded(Guarded::Calamine, || {
-            book.worksheet_formula(&sheet.name).map(|f| count_formulas(&f))
+            book.worksheet_formula(&sheet.name)
+                .map(|f| count_formulas(&f))
         }) {
             grid.formulas = formulas;
         }
         if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
-            book.merge_cells_by_sheet_name(&sheet.name)
-                .map(|m| m.iter().map(|d| a1_range(d.start, d.end)).collect::<Vec<_>>())
+            book.merge_cells_by_sheet_name(&sheet.name).map(|m| {
+                m.iter()
+                    .map(|d| a1_range(d.start, d.end))
+                    .collect::<Vec<_>>()
+            })
         }) {
             grid.merged = merged;
         }

@@ -164,7 +164,6 @@ pub(super) fn scan(bytes: &[u8], max: u64) -> Result<Scanned, Damaged> {
         Content::Unreadable(stop) => return Err(at(Part::Sheets)(stop)),
         Content::Bytes(b) => b,
     };
-    drop(part);
     let relationships = guarded(Reader::QuickXml, || rels::read(&mut zip))
         .unwrap_or(Err(Stop::Unpacking))
         .map_err(at(Part::Sheets))?;
@@ -184,8 +183,7 @@ pub(super) fn scan(bytes: &[u8], max: u64) -> Result<Scanned, Damaged> {
             .get(&path.to_ascii_lowercase())
             .map_or(path, String::as_str);
         let damaged = at(Part::Sheet(sheet.name.clone()));
-        let content =
-            guarded(Reader::Zip, || read(&mut zip, name, max))
+        let content = guarded(Reader::Zip, || read(&mut zip, name, max))
             .unwrap_or(Content::Unreadable(Stop::Unpacking));
         let formulas = match content {
             Content::Missing => return Err(damaged(Stop::MissingPart)),
@@ -202,7 +200,10 @@ fn path_cache(zip: &ZipArchive<Cursor<&[u8]>>) -> Option<HashMap<String, String>
     let mut cache = HashMap::with_capacity(zip.len().min(10_000));
     for name in zip.file_names() {
         let name = name.ok()?;
-        cache.insert(name.replace('\\', "/").to_ascii_lowercase(), name.into_owned());
+        cache.insert(
+            name.replace('\\', "/").to_ascii_lowercase(),
+            name.into_owned(),
+        );
     }
     Some(cache)
 }
@@ -471,18 +472,10 @@ fn cells(part: &[u8], strings: usize) -> Result<u64, Stop> {
                 // BrtCellSt, BrtFmlaString
                 wide_str(tail(&buf, 8)?)?;
             }
-            0x0007 => {
-                // BrtCellIsst: an index into the shared strings.
-                if u32_at(&buf, 8)? as usize >= strings {
-                    return Err(Stop::MissingText);
-                }
-            }
-            0x0000 => {
-                // BrtRowHdr: calamine ends the sheet at an impossible row.
-                if u32_at(&buf, 0)? > 0x0010_0000 {
-                    return Ok(formulas);
-                }
-            }
+            // BrtCellIsst: an index into the shared strings.
+            0x0007 if u32_at(&buf, 8)? as usize >= strings => return Err(Stop::MissingText),
+            // BrtRowHdr: calamine ends the sheet at an impossible row.
+            0x0000 if u32_at(&buf, 0)? > 0x0010_0000 => return Ok(formulas),
             0x0092 => return Ok(formulas), // BrtEndSheetData
             _ => {}
         }
@@ -568,7 +561,10 @@ mod tests {
         // A text cell whose length runs past its buffer is refused.
         let mut part = record(0x0094, &[0; 16]);
         part.extend(record(0x0091, &[]));
-        part.extend(record(0x0006, &[&[0u8; 8][..], &[9, 0, 0, 0, b'a', 0]].concat()));
+        part.extend(record(
+            0x0006,
+            &[&[0u8; 8][..], &[9, 0, 0, 0, b'a', 0]].concat(),
+        ));
         assert_eq!(cells(&part, 0), Err(Stop::Rejected));
     }
 
