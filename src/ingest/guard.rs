@@ -16,6 +16,9 @@
 //!   the same input again with [`replaying_crash`], which makes that call
 //!   fail as the native guard would have: the same report, word for word.
 
+#[cfg(all(not(target_arch = "wasm32"), panic = "abort"))]
+compile_error!("native builds must unwind on panic: the reader guard catches a reader's panic");
+
 use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

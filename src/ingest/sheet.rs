@@ -11,6 +11,7 @@
 mod biff;
 mod books;
 mod cfb;
+mod formats;
 mod grid;
 mod layout;
 mod ods_scan;
@@ -100,7 +101,12 @@ pub(super) fn read_zip(bytes: &[u8], limits: &Limits) -> Document {
             if names().any(|n| n == "xl/vbaProject.bin") {
                 leading.push(issue::macros_present());
             }
-            books::xlsx(bytes, limits)
+            let styles = zipped::read(bytes, "xl/styles.xml", limits.max_decompressed_bytes);
+            if styles.is_some_and(|xml| formats::xlsx_styles_refused(&xml)) && prescans_enabled() {
+                Err(Failure::Corrupt(formats::DAMAGE.into()))
+            } else {
+                books::xlsx(bytes, limits)
+            }
         }
     };
     finish(kind, size, read, leading, limits)
@@ -132,8 +138,13 @@ pub(super) fn read_ole(bytes: &[u8], limits: &Limits) -> Document {
         // calamine allocates every cell a sheet spans while opening the
         // file, so refuse a workbook that claims too many first.
         let name = if has("Workbook") { "Workbook" } else { "Book" };
-        let area = cfb::stream(bytes, name, limits.max_decompressed_bytes)
-            .map_or(0, |stream: Vec<u8>| biff::largest_sheet_area(&stream));
+        let scan = cfb::stream(bytes, name, limits.max_decompressed_bytes)
+            .map_or_else(biff::Scan::default, |stream: Vec<u8>| biff::scan(&stream));
+        let area = scan.area;
+        if scan.bad_format && prescans_enabled() {
+            let failure = Failure::Corrupt(formats::DAMAGE.into());
+            return finish(InputKind::Xls, size, Err(failure), leading, limits);
+        }
         if area > limits.max_cells {
             let mut doc = Document::new(InputKind::Xls, size, "utf-8");
             doc.issues.push(issue::too_many_rows(

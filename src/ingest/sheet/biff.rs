@@ -20,6 +20,17 @@ const RUN_RECORDS: &[u16] = &[0x00BD /* MULRK */, 0x00BE /* MULBLANK */];
 const BOF: u16 = 0x0809;
 /// The workbook is encrypted: the records after it are ciphertext.
 const FILEPASS: u16 = 0x002F;
+/// A number format, which calamine parses (see `formats`).
+const FORMAT: u16 = 0x041E;
+
+/// What the pre-scan of a workbook stream found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Scan {
+    /// The largest number of cells any sheet spans.
+    pub area: u64,
+    /// A number format calamine would overflow on (`formats`).
+    pub bad_format: bool,
+}
 
 #[derive(Clone, Copy)]
 struct Extent {
@@ -43,10 +54,16 @@ impl Extent {
     }
 }
 
-/// The largest number of cells any sheet of the stream spans; 0 for an
-/// encrypted workbook, whose records cannot be read (the reader reports it
-/// as encrypted).
-pub(super) fn largest_sheet_area(stream: &[u8]) -> u64 {
+/// Scans the stream: the largest number of cells any sheet spans (0 for an
+/// encrypted workbook, whose records cannot be read: the reader reports it
+/// as encrypted), and whether a number format is one calamine cannot take.
+pub(super) fn scan(stream: &[u8]) -> Scan {
+    let mut bad_format = false;
+    let area = largest_sheet_area(stream, &mut bad_format);
+    Scan { area, bad_format }
+}
+
+fn largest_sheet_area(stream: &[u8], bad_format: &mut bool) -> u64 {
     let u16_at = |data: &[u8], at: usize| {
         data.get(at..at + 2)
             .map(|b| u16::from_le_bytes([b[0], b[1]]))
@@ -59,6 +76,9 @@ pub(super) fn largest_sheet_area(stream: &[u8]) -> u64 {
         };
         if kind == FILEPASS {
             return 0;
+        }
+        if kind == FORMAT && super::formats::biff_format_refused(data) {
+            *bad_format = true;
         }
         if kind == BOF {
             largest = largest.max(sheet.take().map_or(0, Extent::area));
@@ -102,16 +122,18 @@ mod tests {
             )
         };
         let stream = [record(BOF, &[0; 16]), number(0, 0), number(65535, 255)].concat();
-        assert_eq!(largest_sheet_area(&stream), 65536 * 256);
+        assert_eq!(scan(&stream).area, 65536 * 256);
         let small = [record(BOF, &[0; 16]), number(0, 0), number(9, 4)].concat();
-        assert_eq!(largest_sheet_area(&small), 50);
-        assert_eq!(largest_sheet_area(&[1, 2, 3]), 0);
+        assert_eq!(scan(&small).area, 50);
+        assert_eq!(scan(&[1, 2, 3]), Scan::default());
         let encrypted = [
             record(BOF, &[0; 16]),
             record(FILEPASS, &[1; 6]),
             number(65535, 255),
         ]
         .concat();
-        assert_eq!(largest_sheet_area(&encrypted), 0);
+        assert_eq!(scan(&encrypted).area, 0);
+        let format = [record(BOF, &[0; 16]), record(FORMAT, &[b'['; 300])].concat();
+        assert!(scan(&format).bad_format);
     }
 }

@@ -54,6 +54,9 @@ pub(super) enum Stop {
     MissingLink,
     /// A part calamine needs is not in the archive.
     MissingPart,
+    /// A number format whose brackets overflow calamine's count (a panic
+    /// in checked builds).
+    NumberFormat,
     /// A part cannot be unpacked.
     Unpacking,
     /// A part unpacks to data whose checksum is not the one the archive
@@ -73,6 +76,7 @@ impl Stop {
             Stop::MissingText => "refers to cell text that is not in the file",
             Stop::MissingLink => "points to a sheet that is not in the file",
             Stop::MissingPart => "is missing",
+            Stop::NumberFormat => "holds a number format that is not valid",
             Stop::Unpacking => "cannot be unpacked",
             Stop::Checksum => "does not match its checksum (it was damaged after it was saved)",
         }
@@ -262,7 +266,7 @@ fn styles(part: &[u8]) -> Result<(), Stop> {
                     records::u16_at(&buf, 0)?;
                     let (format, _) = wide_str(tail(&buf, 2)?)?;
                     if number_format_overflows(&format) {
-                        return Err(Stop::Index);
+                        return Err(Stop::NumberFormat);
                     }
                 }
             }
