@@ -4,7 +4,8 @@
 //! `cargo bench --bench ingest` (or `make bench`). Each file is measured in
 //! a fresh child process, so the peak resident memory (VmHWM) is that
 //! file's alone. Two figures per file: `ingest` (sniff, decode, parse) and
-//! `check` (ingest plus the schema check and the exact token count).
+//! `check` (ingest plus the schema check and the exact token count). For
+//! xlsb, also `ingest` without the pre-scan, to show what the scan costs.
 
 use prompt_preflight::{check, ingest, Contract, Input, Limits};
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ const FILES: &[&str] = &[
     "customers-100k.csv",
     "customers-10k.xlsx",
     "customers-100k.xlsx",
+    "customers-100k.xlsb",
 ];
 const RUNS: usize = 5;
 
@@ -62,8 +64,16 @@ fn measure(file: &str) {
         check(&contract, Some("paid"), &input).unwrap();
     });
     let mb = bytes.len() as f64 / 1e6;
+    let unscanned = if file.ends_with(".xlsb") {
+        let s = median(&mut || {
+            prompt_preflight::ingest::without_prescans(|| ingest(&input, &limits));
+        });
+        format!("\tingest without the pre-scan {:.1} ms", s * 1e3)
+    } else {
+        String::new()
+    };
     println!(
-        "{file}\t{:.1} MB\t{rows} rows\tingest {:.1} ms = {:.1} MB/s, {:.0} rows/s\tcheck {:.1} ms = {:.1} MB/s\tpeak RSS {:.1} MiB",
+        "{file}\t{:.1} MB\t{rows} rows\tingest {:.1} ms = {:.1} MB/s, {:.0} rows/s\tcheck {:.1} ms = {:.1} MB/s\tpeak RSS {:.1} MiB{unscanned}",
         mb,
         ingest_s * 1e3,
         mb / ingest_s,
