@@ -101,6 +101,7 @@ bench: pkg build chromium
 	$(MAKE) bench-prepare
 	$(MAKE) bench-tokenizers-js
 	node benches/ingest-browser.mjs
+	node benches/recovery.mjs
 
 ## bench-tokenizers: our tokenizer against tiktoken-rs and bpe-openai, native
 ## (its own cargo workspace; the Markdown report is kept in target/bench-tokenizers.md)
