@@ -16,6 +16,9 @@
 // on the poisoned instance. The main instance is never touched.
 import { createGlue } from "./dist/prompt_preflight_factory.js";
 
+/** The most reader crashes one file may replay before it counts as a bug. */
+const MAX_REPLAYS = 8;
+
 let compiled = null;
 let main = null;
 let readers = null;
@@ -153,7 +156,7 @@ export class Preflight {
   checkFile(tier, name, bytes) {
     return this.#read(
       (pf) => pf.checkFile(tier, name, bytes),
-      (pf, call) => pf.checkFileAfterCrash(tier, name, bytes, call),
+      (pf, calls) => pf.checkFileAfterCrash(tier, name, bytes, calls),
     );
   }
 
@@ -161,7 +164,7 @@ export class Preflight {
   prepareFile(tier, name, bytes, options) {
     return this.#read(
       (pf) => pf.prepareFile(tier, name, bytes, options),
-      (pf, call) => pf.prepareFileAfterCrash(tier, name, bytes, options, call),
+      (pf, calls) => pf.prepareFileAfterCrash(tier, name, bytes, options, calls),
     );
   }
 
@@ -193,25 +196,34 @@ export class Preflight {
     return this.#reader;
   }
 
+  /**
+   * Runs `run` in the readers instance. After a trap inside a reader: a
+   * fresh instance, and `replay` with the calls that crashed; a replay
+   * that traps in a later reader call (the fallback for a crash may use
+   * another reader) adds that call too.
+   */
   #read(run, replay) {
-    const pf = this.#readerPreflight();
-    try {
-      return run(pf);
-    } catch (error) {
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
-      const trapped = this.#readerOf;
-      const call = crashedCall(trapped);
-      discard(trapped);
-      if (call === 0) {
-        const internal = new Error(
-          "prompt-preflight stopped on an internal error while reading this file; it has been restarted, " +
-            "so other files can be checked. Please report the file.",
-        );
-        internal.code = "internal";
-        internal.cause = error;
-        throw internal;
+    const calls = [];
+    for (;;) {
+      try {
+        const pf = this.#readerPreflight();
+        return calls.length === 0 ? run(pf) : replay(pf, Uint32Array.from(calls));
+      } catch (error) {
+        if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+        const trapped = this.#readerOf;
+        const call = crashedCall(trapped);
+        discard(trapped);
+        if (call === 0 || calls.includes(call) || calls.length >= MAX_REPLAYS) {
+          const internal = new Error(
+            "prompt-preflight stopped on an internal error while reading this file; it has been restarted, " +
+              "so other files can be checked. Please report the file.",
+          );
+          internal.code = "internal";
+          internal.cause = error;
+          throw internal;
+        }
+        calls.push(call);
       }
-      return replay(this.#readerPreflight(), call);
     }
   }
 }

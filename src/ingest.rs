@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use self::csv::csv_lines;
 pub use self::csv::Table;
-pub use self::guard::{inside_reader, reader_crashes, replaying_crash, trace_address, Trace};
+pub use self::guard::{
+    inside_reader, reader_crashes, replaying_crash, replaying_crashes, trace_address, Trace,
+};
 #[doc(hidden)]
 pub use self::guard::{set_prescans, without_prescans};
 pub(crate) use self::text::{language_code, language_name};

@@ -185,8 +185,8 @@ impl Preflight {
     }
 
     /// `checkFile` again after the instance that ran it trapped: the
-    /// guarded reader call numbered `call` (read from the trapped
-    /// instance's trace) fails as it does natively, so the report is the
+    /// guarded reader calls numbered `calls` (read from the trapped
+    /// instances' traces) fail as they do natively, so the report is the
     /// server's. Used by the package's recovery, not by pages.
     #[wasm_bindgen(js_name = checkFileAfterCrash, unchecked_return_type = "Report")]
     pub fn check_file_after_crash(
@@ -194,9 +194,9 @@ impl Preflight {
         tier: Option<String>,
         name: Option<String>,
         bytes: &[u8],
-        call: u32,
+        calls: Vec<u32>,
     ) -> Result<JsValue, JsValue> {
-        crate::ingest::replaying_crash(call, || self.check_file(tier, name, bytes))
+        crate::ingest::replaying_crashes(&calls, || self.check_file(tier, name, bytes))
     }
 
     /// `prepareFile` again after a trap, as [`Preflight::check_file_after_crash`].
@@ -207,9 +207,9 @@ impl Preflight {
         name: Option<String>,
         bytes: &[u8],
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
-        call: u32,
+        calls: Vec<u32>,
     ) -> Result<JsValue, JsValue> {
-        crate::ingest::replaying_crash(call, || self.prepare_file(tier, name, bytes, options))
+        crate::ingest::replaying_crashes(&calls, || self.prepare_file(tier, name, bytes, options))
     }
 
     fn prepare(

@@ -19,7 +19,7 @@
 #[cfg(all(not(target_arch = "wasm32"), panic = "abort"))]
 compile_error!("native builds must unwind on panic: the reader guard catches a reader's panic");
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -80,8 +80,8 @@ thread_local! {
             inside: Cell::new(0),
         }
     };
-    /// When not 0: the guarded call with this number is taken as crashed.
-    static CRASH_AT: Cell<u32> = const { Cell::new(0) };
+    /// The guarded calls taken as crashed, by number.
+    static CRASH_AT: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Whether pre-scans may refuse a file before its reader sees it.
     static PRESCANS: Cell<bool> = const { Cell::new(true) };
 }
@@ -102,7 +102,7 @@ pub(crate) fn guarded<T>(reader: Reader, f: impl FnOnce() -> T) -> Result<T, Cra
         t.calls.set(number);
         (number, t.inside.replace(number))
     });
-    let result = if CRASH_AT.with(Cell::get) == number {
+    let result = if CRASH_AT.with(|c| c.borrow().contains(&number)) {
         Err(Crashed { reader })
     } else {
         run(reader, f)
@@ -157,6 +157,8 @@ pub fn inside_reader() -> bool {
 ///
 /// This is how the browser build recovers from a trap: the package
 /// replaces the trapped instance and replays the input in the new one.
+/// (Where the replay traps again, in a later call, see
+/// [`replaying_crashes`].)
 ///
 /// ```
 /// use prompt_preflight::{ingest, Input, Limits};
@@ -166,9 +168,17 @@ pub fn inside_reader() -> bool {
 /// assert!(doc.issues.iter().any(|i| i.code == prompt_preflight::Code::CorruptFile));
 /// ```
 pub fn replaying_crash<T>(call: u32, f: impl FnOnce() -> T) -> T {
-    let before = CRASH_AT.with(|c| c.replace(call));
+    replaying_crashes(&[call], f)
+}
+
+/// [`replaying_crash`] for several calls: after a crash, the guard's
+/// fallback for it may call another reader, which may crash in its turn
+/// (a damaged PDF is looked at again by lopdf's metadata reader). Each
+/// replay that traps adds the call that trapped, until one does not.
+pub fn replaying_crashes<T>(calls: &[u32], f: impl FnOnce() -> T) -> T {
+    let before = CRASH_AT.with(|c| c.replace(calls.to_vec()));
     let out = f();
-    CRASH_AT.with(|c| c.set(before));
+    CRASH_AT.with(|c| *c.borrow_mut() = before);
     out
 }
 
@@ -246,7 +256,14 @@ mod tests {
         });
         assert_eq!(out, [true, false, true]);
         assert_eq!(ran.take(), [1, 3]);
-        assert_eq!(CRASH_AT.with(Cell::get), 0);
+        assert!(CRASH_AT.with(|c| c.borrow().is_empty()));
+        let out = replaying_crashes(&[1, 3], || {
+            begin_input();
+            (1..=3)
+                .map(|_| guarded(Reader::Zip, || ()).is_ok())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(out, [false, true, false]);
     }
 
     #[test]
