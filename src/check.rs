@@ -115,17 +115,10 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let tokens = budget.measure(&content);
     issues.extend(budget.issues_for(&tokens, input));
 
-    // Most severe first; the order within a severity is the order found.
-    issues.sort_by_key(|i| i.severity);
-    let report = Report {
-        ok: issues.iter().all(|i| i.severity != Severity::Error),
-        contract: ContractRef {
-            id: contract.id.clone(),
-            version: contract.version.clone(),
-        },
-        input: document.info.clone(),
-        tokens,
-        issues,
+    let contract_ref = ContractRef {
+        id: contract.id.clone(),
+        version: contract.version.clone(),
     };
+    let report = Report::new(contract_ref, document.info.clone(), tokens, issues);
     Ok(Checked { report, document })
 }

@@ -8,97 +8,116 @@
 use crate::{Issue, Location, Severity};
 use serde::{Deserialize, Serialize};
 
-/// A stable identifier for a kind of problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Code {
-    /// The input has no content.
-    EmptyInput,
-    /// The input has more tokens than the tier allows.
-    OverTokenLimit,
-    /// The input is close to the tier's limit.
-    NearTokenLimit,
-    /// The token count is an estimate, not exact.
-    TokenCountEstimated,
-    /// The whole request does not fit the model's context window.
-    ContextWindowExceeded,
-    /// A required column is not in the table.
-    MissingColumn,
-    /// The table has a column the contract does not declare.
-    UnexpectedColumn,
-    /// A header name is used twice.
-    DuplicateHeader,
-    /// A header cell is empty.
-    BlankHeader,
-    /// Rows with a different number of cells than the header.
-    RaggedRow,
-    /// The file is of a kind we cannot read.
-    UnsupportedFormat,
-    /// The contract needs a table but got text (or the reverse).
-    WrongInputKind,
-    /// The file is not UTF-8 and its encoding was guessed.
-    EncodingGuessed,
-    /// The file is larger than allowed.
-    TooLarge,
-    /// Values that do not have their column's type.
-    TypeMismatch,
-    /// Empty cells in a required column.
-    MissingValue,
-    /// Values that break a rule of their column (length, pattern, range).
-    InvalidValue,
-    /// Header names with spaces before or after them.
-    PaddedHeader,
-    /// The file's name does not match its content.
-    ExtensionMismatch,
-    /// The text contains non-text characters.
-    BinaryContent,
-    /// The file is password-protected.
-    EncryptedFile,
-    /// The file is damaged.
-    CorruptFile,
-    /// Too many rows.
-    TooManyRows,
-    /// Nested too deeply.
-    TooDeep,
-    /// No header row.
-    NoHeader,
-    /// The header is further down.
-    HeaderNotFirstRow,
-    /// Empty rows.
-    BlankRows,
-    /// Unescaped quote.
-    UnescapedQuote,
-    /// Merged cells.
-    MergedCells,
-    /// Formula errors.
-    FormulaError,
-    /// Empty sheet.
-    EmptySheet,
-    /// Several sheets.
-    MultipleSheets,
-    /// Macros present.
-    MacrosPresent,
-    /// Invalid JSON.
-    InvalidJson,
-    /// Invalid JSON Lines.
-    InvalidJsonlLine,
-    /// JSON records that lack keys other records have.
-    InconsistentKeys,
-    /// No text layer.
-    PdfNoTextLayer,
-    /// Garbled text.
-    PdfGarbledText,
-    /// Password required.
-    PasswordRequired,
-    /// Language not supported.
-    LanguageNotSupported,
-    /// A date cell whose value is not a date a spreadsheet can show.
-    DateOutOfRange,
-    /// One table row alone is larger than a chunk may be.
-    RowTooLarge,
-    /// One element of a JSON list alone is larger than a chunk may be.
-    ItemTooLarge,
+/// Declares [`Code`] and derives [`Code::ALL`] from the same list, so a new
+/// code cannot be missing from the catalogue (and `Code::entry`, an
+/// exhaustive match, cannot lack its words).
+macro_rules! codes {
+    ($(#[$meta:meta])* pub enum Code { $($(#[$doc:meta])* $code:ident,)* }) => {
+        $(#[$meta])*
+        pub enum Code {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order (the order they are declared in).
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+        }
+    };
+}
+
+codes! {
+    /// A stable identifier for a kind of problem.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[non_exhaustive]
+    pub enum Code {
+        /// The input has no content.
+        EmptyInput,
+        /// The input has more tokens than the tier allows.
+        OverTokenLimit,
+        /// The input is close to the tier's limit.
+        NearTokenLimit,
+        /// The token count is an estimate, not exact.
+        TokenCountEstimated,
+        /// The whole request does not fit the model's context window.
+        ContextWindowExceeded,
+        /// A required column is not in the table.
+        MissingColumn,
+        /// The table has a column the contract does not declare.
+        UnexpectedColumn,
+        /// A header name is used twice.
+        DuplicateHeader,
+        /// A header cell is empty.
+        BlankHeader,
+        /// Rows with a different number of cells than the header.
+        RaggedRow,
+        /// The file is of a kind we cannot read.
+        UnsupportedFormat,
+        /// The contract needs a table but got text (or the reverse).
+        WrongInputKind,
+        /// The file is not UTF-8 and its encoding was guessed.
+        EncodingGuessed,
+        /// The file is larger than allowed.
+        TooLarge,
+        /// Values that do not have their column's type.
+        TypeMismatch,
+        /// Empty cells in a required column.
+        MissingValue,
+        /// Values that break a rule of their column (length, pattern, range).
+        InvalidValue,
+        /// Header names with spaces before or after them.
+        PaddedHeader,
+        /// The file's name does not match its content.
+        ExtensionMismatch,
+        /// The text contains non-text characters.
+        BinaryContent,
+        /// The file is password-protected.
+        EncryptedFile,
+        /// The file is damaged.
+        CorruptFile,
+        /// Too many rows.
+        TooManyRows,
+        /// Nested too deeply.
+        TooDeep,
+        /// No header row.
+        NoHeader,
+        /// The header is further down.
+        HeaderNotFirstRow,
+        /// Empty rows.
+        BlankRows,
+        /// Unescaped quote.
+        UnescapedQuote,
+        /// Merged cells.
+        MergedCells,
+        /// Formula errors.
+        FormulaError,
+        /// Empty sheet.
+        EmptySheet,
+        /// Several sheets.
+        MultipleSheets,
+        /// Macros present.
+        MacrosPresent,
+        /// Invalid JSON.
+        InvalidJson,
+        /// Invalid JSON Lines.
+        InvalidJsonlLine,
+        /// JSON records that lack keys other records have.
+        InconsistentKeys,
+        /// No text layer.
+        PdfNoTextLayer,
+        /// Garbled text.
+        PdfGarbledText,
+        /// Password required.
+        PasswordRequired,
+        /// Language not supported.
+        LanguageNotSupported,
+        /// A date cell whose value is not a date a spreadsheet can show.
+        DateOutOfRange,
+        /// One table row alone is larger than a chunk may be.
+        RowTooLarge,
+        /// One element of a JSON list alone is larger than a chunk may be.
+        ItemTooLarge,
+    }
 }
 
 /// The generic description of a code, as listed in the catalogue.
@@ -117,53 +136,6 @@ pub struct CatalogueEntry {
 }
 
 impl Code {
-    /// Every code, in catalogue order.
-    pub const ALL: &'static [Code] = &[
-        Code::EmptyInput,
-        Code::OverTokenLimit,
-        Code::NearTokenLimit,
-        Code::TokenCountEstimated,
-        Code::ContextWindowExceeded,
-        Code::MissingColumn,
-        Code::UnexpectedColumn,
-        Code::DuplicateHeader,
-        Code::BlankHeader,
-        Code::RaggedRow,
-        Code::UnsupportedFormat,
-        Code::WrongInputKind,
-        Code::EncodingGuessed,
-        Code::TooLarge,
-        Code::TypeMismatch,
-        Code::MissingValue,
-        Code::InvalidValue,
-        Code::PaddedHeader,
-        Code::ExtensionMismatch,
-        Code::BinaryContent,
-        Code::EncryptedFile,
-        Code::CorruptFile,
-        Code::TooManyRows,
-        Code::TooDeep,
-        Code::NoHeader,
-        Code::HeaderNotFirstRow,
-        Code::BlankRows,
-        Code::UnescapedQuote,
-        Code::MergedCells,
-        Code::FormulaError,
-        Code::EmptySheet,
-        Code::MultipleSheets,
-        Code::MacrosPresent,
-        Code::InvalidJson,
-        Code::InvalidJsonlLine,
-        Code::InconsistentKeys,
-        Code::PdfNoTextLayer,
-        Code::PdfGarbledText,
-        Code::PasswordRequired,
-        Code::LanguageNotSupported,
-        Code::DateOutOfRange,
-        Code::RowTooLarge,
-        Code::ItemTooLarge,
-    ];
-
     /// The codes about a request's size, which [`Budget::issues`](crate::Budget::issues) makes.
     pub const SIZE: &'static [Code] = &[
         Code::OverTokenLimit,

@@ -411,7 +411,7 @@ pub fn prepare(
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
         issues.extend(budget.issues_for(&tokens, input));
     }
-    issues.sort_by_key(|i| i.severity);
+    crate::report::most_severe_first(&mut issues);
     Ok(Prepared {
         ok: plan.kind != PlanKind::Refuse,
         mode: options.mode,

@@ -321,15 +321,51 @@ impl Location {
     }
 }
 
+/// Orders issues most severe first, keeping the order found within a
+/// severity: the one ordering every list of issues has.
+pub(crate) fn most_severe_first(issues: &mut [Issue]) {
+    issues.sort_by_key(|i| i.severity);
+}
+
 impl Report {
+    /// A report on `input`: its issues ordered most severe first, and `ok`
+    /// exactly when none is an error. The one place that rule lives.
+    pub fn new(
+        contract: ContractRef,
+        input: InputInfo,
+        tokens: TokenInfo,
+        issues: Vec<Issue>,
+    ) -> Report {
+        let mut report = Report {
+            ok: true,
+            contract,
+            input,
+            tokens,
+            issues,
+        };
+        report.settle();
+        report
+    }
+
+    fn settle(&mut self) {
+        most_severe_first(&mut self.issues);
+        self.ok = self.issues.iter().all(|i| i.severity != Severity::Error);
+    }
+
+    /// Adds an issue found after the check (such as a provider that could
+    /// not count), keeping the order and `ok` right.
+    pub fn add_issue(&mut self, issue: Issue) {
+        self.issues.push(issue);
+        self.settle();
+    }
+
     /// Replaces the token figures and the issues about size (for example
     /// with a provider's exact count), keeping every other issue.
     pub fn set_tokens(&mut self, tokens: TokenInfo, size_issues: Vec<Issue>) {
         self.issues.retain(|i| !Code::SIZE.contains(&i.code));
         self.issues.extend(size_issues);
-        self.issues.sort_by_key(|i| i.severity);
-        self.ok = self.issues.iter().all(|i| i.severity != Severity::Error);
         self.tokens = tokens;
+        self.settle();
     }
 
     /// The issues with severity `error`.

@@ -171,8 +171,5 @@ async fn count_exactly(
         }
     };
     let title = budget.model().provider.title();
-    report
-        .issues
-        .push(issue::provider_count_failed(title, reason));
-    report.issues.sort_by_key(|i| i.severity);
+    report.add_issue(issue::provider_count_failed(title, reason));
 }
