@@ -12,7 +12,8 @@ use crate::catalogue::{EstimateRule, Model};
 use crate::messages::issue;
 use crate::report::TokenInfo;
 use crate::Issue;
-use crate::{Contract, Error, Input, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
+use crate::ingest::Sent;
+use crate::{Contract, Error, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
 use serde::{Deserialize, Serialize};
 
 /// Tokens OpenAI's chat format adds to every message
@@ -210,15 +211,15 @@ impl Budget {
     /// context window, or estimated. The full check and the live meter
     /// both report these; this wording is for typed text.
     pub fn issues(&self, tokens: &TokenInfo) -> Vec<Issue> {
-        self.issues_for(tokens, &Input::Text(""))
+        self.issues_for(tokens, Sent::Text)
     }
 
     /// [`Budget::issues`], worded for what the user sent ("your file" for
     /// an upload).
-    pub fn issues_for(&self, tokens: &TokenInfo, input: &Input<'_>) -> Vec<Issue> {
-        let subject = match input {
-            Input::Text(_) => "text",
-            Input::File { .. } => "file",
+    pub fn issues_for(&self, tokens: &TokenInfo, sent: Sent) -> Vec<Issue> {
+        let subject = match sent {
+            Sent::Text => "text",
+            Sent::File => "file",
         };
         let mut issues = Vec::new();
         match tokens.state {
@@ -289,12 +290,34 @@ impl Budget {
             }
             None => (basis_input, self.overhead, None),
         };
+        self.token_info(input, overhead, exact && estimate.is_none(), estimate, None)
+    }
+
+    /// The token section from the provider's own count (its count
+    /// endpoint): `total` tokens for the whole request, of which `fixed`
+    /// are the request with an empty input.
+    pub fn counted_by_provider(&self, total: u64, fixed: u64) -> TokenInfo {
+        let input = total.saturating_sub(fixed);
+        let counted_by = self.model.provider.as_str().to_owned();
+        self.token_info(input, fixed, true, None, Some(counted_by))
+    }
+
+    /// The token section for an input of `input` tokens in a request whose
+    /// other parts take `overhead`: the one place its figures are derived.
+    fn token_info(
+        &self,
+        input: u64,
+        overhead: u64,
+        exact: bool,
+        estimate: Option<EstimateInfo>,
+        counted_by: Option<String>,
+    ) -> TokenInfo {
         let output_reserved = self.tier.output_reserved(self.model);
         let limit = self.tier.max_input_tokens;
         TokenInfo {
             model: self.model.name.clone(),
             encoding: self.model.encoding,
-            exact: exact && estimate.is_none(),
+            exact,
             input,
             overhead,
             output_reserved,
@@ -307,34 +330,7 @@ impl Budget {
             state: BudgetState::of(input, &self.tier),
             cost: Cost::of(self.model, input + overhead, output_reserved),
             estimate,
-            counted_by: None,
-        }
-    }
-
-    /// The token section from the provider's own count (its count
-    /// endpoint): `total` tokens for the whole request, of which `fixed`
-    /// are the request with an empty input.
-    pub fn counted_by_provider(&self, total: u64, fixed: u64) -> TokenInfo {
-        let input = total.saturating_sub(fixed);
-        let output_reserved = self.tier.output_reserved(self.model);
-        let limit = self.tier.max_input_tokens;
-        TokenInfo {
-            model: self.model.name.clone(),
-            encoding: self.model.encoding,
-            exact: true,
-            input,
-            overhead: fixed,
-            output_reserved,
-            total: total + output_reserved,
-            context_window: self.model.context_window,
-            limit,
-            warn_at: self.tier.warn_tokens(),
-            remaining: limit.saturating_sub(input),
-            tier: self.tier_name.clone(),
-            state: BudgetState::of(input, &self.tier),
-            cost: Cost::of(self.model, total, output_reserved),
-            estimate: None,
-            counted_by: Some(format!("{:?}", self.model.provider).to_lowercase()),
+            counted_by,
         }
     }
 

@@ -30,6 +30,20 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// The stable snake_case name, as in the catalogue and the report's
+    /// `counted_by`.
+    ///
+    /// ```
+    /// assert_eq!(prompt_preflight::Provider::Google.as_str(), "google");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::Anthropic => "anthropic",
+            Provider::Google => "google",
+        }
+    }
+
     /// The provider's name for people.
     pub fn title(self) -> &'static str {
         match self {

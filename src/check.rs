@@ -113,7 +113,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let budget = Budget::new(contract, Some(tier_name))?;
     let content = content(contract, &document);
     let tokens = budget.measure(&content);
-    issues.extend(budget.issues_for(&tokens, input));
+    issues.extend(budget.issues_for(&tokens, input.sent()));
 
     let contract_ref = ContractRef {
         id: contract.id.clone(),

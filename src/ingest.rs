@@ -39,6 +39,31 @@ pub enum Input<'a> {
     },
 }
 
+/// Whether the user typed text or sent a file: what size issues call it
+/// ("your text", "your file").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Text typed or pasted.
+    Text,
+    /// An uploaded file.
+    File,
+}
+
+impl Input<'_> {
+    /// Whether this is typed text or a file.
+    ///
+    /// ```
+    /// use prompt_preflight::{ingest::Sent, Input};
+    /// assert_eq!(Input::Text("hi").sent(), Sent::Text);
+    /// ```
+    pub fn sent(&self) -> Sent {
+        match self {
+            Input::Text(_) => Sent::Text,
+            Input::File { .. } => Sent::File,
+        }
+    }
+}
+
 /// Limits that keep huge or hostile input within bounded time and memory.
 /// A contract may set any of them in its `[limits]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

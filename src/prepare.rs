@@ -409,7 +409,7 @@ pub fn prepare(
         None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
     };
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
-        issues.extend(budget.issues_for(&tokens, input));
+        issues.extend(budget.issues_for(&tokens, input.sent()));
     }
     crate::report::most_severe_first(&mut issues);
     Ok(Prepared {

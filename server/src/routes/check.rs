@@ -7,6 +7,7 @@ use crate::{AppError, AppState, Provider, ProviderError, Providers};
 use axum::extract::{Request, State};
 use axum::Json;
 use prompt_preflight::messages::issue;
+use prompt_preflight::ingest::Sent;
 use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Input, Payload, Report};
 use serde::Serialize;
 
@@ -62,8 +63,8 @@ struct ExactAsk {
     budget: Budget,
     /// The input as it goes into the template.
     content: String,
-    /// Whether the user sent a file (for the wording of size issues).
-    from_file: bool,
+    /// Whether the user typed or uploaded (for the wording of size issues).
+    sent: Sent,
 }
 
 /// The provider to ask for an exact count: the contract's model is
@@ -105,7 +106,7 @@ fn exact_ask(
         provider,
         budget,
         content: checked.content(contract).into_owned(),
-        from_file: matches!(input, Input::File { .. }),
+        sent: input.sent(),
     }))
 }
 
@@ -146,16 +147,7 @@ async fn count_exactly(
     let reason = match tokio::time::timeout(state.provider_timeout, counts).await {
         Ok(Ok((total, fixed))) => {
             let tokens = budget.counted_by_provider(total, fixed);
-            // Only the kind of input matters to the wording.
-            let sent = if ask.from_file {
-                Input::File {
-                    name: None,
-                    bytes: &[],
-                }
-            } else {
-                Input::Text("")
-            };
-            let size_issues = budget.issues_for(&tokens, &sent);
+            let size_issues = budget.issues_for(&tokens, ask.sent);
             report.set_tokens(tokens, size_issues);
             return;
         }
