@@ -13,7 +13,7 @@ use crate::messages::issue;
 use crate::report::TokenInfo;
 use crate::Issue;
 use crate::ingest::Sent;
-use crate::{Contract, Error, Meter, Tier, TokenCount, INPUT_PLACEHOLDER};
+use crate::{Contract, Error, Meter, Tier, TokenCount};
 use serde::{Deserialize, Serialize};
 
 /// Tokens OpenAI's chat format adds to every message
@@ -118,13 +118,8 @@ impl Budget {
         let (tier_name, tier) = contract.tier(tier)?;
         let model = contract.model.info()?;
         let prompt = contract.prompt.as_ref();
-        let (prefix, suffix) = match prompt.and_then(|p| p.template.as_deref()) {
-            Some(t) => match t.split_once(INPUT_PLACEHOLDER) {
-                Some((a, b)) => (a.to_owned(), b.to_owned()),
-                None => (t.to_owned(), String::new()),
-            },
-            None => (String::new(), String::new()),
-        };
+        let (prefix, suffix) = prompt.map_or(("", ""), |p| p.frame());
+        let (prefix, suffix) = (prefix.to_owned(), suffix.to_owned());
         let count = |s: &str| model.encoding.count(s);
         let mut exact = true;
         let mut add = |c: TokenCount| {
@@ -196,8 +191,7 @@ impl Budget {
 
     /// The tokens of a request whose input is `input`.
     pub fn measure(&self, input: &str) -> TokenInfo {
-        let framed = format!("{}{input}{}", self.prefix, self.suffix);
-        self.tokens(self.model.encoding.count(&framed))
+        self.tokens(self.model.encoding.count(&self.framed(input)))
     }
 
     /// A live meter for this budget's template, when the tokenizer is
@@ -302,6 +296,11 @@ impl Budget {
         self.token_info(input, fixed, true, None, Some(counted_by))
     }
 
+    /// The user message for `input`: the template's frame around it.
+    fn framed(&self, input: &str) -> String {
+        format!("{}{input}{}", self.prefix, self.suffix)
+    }
+
     /// The token section for an input of `input` tokens in a request whose
     /// other parts take `overhead`: the one place its figures are derived.
     fn token_info(
@@ -339,7 +338,7 @@ impl Budget {
     pub fn render(&self, input: &str) -> (Option<&str>, String) {
         (
             self.system.as_deref(),
-            format!("{}{input}{}", self.prefix, self.suffix),
+            self.framed(input),
         )
     }
 }

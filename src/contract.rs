@@ -215,6 +215,25 @@ pub struct PromptSpec {
 /// The placeholder in [`PromptSpec::template`] that receives the input.
 pub const INPUT_PLACEHOLDER: &str = "{{input}}";
 
+impl PromptSpec {
+    /// The text before and after the input in the user message: the
+    /// template split at its placeholder (both empty without a template).
+    /// The budget counts this frame and the payload sends it, so the two
+    /// cannot disagree.
+    ///
+    /// ```
+    /// use prompt_preflight::PromptSpec;
+    /// let prompt = PromptSpec { system: None, template: Some("Summarise: {{input}}.".into()) };
+    /// assert_eq!(prompt.frame(), ("Summarise: ", "."));
+    /// ```
+    pub fn frame(&self) -> (&str, &str) {
+        match self.template.as_deref() {
+            Some(t) => t.split_once(INPUT_PLACEHOLDER).unwrap_or((t, "")),
+            None => ("", ""),
+        }
+    }
+}
+
 impl Contract {
     /// The contract used when there is none: any text or table is accepted,
     /// with no schema, for `gpt-4o` (`o200k_base`) or `gpt-4-turbo`

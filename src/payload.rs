@@ -1,6 +1,6 @@
 //! The prepared payload: the messages that would go to the model.
 
-use crate::{Contract, Encoding, INPUT_PLACEHOLDER};
+use crate::{Contract, Encoding};
 use serde::{Deserialize, Serialize};
 
 /// Who a chat message is from.
@@ -52,10 +52,8 @@ impl Payload {
                 content: system.clone(),
             });
         }
-        let content = match prompt.and_then(|p| p.template.as_ref()) {
-            Some(template) => template.replacen(INPUT_PLACEHOLDER, input, 1),
-            None => input.to_owned(),
-        };
+        let (prefix, suffix) = prompt.map_or(("", ""), |p| p.frame());
+        let content = format!("{prefix}{input}{suffix}");
         messages.push(Message {
             role: Role::User,
             content,
