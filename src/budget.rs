@@ -9,10 +9,10 @@ pub(crate) mod cost;
 pub use cost::Cost;
 
 use crate::catalogue::{EstimateRule, Model};
+use crate::ingest::Sent;
 use crate::messages::issue;
 use crate::report::TokenInfo;
 use crate::Issue;
-use crate::ingest::Sent;
 use crate::{Contract, Error, Meter, Tier, TokenCount};
 use serde::{Deserialize, Serialize};
 
@@ -336,9 +336,6 @@ impl Budget {
     /// The system message and the template around `input`, as the
     /// provider's count endpoint takes them.
     pub fn render(&self, input: &str) -> (Option<&str>, String) {
-        (
-            self.system.as_deref(),
-            self.framed(input),
-        )
+        (self.system.as_deref(), self.framed(input))
     }
 }

@@ -6,8 +6,8 @@ use crate::state::FixedKey;
 use crate::{AppError, AppState, Provider, ProviderError, Providers};
 use axum::extract::{Request, State};
 use axum::Json;
-use prompt_preflight::messages::issue;
 use prompt_preflight::ingest::Sent;
+use prompt_preflight::messages::issue;
 use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Input, Payload, Report};
 use serde::Serialize;
 

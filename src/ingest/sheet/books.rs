@@ -95,6 +95,36 @@ fn guard<T>(
     guarded(Guarded::Calamine, f).unwrap_or_else(|_| Err(crashed()))
 }
 
+/// The next cell of a sheet: its 0-based place, its value and whether it
+/// holds a formula; `None` after the last, `Err` where calamine fails.
+type NextCell = Result<Option<((u32, u32), Value, bool)>, ()>;
+
+/// Streams one sheet's cells into `grid`, under the guard, until the last
+/// or a limit: `open` starts calamine's cell reader (`None` when it cannot)
+/// and gives the function that reads the next cell.
+fn stream<F: FnMut() -> NextCell>(
+    grid: &mut Grid,
+    limits: &Limits,
+    open: impl FnOnce() -> Option<F>,
+) -> Result<(), Failure> {
+    let name = grid.name.clone();
+    let unreadable = || unreadable_sheet(&name);
+    guard(
+        || {
+            let mut next = open().ok_or_else(unreadable)?;
+            while let Some(((row, col), value, formula)) = next().map_err(|()| unreadable())? {
+                if formula {
+                    grid.formulas += 1;
+                }
+                grid.push(row, col, value, limits)
+                    .map_err(Failure::TooBig)?;
+            }
+            Ok(())
+        },
+        unreadable,
+    )
+}
+
 /// Reads an xlsx or xlsm workbook.
 pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
     let mut book: Xlsx<_> = guard(
@@ -104,28 +134,16 @@ pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> 
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        let unreadable = || unreadable_sheet(&sheet.name);
-        guard(
-            || {
-                let mut cells = book
-                    .worksheet_cells_reader(&sheet.name)
-                    .map_err(|_| unreadable())?;
-                loop {
-                    match cells.next_cell_with_formula() {
-                        Ok(Some(cell)) => {
-                            if cell.formula.as_deref().is_some_and(|f| !f.is_empty()) {
-                                grid.formulas += 1;
-                            }
-                            grid.push(cell.pos.0, cell.pos.1, from_ref(cell.value), limits)
-                                .map_err(Failure::TooBig)?;
-                        }
-                        Ok(None) => return Ok(()),
-                        Err(_) => return Err(unreadable()),
-                    }
-                }
-            },
-            unreadable,
-        )?;
+        stream(&mut grid, limits, || {
+            let mut cells = book.worksheet_cells_reader(&sheet.name).ok()?;
+            Some(move || {
+                let cell = cells.next_cell_with_formula().map_err(drop)?;
+                Ok(cell.map(|cell| {
+                    let formula = cell.formula.as_deref().is_some_and(|f| !f.is_empty());
+                    (cell.pos, from_ref(cell.value), formula)
+                }))
+            })
+        })?;
         if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
             book.merge_cells_by_sheet_name(&sheet.name).map(|m| {
                 m.iter()
@@ -151,27 +169,19 @@ pub(super) fn xlsb(bytes: &[u8], scanned: &Scanned, limits: &Limits) -> Result<V
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
-        let unreadable = || unreadable_sheet(&sheet.name);
-        guard(
-            || {
-                let mut cells = book
-                    .worksheet_cells_reader(&sheet.name)
-                    .map_err(|_| unreadable())?;
-                loop {
-                    match cells.next_cell() {
-                        Ok(Some(cell)) => {
-                            let (row, col) = cell.get_position();
-                            let value = from_ref(cell.get_value().clone());
-                            grid.push(row, col, value, limits)
-                                .map_err(Failure::TooBig)?;
-                        }
-                        Ok(None) => return Ok(()),
-                        Err(_) => return Err(unreadable()),
-                    }
-                }
-            },
-            unreadable,
-        )?;
+        stream(&mut grid, limits, || {
+            let mut cells = book.worksheet_cells_reader(&sheet.name).ok()?;
+            Some(move || {
+                let cell = cells.next_cell().map_err(drop)?;
+                Ok(cell.map(|cell| {
+                    (
+                        cell.get_position(),
+                        from_ref(cell.get_value().clone()),
+                        false,
+                    )
+                }))
+            })
+        })?;
         grid.formulas = scanned.formulas.get(&sheet.name).copied().unwrap_or(0);
         grids.push(grid);
     }
