@@ -125,12 +125,17 @@ fn stream<F: FnMut() -> NextCell>(
     )
 }
 
+/// Opens a workbook with calamine (its list of sheets and shared parts).
+fn open<'a, B: Reader<Cursor<&'a [u8]>>>(bytes: &'a [u8]) -> Result<B, Failure> {
+    guard(
+        || B::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
+        opening_failed,
+    )
+}
+
 /// Reads an xlsx or xlsm workbook.
 pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
-    let mut book: Xlsx<_> = guard(
-        || Xlsx::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
-        opening_failed,
-    )?;
+    let mut book: Xlsx<_> = open(bytes)?;
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
@@ -162,10 +167,7 @@ pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> 
 /// cells are the ones the scan counted (calamine's formula parser is not
 /// run on cells).
 pub(super) fn xlsb(bytes: &[u8], scanned: &Scanned, limits: &Limits) -> Result<Vec<Grid>, Failure> {
-    let mut book: Xlsb<_> = guard(
-        || Xlsb::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
-        opening_failed,
-    )?;
+    let mut book: Xlsb<_> = open(bytes)?;
     let mut grids = Vec::new();
     for sheet in cell_sheets(book.sheets_metadata()) {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
@@ -218,10 +220,7 @@ pub(super) fn ods(
     scans: &[TableScan],
     limits: &Limits,
 ) -> Result<Vec<Grid>, Failure> {
-    let mut book: Ods<_> = guard(
-        || Ods::new(Cursor::new(bytes)).map_err(|_| opening_failed()),
-        opening_failed,
-    )?;
+    let mut book: Ods<_> = open(bytes)?;
     let mut grids = Vec::new();
     for (i, sheet) in cell_sheets(book.sheets_metadata()).into_iter().enumerate() {
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
