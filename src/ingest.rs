@@ -7,6 +7,7 @@
 
 mod csv;
 mod guard;
+mod header;
 mod json;
 mod pdf;
 mod sheet;

@@ -281,20 +281,8 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
 }
 
 fn check_headers(table: &Table, issues: &mut Vec<Issue>) {
-    let line = table.header_line;
-    for (i, name) in table.headers.iter().enumerate() {
-        if name.trim().is_empty() {
-            issues.push(issue::blank_header(i + 1, line));
-            continue;
-        }
-        let key = crate::schema::normalize_header(name);
-        if let Some(first) = table.headers[..i]
-            .iter()
-            .position(|h| crate::schema::normalize_header(h) == key)
-        {
-            issues.push(issue::duplicate_header(name.trim(), first + 1, i + 1, line));
-        }
-    }
+    let found = super::header::header_issues(&table.headers, table.header_line);
+    issues.extend(found.into_iter().map(|(_, issue)| issue));
 }
 
 /// Each record as one CSV line (comma-separated, quoted where needed, with

@@ -254,21 +254,9 @@ pub(super) fn table(
 /// Blank and repeated header names, as for delimited text.
 fn check_headers(header: &Header, sheet: &str, issues: &mut Vec<Issue>) {
     let line = u64::from(header.row) + 1;
-    for (i, name) in header.names.iter().enumerate() {
+    for (i, mut found) in crate::ingest::header::header_issues(&header.names, line) {
         let col = header.first_col.saturating_add(i as u32);
-        let mut found = if name.trim().is_empty() {
-            issue::blank_header(i + 1, line)
-        } else {
-            let key = crate::schema::normalize_header(name);
-            let Some(first) = header.names[..i]
-                .iter()
-                .position(|h| crate::schema::normalize_header(h) == key)
-            else {
-                continue;
-            };
-            issue::duplicate_header(name.trim(), first + 1, i + 1, line)
-        };
-        found.at = Some(at(sheet, header.row, column_column(name, col)));
+        found.at = Some(at(sheet, header.row, column_column(&header.names[i], col)));
         issues.push(found);
     }
 }
