@@ -206,7 +206,8 @@ fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     } else if let Some(parsed) = csv::parse(&decoded.text, name, limits) {
         let table = parsed.table;
         let mut doc = Document::new(InputKind::Csv, size, &decoded.encoding);
-        doc.info.delimiter = Some(table.delimiter_label().to_owned());
+        doc.info.delimiter = Some(table.delimiter_char().to_string());
+        doc.info.delimiter_name = Some(table.delimiter_name().to_owned());
         doc.info.header_row = Some(table.header_line);
         doc.info.headers = Some(table.headers.clone());
         doc.info.rows = Some(table.rows.len() as u64);

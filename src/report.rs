@@ -99,9 +99,14 @@ pub struct InputInfo {
     pub bytes: u64,
     /// The text encoding as a WHATWG label, e.g. `utf-8`.
     pub encoding: String,
-    /// The delimiter of a table, e.g. `,` or `\t`.
+    /// The delimiter of a table, the character itself: `","`, `"\t"` for a
+    /// tab, `" "` for columns aligned with spaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
+    /// The delimiter's name for people: `comma`, `semicolon`, `tab`,
+    /// `pipe`, `colon` or `spaces`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter_name: Option<String>,
     /// The 1-based line of the header row of a table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<u64>,

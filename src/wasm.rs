@@ -24,7 +24,7 @@ export interface Issue {
   example?: string; at?: Location; count?: number; actions?: Action[];
 }
 export interface InputInfo {
-  kind: InputKind; bytes: number; encoding: string; delimiter?: string;
+  kind: InputKind; bytes: number; encoding: string; delimiter?: string; delimiter_name?: string;
   header_row?: number; headers?: string[]; rows?: number; columns?: number; lines?: number;
 }
 export interface Cost {

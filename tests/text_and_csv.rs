@@ -334,7 +334,8 @@ fn a_date_format_without_a_day_is_refused() {
 #[test]
 fn space_aligned_columns_are_a_table() {
     let report = report("csv_space_aligned.txt");
-    assert_eq!(report.input.delimiter.as_deref(), Some("spaces"));
+    assert_eq!(report.input.delimiter.as_deref(), Some(" "));
+    assert_eq!(report.input.delimiter_name.as_deref(), Some("spaces"));
     assert_eq!(
         report.input.headers.as_ref().unwrap(),
         &["name", "email", "country", "plan"]

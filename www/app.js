@@ -380,7 +380,10 @@ function renderReport(report) {
     if (input.pages !== undefined) fact("Pages", fmt.format(input.pages));
     if (input.pages_without_text?.length) fact("Pages without text", input.pages_without_text.join(", "));
     if (input.encrypted) fact("Encrypted", "yes");
-    if (input.delimiter) fact("Separator", input.delimiter === "\\t" ? "tab" : `"${input.delimiter}"`);
+    if (input.delimiter_name) {
+      const visible = input.delimiter !== "\t" && input.delimiter !== " ";
+      fact("Separator", visible ? `${input.delimiter_name} (${input.delimiter})` : input.delimiter_name);
+    }
     if (input.rows !== undefined) fact("Rows", fmt.format(input.rows));
     if (input.columns !== undefined) fact("Columns", fmt.format(input.columns));
     if (input.headers) fact("Column names", input.headers.join(", "));

@@ -72,15 +72,30 @@ impl Table {
         )
     }
 
-    /// The delimiter as shown to people: `,`, `;`, `\t` or `|`.
-    pub fn delimiter_label(&self) -> &'static str {
+    /// The delimiter itself: `,`, `;`, a tab, `|`, `:`, or a space for
+    /// columns aligned with runs of spaces.
+    ///
+    /// ```
+    /// use prompt_preflight::{ingest, Input, Limits};
+    /// let doc = ingest(&Input::File { name: None, bytes: b"a\tb\n1\t2\n3\t4\n" }, &Limits::default());
+    /// let table = doc.table.unwrap();
+    /// assert_eq!((table.delimiter_char(), table.delimiter_name()), ('\t', "tab"));
+    /// ```
+    pub fn delimiter_char(&self) -> char {
+        char::from(self.delimiter)
+    }
+
+    /// The delimiter's name for people: `comma`, `semicolon`, `tab`,
+    /// `pipe`, `colon` or `spaces`.
+    pub fn delimiter_name(&self) -> &'static str {
         match self.delimiter {
-            b',' => ",",
-            b';' => ";",
-            b'\t' => "\\t",
-            b'|' => "|",
+            b',' => "comma",
+            b';' => "semicolon",
+            b'\t' => "tab",
+            b'|' => "pipe",
+            b':' => "colon",
             b' ' => "spaces",
-            _ => "?",
+            _ => "other",
         }
     }
 }

@@ -100,8 +100,8 @@ fn render(report: &Report) -> String {
             plural(cols, "column")
         );
     }
-    if let Some(delimiter) = &i.delimiter {
-        let _ = write!(input, ", delimiter '{delimiter}'");
+    if let Some(name) = &i.delimiter_name {
+        let _ = write!(input, ", {name}-delimited");
     }
     if let Some(sheet) = &i.selected_sheet {
         let _ = write!(input, ", sheet '{sheet}'");
