@@ -372,7 +372,7 @@ function renderReport(report) {
     $("report-title").textContent = `Check of ${app.file.name}`;
     fact("Format", describeKind(input));
     fact("Size", `${fmt.format(input.bytes)} bytes`);
-    if (input.kind !== "unsupported" && !input.sheets && input.kind !== "pdf") fact("Character set", input.encoding);
+    if (input.encoding !== "binary") fact("Character set", input.encoding);
     if (input.bom) fact("Byte-order mark", input.bom);
     if (input.line_ending) fact("Line endings", input.line_ending.toUpperCase());
     if (input.language) fact("Language", input.language);

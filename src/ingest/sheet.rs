@@ -26,6 +26,10 @@ use books::Failure;
 use grid::{Grid, Overflow};
 use zipped::Zipped;
 
+/// The `encoding` of a workbook: it is not text, so it has none (its cells
+/// are text, which the table holds).
+const BINARY: &str = "binary";
+
 /// What a password-protected OOXML package (in an OLE container) is taken
 /// for: its content is encrypted, and workbooks are what we are sent.
 const ENCRYPTED_OOXML: InputKind = InputKind::Xlsx;
@@ -53,7 +57,7 @@ pub(super) fn read_zip(bytes: &[u8], limits: &Limits) -> Document {
     let biggest = entries.iter().map(|e| e.size).max().unwrap_or(0);
     let total = entries.iter().fold(0u64, |t, e| t.saturating_add(e.size));
     if biggest > limits.max_decompressed_bytes || total > limits.max_decompressed_bytes {
-        let mut doc = Document::new(kind, size, "utf-8");
+        let mut doc = Document::new(kind, size, BINARY);
         doc.issues.push(issue::too_large_unpacked(
             total,
             limits.max_decompressed_bytes,
@@ -80,7 +84,7 @@ pub(super) fn read_zip(bytes: &[u8], limits: &Limits) -> Document {
                     "the sheet data is missing or cannot be unpacked".into(),
                 )),
                 Some(Err(ods_scan::Refused::TooDeep)) => {
-                    let mut doc = Document::new(kind, size, "utf-8");
+                    let mut doc = Document::new(kind, size, BINARY);
                     doc.issues.push(issue::too_deep(limits.max_depth, None));
                     return doc;
                 }
@@ -146,7 +150,7 @@ pub(super) fn read_ole(bytes: &[u8], limits: &Limits) -> Document {
             return finish(InputKind::Xls, size, Err(failure), leading, limits);
         }
         if area > limits.max_cells {
-            let mut doc = Document::new(InputKind::Xls, size, "utf-8");
+            let mut doc = Document::new(InputKind::Xls, size, BINARY);
             doc.issues.push(issue::too_many_rows(
                 area,
                 limits.max_cells,
@@ -176,7 +180,7 @@ fn unsupported(size: u64, looks_like: &str) -> Document {
 }
 
 fn encrypted(kind: InputKind, size: u64) -> Document {
-    let mut doc = Document::new(kind, size, "utf-8");
+    let mut doc = Document::new(kind, size, BINARY);
     doc.info.encrypted = Some(true);
     doc.issues.push(issue::encrypted_file(kind.description()));
     doc
@@ -240,13 +244,13 @@ fn finish(
             return doc;
         }
         Err(Failure::TooBig(over)) => {
-            let mut doc = Document::new(kind, size, "utf-8");
+            let mut doc = Document::new(kind, size, BINARY);
             doc.issues.extend(issues);
             doc.issues.push(overflow_issue(over));
             return doc;
         }
     };
-    let mut doc = Document::new(kind, size, "utf-8");
+    let mut doc = Document::new(kind, size, BINARY);
     let headers: Vec<Option<layout::Header>> = grids.iter().map(layout::find_header).collect();
     let infos = grids
         .iter()

@@ -86,12 +86,11 @@ fn render(report: &Report) -> String {
         "contract  {} {}",
         report.contract.id, report.contract.version
     );
-    let mut input = format!(
-        "{}, {} bytes, {}",
-        i.kind.as_str(),
-        group_digits(i.bytes),
-        i.encoding
-    );
+    let mut input = format!("{}, {} bytes", i.kind.as_str(), group_digits(i.bytes));
+    // Binary formats (workbooks, PDF) have no character encoding.
+    if i.encoding != "binary" {
+        let _ = write!(input, ", {}", i.encoding);
+    }
     if let (Some(rows), Some(cols)) = (i.rows, i.columns) {
         let _ = write!(
             input,
