@@ -290,6 +290,7 @@ impl Document {
         });
         self.info.line_ending = text::line_ending(&text).map(str::to_owned);
         self.info.language = text::language(&text).map(str::to_owned);
+        self.info.language_name = self.info.language.as_deref().map(language_name);
         self.text = text;
     }
 

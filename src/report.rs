@@ -128,6 +128,9 @@ pub struct InputInfo {
     /// The detected language of a text, as an ISO 639-3 code (e.g. `eng`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The language's English name, for people (e.g. `French`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_name: Option<String>,
     /// The line endings of a text file: `lf`, `crlf`, `cr` or `mixed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_ending: Option<String>,

@@ -145,10 +145,10 @@ fn boms_line_endings_and_noise_are_reported() {
 
 #[test]
 fn languages_are_detected_and_checked_against_the_contract() {
-    assert_eq!(
-        report("text_french.txt").input.language.as_deref(),
-        Some("fra")
-    );
+    let input = report("text_french.txt").input;
+    assert_eq!(input.language.as_deref(), Some("fra"));
+    // People read the name, not the code.
+    assert_eq!(input.language_name.as_deref(), Some("French"));
     let english_only = CONTRACT.replace("text = true", "text = true\nlanguages = [\"eng\"]");
     let contract = Contract::parse(&english_only).unwrap();
     let report = report_with(&contract, "text_french.txt");

@@ -375,7 +375,7 @@ function renderReport(report) {
     if (input.encoding !== "binary") fact("Character set", input.encoding);
     if (input.bom) fact("Byte-order mark", input.bom);
     if (input.line_ending) fact("Line endings", input.line_ending.toUpperCase());
-    if (input.language) fact("Language", input.language);
+    if (input.language) fact("Language", input.language_name ?? input.language);
     if (input.sheets) fact("Sheets", describeSheets(input));
     if (input.pages !== undefined) fact("Pages", fmt.format(input.pages));
     if (input.pages_without_text?.length) fact("Pages without text", input.pages_without_text.join(", "));

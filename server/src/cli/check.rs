@@ -102,6 +102,9 @@ fn render(report: &Report) -> String {
     if let Some(name) = &i.delimiter_name {
         let _ = write!(input, ", {name}-delimited");
     }
+    if let Some(language) = &i.language_name {
+        let _ = write!(input, ", in {language}");
+    }
     if let Some(sheet) = &i.selected_sheet {
         let _ = write!(input, ", sheet '{sheet}'");
     }
