@@ -331,6 +331,50 @@ pub fn group_digits(n: u64) -> String {
     out
 }
 
+/// A size the way people read it: `20 MB`, `1.5 KB`, `512 bytes`
+/// (1,024-based, as file managers show sizes).
+///
+/// ```
+/// use prompt_preflight::messages::human_size;
+/// assert_eq!(human_size(20 * 1024 * 1024), "20 MB");
+/// assert_eq!(human_size(1536), "1.5 KB");
+/// assert_eq!(human_size(3_000_016_169), "2.8 GB");
+/// assert_eq!(human_size(512), "512 bytes");
+/// ```
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["KB", "MB", "GB"];
+    if bytes < 1024 {
+        return plural(bytes, "byte", "bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = if value < 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{} {}", shown.trim_end_matches(".0"), UNITS[unit])
+}
+
+/// Two sizes for a comparison ("30 MB; the most is 25 MB"): rounded as
+/// people read them, with the exact bytes where rounding would make them
+/// look equal.
+pub(crate) fn compared_sizes(size: u64, limit: u64) -> (String, String) {
+    let (a, b) = (human_size(size), human_size(limit));
+    if a == b && size != limit {
+        (
+            format!("{a} ({} bytes)", group_digits(size)),
+            format!("{b} ({} bytes)", group_digits(limit)),
+        )
+    } else {
+        (a, b)
+    }
+}
+
 pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -343,6 +387,18 @@ pub mod issue;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn compared_sizes_never_look_equal_when_they_differ() {
+        let limit = 25 * 1024 * 1024;
+        assert_eq!(
+            compared_sizes(30 * 1024 * 1024, limit),
+            ("30 MB".to_owned(), "25 MB".to_owned())
+        );
+        let (a, b) = compared_sizes(limit + 1, limit);
+        assert_eq!(a, "25 MB (26,214,401 bytes)");
+        assert_eq!(b, "25 MB (26,214,400 bytes)");
+    }
+
     use super::*;
 
     #[test]

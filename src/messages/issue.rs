@@ -855,11 +855,10 @@ pub fn language_not_supported(name: &str, accepted: &[String]) -> Issue {
 pub fn too_large_unpacked(unpacked: u64, max: u64) -> Issue {
     make(
         Code::TooLarge,
-        format!(
-            "Your file is small, but it unpacks to {} bytes; the most we unpack is {} bytes.",
-            group_digits(unpacked),
-            group_digits(max)
-        ),
+        {
+            let (unpacked, max) = compared_sizes(unpacked, max);
+            format!("Your file is small, but it unpacks to {unpacked}; the most we unpack is {max}.")
+        },
         "Send a smaller file, or save it as CSV. A file that unpacks to far more than its size can be a trap (a \"zip bomb\").".into(),
         None,
     )
@@ -893,11 +892,10 @@ pub fn encoding_guessed(label: &str) -> Issue {
 pub fn too_large(bytes: u64, max: u64) -> Issue {
     make(
         Code::TooLarge,
-        format!(
-            "Your file is {} bytes; the most we accept is {} bytes.",
-            group_digits(bytes),
-            group_digits(max)
-        ),
+        {
+            let (bytes, max) = compared_sizes(bytes, max);
+            format!("Your file is {bytes}; the most we accept is {max}.")
+        },
         Code::TooLarge.entry().hint.into(),
         None,
     )
