@@ -144,8 +144,16 @@ fn decoded(path: &PathBuf) -> Result<prompt_preflight::Document, CliError> {
         },
         &prompt_preflight::Limits::default(),
     );
-    if document.info.kind == prompt_preflight::InputKind::Unsupported {
-        let why = document.issues.first().map(|i| i.message.clone());
+    // Nothing to count or split: a format we do not read, or a file we
+    // could not read (encrypted, too large unpacked, a scan without text).
+    let error = document
+        .issues
+        .iter()
+        .find(|i| i.severity == prompt_preflight::Severity::Error);
+    let unreadable = document.info.kind == prompt_preflight::InputKind::Unsupported
+        || (document.text.is_empty() && error.is_some());
+    if unreadable {
+        let why = error.or(document.issues.first()).map(|i| i.message.clone());
         return Err(CliError::Unreadable(why.unwrap_or_default()));
     }
     Ok(document)

@@ -184,6 +184,39 @@ fn check_a_workbook_that_crashed_the_reader_exits_1_with_a_report() {
 }
 
 #[test]
+fn count_and_chunk_say_why_a_file_has_nothing_to_count() {
+    for (file, why) in [
+        ("sheet_encrypted.xlsx", "protected with a password"),
+        ("sheet_zip_bomb.xlsx", "unpacks to"),
+        ("pdf_scanned_memo.pdf", "text"),
+    ] {
+        let path = fixture(file);
+        for command in [vec!["count"], vec!["chunk", "--max-tokens", "100"]] {
+            let mut args = command.clone();
+            args.push(path.to_str().unwrap());
+            let out = preflight(&args);
+            assert_eq!(code(&out), 2, "{command:?} {file}: {}", stdout(&out));
+            assert!(stderr(&out).contains(why), "{command:?} {file}: {}", stderr(&out));
+            assert!(stdout(&out).is_empty(), "{command:?} {file}: {}", stdout(&out));
+        }
+    }
+}
+
+#[test]
+fn a_reader_crash_is_logged_as_plain_text_with_the_reader_name() {
+    // The pre-scans off (a test switch), calamine panics on this file: the
+    // report says corrupt_file, and one plain log line says which reader.
+    let out = check("sheet_xlsb_cells_empty_index.xlsb", &["--no-prescans"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("(corrupt_file)"), "{}", stdout(&out));
+    let log = stderr(&out);
+    assert!(log.contains("WARN"), "{log}");
+    assert!(log.contains("the calamine reader crashed on this input"), "{log}");
+    assert!(!log.contains('\x1b'), "no colour codes when not a terminal: {log:?}");
+    assert!(!log.contains("panicked at"), "{log}");
+}
+
+#[test]
 fn check_png_exits_1() {
     let out = check("image.png", &[]);
     assert_eq!(code(&out), 1);
