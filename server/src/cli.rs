@@ -95,6 +95,27 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The contract `arg` names: a contract file (TOML or JSON), or the id of
+/// a built-in contract (`customer-list`, `summarise-document`) when no
+/// such file exists.
+fn load_contract(arg: &std::path::Path) -> Result<prompt_preflight::Contract, CliError> {
+    if !arg.exists() {
+        if let Some(id) = arg.to_str() {
+            if let Some(contract) = crate::Registry::builtin().get(id) {
+                return Ok(prompt_preflight::Contract::clone(contract));
+            }
+        }
+    }
+    let source = std::fs::read_to_string(arg).map_err(|source| CliError::Io {
+        what: format!(
+            "cannot read the contract {} (nor is it the id of a built-in contract)",
+            arg.display()
+        ),
+        source,
+    })?;
+    Ok(prompt_preflight::Contract::parse(&source)?)
+}
+
 /// Logs to standard error; `RUST_LOG` overrides `default_filter`. Log
 /// records of the core (such as a file reader's crash) come through too.
 fn init_logging(default_filter: &str) {

@@ -217,10 +217,54 @@ fn a_reader_crash_is_logged_as_plain_text_with_the_reader_name() {
 }
 
 #[test]
+fn prepare_relevant_without_a_question_is_a_usage_error() {
+    let file = fixture("long_prose.txt");
+    let contract = root().join("contracts/summarise-document.toml");
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--mode",
+        "relevant",
+    ]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(stderr(&out).contains("--question"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
 fn check_png_exits_1() {
     let out = check("image.png", &[]);
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).contains("PNG image"));
+}
+
+#[test]
+fn a_built_in_contract_can_be_named_by_its_id() {
+    let by_id = preflight(&[
+        "check",
+        fixture("customers_missing_email.csv").to_str().unwrap(),
+        "--contract",
+        "customer-list",
+        "--json",
+    ]);
+    let by_path = preflight(&[
+        "check",
+        fixture("customers_missing_email.csv").to_str().unwrap(),
+        "--contract",
+        contract_path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code(&by_id), 1, "{}", stderr(&by_id));
+    assert_eq!(stdout(&by_id), stdout(&by_path));
+    let out = preflight(&[
+        "prepare",
+        fixture("long_prose.txt").to_str().unwrap(),
+        "--contract",
+        "summarise-document",
+    ]);
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
 }
 
 #[test]

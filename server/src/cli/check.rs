@@ -11,8 +11,9 @@ use std::process::ExitCode;
 pub(super) struct Args {
     /// The file to check, or `-` for standard input.
     file: PathBuf,
-    /// The contract file (TOML or JSON). Without it, only the format,
-    /// encoding and structure checks and the token count run.
+    /// The contract: a file (TOML or JSON) or a built-in contract's id.
+    /// Without it, only the format, encoding and structure checks and the
+    /// token count run.
     #[arg(long)]
     contract: Option<PathBuf>,
     /// The token encoding when there is no contract.
@@ -32,13 +33,7 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let contract = match &args.contract {
-        Some(path) => {
-            let source = std::fs::read_to_string(path).map_err(|source| CliError::Io {
-                what: format!("cannot read the contract {}", path.display()),
-                source,
-            })?;
-            Contract::parse(&source)?
-        }
+        Some(path) => super::load_contract(path)?,
         None => Contract::schemaless(Encoding::from_name(&args.encoding)?),
     };
     let bytes = read_input(&args.file)?;

@@ -2,7 +2,7 @@
 
 use super::{read_input, CliError};
 use prompt_preflight::messages::group_digits;
-use prompt_preflight::{prepare, Contract, Input, Mode, PrepareOptions};
+use prompt_preflight::{prepare, Input, Mode, PrepareOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 pub(super) struct Args {
     /// The file to prepare, or `-` for standard input.
     file: PathBuf,
-    /// The contract file (TOML or JSON).
+    /// The contract: a file (TOML or JSON) or a built-in contract's id.
     #[arg(long)]
     contract: PathBuf,
     /// The tier whose limits apply (default: the contract's default tier).
@@ -21,8 +21,8 @@ pub(super) struct Args {
     /// that best match --question) or `split` (into parts that each fit).
     #[arg(long, default_value = "trim", value_parser = parse_mode)]
     mode: Mode,
-    /// The user's question, for `--mode relevant`.
-    #[arg(long)]
+    /// The user's question, needed by `--mode relevant`.
+    #[arg(long, required_if_eq("mode", "relevant"))]
     question: Option<String>,
     /// For `--mode split` of text: tokens of each part repeated at the
     /// start of the next.
@@ -39,11 +39,7 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
-    let source = std::fs::read_to_string(&args.contract).map_err(|source| CliError::Io {
-        what: format!("cannot read the contract {}", args.contract.display()),
-        source,
-    })?;
-    let contract = Contract::parse(&source)?;
+    let contract = super::load_contract(&args.contract)?;
     let bytes = read_input(&args.file)?;
     let name = args.file.file_name().and_then(|n| n.to_str());
     let options = PrepareOptions {
