@@ -94,6 +94,26 @@ pub enum Boundary {
     Character,
 }
 
+impl Boundary {
+    /// Where a chunk ending at this boundary was cut, in words.
+    ///
+    /// ```
+    /// assert_eq!(prompt_preflight::Boundary::Heading.words(), "before a heading");
+    /// ```
+    pub fn words(self) -> &'static str {
+        match self {
+            Boundary::End => "at the end of the text",
+            Boundary::Heading => "before a heading",
+            Boundary::Paragraph => "at a paragraph break",
+            Boundary::Line => "at a line break",
+            Boundary::Sentence => "at the end of a sentence",
+            Boundary::Word => "between words",
+            Boundary::Piece => "inside a word",
+            Boundary::Character => "between two characters",
+        }
+    }
+}
+
 /// One chunk of a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chunk {

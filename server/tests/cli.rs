@@ -513,6 +513,14 @@ fn chunk_splits_a_file_into_parts_that_fit_and_give_it_back() {
     }
     assert_eq!(joined, text);
 
+    // The text listing says where each part was cut, in words.
+    let out = preflight(&["chunk", path.to_str().unwrap(), "--max-tokens", "300"]);
+    let listing = stdout(&out);
+    assert!(listing.contains("cut at "), "{listing}");
+    for internal in ["Heading", "Paragraph", "Sentence", "Word", "Line"] {
+        assert!(!listing.contains(&format!(" {internal} ")), "{listing}");
+    }
+
     // A chunk size below one character's worth is a usage error.
     let out = preflight(&["chunk", path.to_str().unwrap(), "--max-tokens", "2"]);
     assert_eq!(code(&out), 2);

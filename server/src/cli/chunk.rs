@@ -98,8 +98,12 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
                 .map(|c| {
                     let start: String = text[c.own_start..c.end].chars().take(40).collect();
                     format!(
-                        "bytes {}..{}  {} tokens  ends at {:?}  {:?}",
-                        c.start, c.end, c.tokens, c.boundary, start
+                        "bytes {}..{}  {} tokens  cut {}  {:?}",
+                        c.start,
+                        c.end,
+                        c.tokens,
+                        c.boundary.words(),
+                        start
                     )
                 })
                 .collect();
