@@ -211,11 +211,31 @@ fn table_shapes(
 /// The report's `delimiter` is the character itself, whatever it is, and
 /// `delimiter_name` says it in words.
 #[rstest]
-#[case::comma("name,email\nAda,ada@example.com\nAlan,alan@example.com\n", ",", "comma")]
-#[case::semicolon("name;email\nAda;ada@example.com\nAlan;alan@example.com\n", ";", "semicolon")]
-#[case::tab("name\temail\nAda\tada@example.com\nAlan\talan@example.com\n", "\t", "tab")]
-#[case::pipe("name|email\nAda|ada@example.com\nAlan|alan@example.com\n", "|", "pipe")]
-#[case::colon("name:email:plan\nAda:ada@x.io:pro\nAlan:alan@x.io:free\nGrace:g@x.io:pro\n", ":", "colon")]
+#[case::comma(
+    "name,email\nAda,ada@example.com\nAlan,alan@example.com\n",
+    ",",
+    "comma"
+)]
+#[case::semicolon(
+    "name;email\nAda;ada@example.com\nAlan;alan@example.com\n",
+    ";",
+    "semicolon"
+)]
+#[case::tab(
+    "name\temail\nAda\tada@example.com\nAlan\talan@example.com\n",
+    "\t",
+    "tab"
+)]
+#[case::pipe(
+    "name|email\nAda|ada@example.com\nAlan|alan@example.com\n",
+    "|",
+    "pipe"
+)]
+#[case::colon(
+    "name:email:plan\nAda:ada@x.io:pro\nAlan:alan@x.io:free\nGrace:g@x.io:pro\n",
+    ":",
+    "colon"
+)]
 fn delimiters_are_reported_as_themselves(
     #[case] text: &str,
     #[case] delimiter: &str,
@@ -226,7 +246,11 @@ fn delimiters_are_reported_as_themselves(
         bytes: text.as_bytes(),
     };
     let report = check(&contract(), None, &input).unwrap().report;
-    assert_eq!(report.input.delimiter.as_deref(), Some(delimiter), "{text:?}");
+    assert_eq!(
+        report.input.delimiter.as_deref(),
+        Some(delimiter),
+        "{text:?}"
+    );
     assert_eq!(report.input.delimiter_name.as_deref(), Some(name));
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["input"]["delimiter"], delimiter);

@@ -196,8 +196,16 @@ fn count_and_chunk_say_why_a_file_has_nothing_to_count() {
             args.push(path.to_str().unwrap());
             let out = preflight(&args);
             assert_eq!(code(&out), 2, "{command:?} {file}: {}", stdout(&out));
-            assert!(stderr(&out).contains(why), "{command:?} {file}: {}", stderr(&out));
-            assert!(stdout(&out).is_empty(), "{command:?} {file}: {}", stdout(&out));
+            assert!(
+                stderr(&out).contains(why),
+                "{command:?} {file}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stdout(&out).is_empty(),
+                "{command:?} {file}: {}",
+                stdout(&out)
+            );
         }
     }
 }
@@ -211,8 +219,14 @@ fn a_reader_crash_is_logged_as_plain_text_with_the_reader_name() {
     assert!(stdout(&out).contains("(corrupt_file)"), "{}", stdout(&out));
     let log = stderr(&out);
     assert!(log.contains("WARN"), "{log}");
-    assert!(log.contains("the calamine reader crashed on this input"), "{log}");
-    assert!(!log.contains('\x1b'), "no colour codes when not a terminal: {log:?}");
+    assert!(
+        log.contains("the calamine reader crashed on this input"),
+        "{log}"
+    );
+    assert!(
+        !log.contains('\x1b'),
+        "no colour codes when not a terminal: {log:?}"
+    );
     assert!(!log.contains("panicked at"), "{log}");
 }
 
@@ -265,6 +279,18 @@ fn a_built_in_contract_can_be_named_by_its_id() {
         "summarise-document",
     ]);
     assert_ne!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn check_without_a_contract_names_no_contract_model_or_price() {
+    let out = preflight(&["check", fixture("prose.txt").to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("contract  none"), "{text}");
+    assert!(!text.contains("no-contract"), "{text}");
+    assert!(!text.contains("cost "), "{text}");
+    assert!(!text.contains("gpt-"), "{text}");
+    assert!(text.contains("tokens    131 (o200k_base)"), "{text}");
 }
 
 #[test]

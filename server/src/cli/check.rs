@@ -55,7 +55,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             serde_json::to_string_pretty(&report).expect("reports serialise")
         );
     } else {
-        print!("{}", render(&report));
+        print!("{}", render(&report, args.contract.is_some()));
     }
     Ok(if report.ok {
         ExitCode::SUCCESS
@@ -71,16 +71,24 @@ fn plural(n: u64, one: &str) -> String {
     }
 }
 
-/// The human-readable report.
-fn render(report: &Report) -> String {
+/// The human-readable report. Without a contract there is no plan, model
+/// or price to speak of: only the count, in the encoding asked for.
+fn render(report: &Report, with_contract: bool) -> String {
     let mut out = String::new();
     let i = &report.input;
     let t = &report.tokens;
-    let _ = writeln!(
-        out,
-        "contract  {} {}",
-        report.contract.id, report.contract.version
-    );
+    if with_contract {
+        let _ = writeln!(
+            out,
+            "contract  {} {}",
+            report.contract.id, report.contract.version
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "contract  none: format, encoding and structure checks only"
+        );
+    }
     let mut input = format!("{}, {} bytes", i.kind.as_str(), group_digits(i.bytes));
     // Binary formats (workbooks, PDF) have no character encoding.
     if i.encoding != "binary" {
@@ -108,27 +116,36 @@ fn render(report: &Report) -> String {
     }
     let _ = writeln!(out, "input     {input}");
     let approx = if t.exact { "" } else { "~" };
-    let _ = writeln!(
-        out,
-        "tokens    {approx}{} / {} on the {} plan ({}); {approx}{} with the prompt and {} reserved for the answer, of {}'s {}",
-        group_digits(t.input),
-        group_digits(t.limit),
-        t.tier,
-        t.state.as_str(),
-        group_digits(t.input + t.overhead),
-        group_digits(t.output_reserved),
-        t.model,
-        group_digits(t.context_window)
-    );
-    let _ = writeln!(
-        out,
-        "cost      at most ${:.6} (input ${:.6}, answer up to ${:.6}; {} prices as of {})",
-        t.cost.total_usd_max,
-        t.cost.input_usd,
-        t.cost.output_usd_max,
-        t.cost.currency,
-        t.cost.prices_as_of
-    );
+    if with_contract {
+        let _ = writeln!(
+            out,
+            "tokens    {approx}{} / {} on the {} plan ({}); {approx}{} with the prompt and {} reserved for the answer, of {}'s {}",
+            group_digits(t.input),
+            group_digits(t.limit),
+            t.tier,
+            t.state.as_str(),
+            group_digits(t.input + t.overhead),
+            group_digits(t.output_reserved),
+            t.model,
+            group_digits(t.context_window)
+        );
+        let _ = writeln!(
+            out,
+            "cost      at most ${:.6} (input ${:.6}, answer up to ${:.6}; {} prices as of {})",
+            t.cost.total_usd_max,
+            t.cost.input_usd,
+            t.cost.output_usd_max,
+            t.cost.currency,
+            t.cost.prices_as_of
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "tokens    {approx}{} ({})",
+            group_digits(t.input),
+            t.encoding
+        );
+    }
     for issue in &report.issues {
         let mark = match issue.severity {
             Severity::Error => "error",
