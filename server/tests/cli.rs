@@ -282,6 +282,24 @@ fn a_built_in_contract_can_be_named_by_its_id() {
 }
 
 #[test]
+fn prepare_prints_issues_as_check_does() {
+    let file = fixture("long_prose.txt");
+    let out = preflight(&[
+        "prepare",
+        file.to_str().unwrap(),
+        "--contract",
+        "customer-list",
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("\nerror: Your file is 2,776 tokens; the free plan allows 2,000 per request. (over_token_limit)\n  what to do: "),
+        "{text}"
+    );
+    assert!(!text.contains("Error: "), "{text}");
+}
+
+#[test]
 fn check_without_a_contract_names_no_contract_model_or_price() {
     let out = preflight(&["check", fixture("prose.txt").to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -2,7 +2,7 @@
 
 use super::{read_input, CliError};
 use prompt_preflight::messages::group_digits;
-use prompt_preflight::{Contract, Encoding, Input, Report, Severity};
+use prompt_preflight::{Contract, Encoding, Input, Issue, Report, Severity};
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -147,33 +147,7 @@ fn render(report: &Report, with_contract: bool) -> String {
         );
     }
     for issue in &report.issues {
-        let mark = match issue.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
-        let mut place = Vec::new();
-        if let Some(at) = &issue.at {
-            if let Some(row) = at.row {
-                place.push(format!("row {row}"));
-            }
-            if let Some(column) = &at.column {
-                place.push(format!("column '{column}'"));
-            }
-            if let Some(line) = at.line {
-                place.push(format!("line {line}"));
-            }
-        }
-        let place = if place.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", place.join(", "))
-        };
-        let _ = writeln!(out, "\n{mark}: {}{place} ({})", issue.message, issue.code);
-        let _ = writeln!(out, "  what to do: {}", issue.hint);
-        if let Some(example) = &issue.example {
-            let _ = writeln!(out, "  example: {}", example.replace('\n', "\n           "));
-        }
+        out.push_str(&issue_text(issue));
     }
     let errors = report.errors().count();
     let _ = writeln!(
@@ -188,5 +162,39 @@ fn render(report: &Report, with_contract: bool) -> String {
             )
         }
     );
+    out
+}
+
+/// One issue as the CLI prints it: a blank line, then severity, message,
+/// place and code, what to do, and the example if there is one.
+pub(super) fn issue_text(issue: &Issue) -> String {
+    let mut out = String::new();
+    let mark = match issue.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    };
+    let mut place = Vec::new();
+    if let Some(at) = &issue.at {
+        if let Some(row) = at.row {
+            place.push(format!("row {row}"));
+        }
+        if let Some(column) = &at.column {
+            place.push(format!("column '{column}'"));
+        }
+        if let Some(line) = at.line {
+            place.push(format!("line {line}"));
+        }
+    }
+    let place = if place.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", place.join(", "))
+    };
+    let _ = writeln!(out, "\n{mark}: {}{place} ({})", issue.message, issue.code);
+    let _ = writeln!(out, "  what to do: {}", issue.hint);
+    if let Some(example) = &issue.example {
+        let _ = writeln!(out, "  example: {}", example.replace('\n', "\n           "));
+    }
     out
 }

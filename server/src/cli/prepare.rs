@@ -71,11 +71,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         }
         let _ = writeln!(out, "{}", prepared.plan.message);
         for issue in &prepared.issues {
-            let _ = writeln!(
-                out,
-                "{:?}: {} {}",
-                issue.severity, issue.message, issue.hint
-            );
+            let _ = write!(out, "{}", super::check::issue_text(issue));
         }
         for (i, part) in prepared.parts.iter().enumerate() {
             let _ = writeln!(
