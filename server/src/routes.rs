@@ -5,8 +5,11 @@ mod contracts;
 mod prepare;
 mod submission;
 
-use crate::AppState;
+use crate::{AppError, AppState};
 use axum::extract::DefaultBodyLimit;
+use axum::handler::HandlerWithoutStateExt;
+use axum::extract::OriginalUri;
+use axum::http::Method;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
@@ -21,14 +24,21 @@ pub const MAX_BODY_BYTES: usize = 26 * 1024 * 1024;
 /// `/` with the npm package at `/pkg` when static directories are set.
 pub fn app(state: AppState) -> Router {
     let static_dirs = state.static_dirs.clone();
-    let mut router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/contracts", get(contracts::list))
-        .route("/v1/contracts/{id}", get(contracts::show))
-        .route("/v1/check", post(check::check))
-        .route("/v1/prepare", post(prepare::prepare))
+    // Every answer that is not a success has the documented error body,
+    // unknown routes and wrong methods included.
+    let api = Router::new()
+        .route("/contracts", get(contracts::list))
+        .route("/contracts/{id}", get(contracts::show))
+        .route("/check", post(check::check))
+        .route("/prepare", post(prepare::prepare))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/v1", api)
+        .fallback(not_found);
     if let Some(dirs) = static_dirs {
         router = router
             // `make pkg` writes .br and .gz next to the module and the
@@ -39,7 +49,18 @@ pub fn app(state: AppState) -> Router {
                     .precompressed_br()
                     .precompressed_gzip(),
             )
-            .fallback_service(ServeDir::new(dirs.www));
+            .fallback_service(ServeDir::new(dirs.www).not_found_service(not_found.into_service()));
     }
     router.layer(TraceLayer::new_for_http())
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
 }

@@ -137,8 +137,10 @@ async fn healthz() {
 
 #[tokio::test]
 async fn unknown_route_is_404() {
-    let (status, _) = get("/v1/nothing-here").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    for uri in ["/v1/nothing-here", "/nothing", "/v1"] {
+        let (status, body) = get(uri).await;
+        assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    }
 }
 
 #[tokio::test]
@@ -251,15 +253,67 @@ async fn malformed_json_is_400() {
 
 #[tokio::test]
 async fn json_with_missing_or_unknown_fields_is_400() {
-    for request in [
-        json!({"contract": "customer-list"}),
-        json!({"text": "Hello"}),
-        json!({"contract": "customer-list", "text": "Hello", "colour": "blue"}),
-        json!({"contract": "customer-list", "text": 42}),
+    for (request, field, message) in [
+        (
+            json!({"contract": "customer-list"}),
+            "text",
+            "the JSON has no `text` field; a request needs `contract` and `text`",
+        ),
+        (
+            json!({"text": "Hello"}),
+            "contract",
+            "the JSON has no `contract` field; a request needs `contract` and `text`",
+        ),
+        (
+            json!({"contract": "customer-list", "text": "Hello", "colour": "blue"}),
+            "colour",
+            "`colour` is not a field of this request; the fields are `contract`, `tier` and `text` (and, for /v1/prepare, `mode`, `question` and `overlap`)",
+        ),
+        (
+            json!({"contract": "customer-list", "text": 42}),
+            "text",
+            "`text` must be a string",
+        ),
     ] {
         let (status, body) = post_json(&request).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+        assert_eq!(body["error"]["field"], field, "{body}");
+        assert_eq!(body["error"]["message"], message, "{body}");
     }
+}
+
+#[tokio::test]
+async fn json_errors_never_use_the_libraries_words() {
+    let bodies: [&[u8]; 4] = [
+        br#"{"contract": "customer-list", "text": "#,
+        br#"{"contract": "customer-list", "text": "Hi", "mode": "fast"}"#,
+        br#"{"contract": "customer-list", "text": "Hi", "overlap": -1}"#,
+        b"{\"contract\": \"customer-list\", \"text\": \"caf\xe9\"}",
+    ];
+    for body in bodies {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/prepare")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_vec()))
+            .unwrap();
+        let (status, reply) = send(request).await;
+        assert_error(status, &reply, StatusCode::BAD_REQUEST, "bad_request");
+        let message = reply["error"]["message"].as_str().unwrap();
+        for serde in ["Failed to deserialize", "invalid type", "expected", "EOF", "variant"] {
+            assert!(!message.contains(serde), "{message}");
+        }
+    }
+    // Non-UTF-8 JSON says what to do instead.
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/check")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(bodies[3].to_vec()))
+        .unwrap();
+    let (_, reply) = send(request).await;
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not UTF-8") && message.contains("multipart"), "{message}");
 }
 
 #[tokio::test]
@@ -277,8 +331,9 @@ async fn json_without_content_type_is_400() {
 
 #[tokio::test]
 async fn get_on_check_is_405() {
-    let (status, _) = get("/v1/check").await;
-    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, body) = get("/v1/check").await;
+    assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_eq!(body["error"]["message"], "/v1/check does not take GET requests");
 }
 
 #[tokio::test]
@@ -445,6 +500,10 @@ async fn oversized_json_body_is_413() {
     body.extend_from_slice(br#""}"#);
     let (status, body) = send(json_request(body)).await;
     assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    assert_eq!(
+        body["error"]["message"],
+        "the upload is larger than the 26 MiB this server accepts"
+    );
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 
 use super::MAX_BODY_BYTES;
 use crate::{AppError, AppState};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
-use axum::Json;
 use prompt_preflight::{Input, Mode, PrepareOptions};
 use serde::Deserialize;
 
@@ -84,9 +84,25 @@ impl Submission {
                 .map_err(|e| rejected(e.status(), e.body_text()))?;
             read_form(form).await?
         } else {
-            let Json(body) = Json::<TextRequest>::from_request(request, state)
+            let is_json = request
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| {
+                    let ct = ct.split(';').next().unwrap_or("").trim();
+                    ct == "application/json" || ct.ends_with("+json")
+                });
+            if !is_json {
+                return Err(AppError::BadRequest(
+                    "send JSON with the header `Content-Type: application/json`, or a \
+                     multipart form with a `file` field"
+                        .into(),
+                ));
+            }
+            let bytes = Bytes::from_request(request, state)
                 .await
                 .map_err(|e| rejected(e.status(), e.body_text()))?;
+            let body = parse_json(&bytes)?;
             Submission {
                 contract: body.contract,
                 tier: body.tier,
@@ -104,6 +120,75 @@ impl Submission {
             ));
         }
         Ok(submission)
+    }
+}
+
+/// The fields a JSON request may have, for error messages.
+const FIELDS: &str = "`contract`, `tier` and `text` (and, for /v1/prepare, `mode`, `question` \
+                      and `overlap`)";
+
+/// Parses a JSON body, with errors that name the field and say what is
+/// expected (never the JSON library's own wording).
+fn parse_json(bytes: &[u8]) -> Result<TextRequest, AppError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the body is not UTF-8 (byte {} is not valid UTF-8): JSON must be UTF-8; to send a \
+             file in another encoding, upload it as a multipart form with a `file` field",
+            e.valid_up_to()
+        ))
+    })?;
+    let json = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let error = e.into_inner();
+        json_error(&path, &error)
+    })
+}
+
+fn json_error(path: &str, error: &serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    let (line, column) = (error.line(), error.column());
+    if matches!(
+        error.classify(),
+        Category::Syntax | Category::Eof | Category::Io
+    ) {
+        let what = match error.classify() {
+            Category::Eof => "it ends too soon".to_owned(),
+            _ => "a comma, quote or bracket is missing or out of place".to_owned(),
+        };
+        return AppError::BadRequest(format!(
+            "the body is not valid JSON: {what} (line {line}, character {column})"
+        ));
+    }
+    // serde's message, read for the field and what it expected.
+    let message = error.to_string();
+    let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    if message.starts_with("missing field") {
+        let field = quoted(&message).unwrap_or_default();
+        return AppError::BadField {
+            message: format!(
+                "the JSON has no `{field}` field; a request needs `contract` and `text`"
+            ),
+            field,
+        };
+    }
+    if message.starts_with("unknown field") {
+        let field = quoted(&message).unwrap_or_default();
+        return AppError::BadField {
+            message: format!("`{field}` is not a field of this request; the fields are {FIELDS}"),
+            field,
+        };
+    }
+    let field = path.trim_start_matches('.').to_owned();
+    let expected = match field.as_str() {
+        "mode" => "one of trim, relevant or split",
+        "overlap" => "a whole number of tokens",
+        "contract" | "tier" | "text" | "question" => "a string",
+        _ => "something else",
+    };
+    AppError::BadField {
+        message: format!("`{field}` must be {expected}"),
+        field,
     }
 }
 
