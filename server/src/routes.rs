@@ -7,8 +7,8 @@ mod submission;
 
 use crate::{AppError, AppState};
 use axum::extract::DefaultBodyLimit;
-use axum::handler::HandlerWithoutStateExt;
 use axum::extract::OriginalUri;
+use axum::handler::HandlerWithoutStateExt;
 use axum::http::Method;
 use axum::routing::{get, post};
 use axum::Router;

@@ -300,7 +300,13 @@ async fn json_errors_never_use_the_libraries_words() {
         let (status, reply) = send(request).await;
         assert_error(status, &reply, StatusCode::BAD_REQUEST, "bad_request");
         let message = reply["error"]["message"].as_str().unwrap();
-        for serde in ["Failed to deserialize", "invalid type", "expected", "EOF", "variant"] {
+        for serde in [
+            "Failed to deserialize",
+            "invalid type",
+            "expected",
+            "EOF",
+            "variant",
+        ] {
             assert!(!message.contains(serde), "{message}");
         }
     }
@@ -313,7 +319,10 @@ async fn json_errors_never_use_the_libraries_words() {
         .unwrap();
     let (_, reply) = send(request).await;
     let message = reply["error"]["message"].as_str().unwrap();
-    assert!(message.contains("not UTF-8") && message.contains("multipart"), "{message}");
+    assert!(
+        message.contains("not UTF-8") && message.contains("multipart"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -332,8 +341,16 @@ async fn json_without_content_type_is_400() {
 #[tokio::test]
 async fn get_on_check_is_405() {
     let (status, body) = get("/v1/check").await;
-    assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-    assert_eq!(body["error"]["message"], "/v1/check does not take GET requests");
+    assert_error(
+        status,
+        &body,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+    assert_eq!(
+        body["error"]["message"],
+        "/v1/check does not take GET requests"
+    );
 }
 
 #[tokio::test]
