@@ -9,6 +9,7 @@ mod csv;
 mod guard;
 mod header;
 mod json;
+mod offsets;
 mod pdf;
 mod sheet;
 mod sniff;
@@ -24,6 +25,7 @@ pub use self::guard::{
 };
 #[doc(hidden)]
 pub use self::guard::{set_prescans, without_prescans};
+pub use self::offsets::FileOffsets;
 pub(crate) use self::text::{language_code, language_name};
 
 /// What the user sent.
@@ -115,6 +117,20 @@ pub struct Document {
     pub table: Option<Table>,
     /// Problems found while reading.
     pub issues: Vec<Issue>,
+    /// What decoding took out of a text file (besides a byte order mark,
+    /// which `info.bom` names): the text, its counts and offsets no longer
+    /// hold these characters.
+    pub removed: Option<Removed>,
+}
+
+/// Characters that are not text (NUL bytes and other control characters)
+/// removed from a file while decoding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    /// How many characters were removed.
+    pub characters: u64,
+    /// The 1-based line of the first.
+    pub first_line: u64,
 }
 
 /// Reads an input: sniffs its format, decodes its text and parses tables.
@@ -225,6 +241,10 @@ fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     // Reading problems come before what was found in the content.
     if let Some((count, line)) = noise {
         doc.issues.insert(0, issue::binary_content(count, line));
+        doc.removed = Some(Removed {
+            characters: count,
+            first_line: line,
+        });
     }
     if decoded.guessed {
         doc.issues
@@ -272,6 +292,7 @@ impl Document {
             text: String::new(),
             table: None,
             issues: Vec::new(),
+            removed: None,
         }
     }
 

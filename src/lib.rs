@@ -26,7 +26,7 @@ pub use chunk::{
 };
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
-pub use ingest::{ingest, Document, Input, Limits, Table};
+pub use ingest::{ingest, Document, Input, Limits, Removed, Table};
 pub use messages::Code;
 pub use payload::{Message, Payload, Role};
 pub use prepare::{

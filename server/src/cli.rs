@@ -153,9 +153,39 @@ fn install_panic_hook() {
     }));
 }
 
+/// Says on standard error what decoding took out of a file (a byte order
+/// mark, characters that are not text), and what that means (`then`).
+fn disclose_decoding(document: &prompt_preflight::Document, then: &str) {
+    let mut what = Vec::new();
+    if let Some(r) = document.removed {
+        let characters = match r.characters {
+            1 => "1 character that is".to_owned(),
+            n => format!(
+                "{} characters that are",
+                prompt_preflight::messages::group_digits(n)
+            ),
+        };
+        what.push(format!(
+            "{characters} not text (first on line {})",
+            r.first_line
+        ));
+    }
+    if let Some(bom) = &document.info.bom {
+        what.push(format!("a {bom} byte order mark"));
+    }
+    if !what.is_empty() {
+        eprintln!("preflight: decoding removed {}; {then}", what.join(" and "));
+    }
+}
+
 /// Reads `path` (or standard input for `-`) and decodes it as `check`
 /// does (BOMs, UTF-16, legacy encodings, spreadsheets, PDF text).
 fn decoded(path: &PathBuf) -> Result<prompt_preflight::Document, CliError> {
+    decoded_with_bytes(path).map(|(_, document)| document)
+}
+
+/// [`decoded`], with the file's bytes.
+fn decoded_with_bytes(path: &PathBuf) -> Result<(Vec<u8>, prompt_preflight::Document), CliError> {
     let bytes = read_input(path)?;
     let name = path.file_name().and_then(|n| n.to_str());
     let document = prompt_preflight::ingest(
@@ -177,12 +207,7 @@ fn decoded(path: &PathBuf) -> Result<prompt_preflight::Document, CliError> {
         let why = error.or(document.issues.first()).map(|i| i.message.clone());
         return Err(CliError::Unreadable(why.unwrap_or_default()));
     }
-    Ok(document)
-}
-
-/// The decoded text of `path` (see [`decoded`]).
-fn decoded_text(path: &PathBuf) -> Result<String, CliError> {
-    decoded(path).map(|d| d.text)
+    Ok((bytes, document))
 }
 
 fn read_input(path: &PathBuf) -> Result<Vec<u8>, CliError> {

@@ -231,6 +231,58 @@ fn a_reader_crash_is_logged_as_plain_text_with_the_reader_name() {
 }
 
 #[test]
+fn count_and_chunk_say_what_decoding_removed_and_chunk_ranges_are_file_bytes() {
+    // A UTF-8 BOM, then sentences with a NUL byte in the middle.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    for i in 0..40 {
+        bytes.extend(format!("Sentence number {i} is here. ").as_bytes());
+        if i == 10 {
+            bytes.push(0);
+        }
+    }
+    let path = std::env::temp_dir().join(format!("preflight-removed-{}.txt", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let file = path.to_str().unwrap();
+
+    let out = preflight(&["count", file, "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["removed"]["characters"], 1);
+    assert_eq!(json["removed"]["first_line"], 1);
+    assert_eq!(json["bom"], "utf-8");
+    assert!(
+        stderr(&out).contains(
+            "removed 1 character that is not text (first on line 1) and a utf-8 byte order mark"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = preflight(&["chunk", file, "--max-tokens", "40", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("byte ranges are into the file"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ranges"], "file");
+    let mut joined = Vec::new();
+    for c in json["chunks"].as_array().unwrap() {
+        let (start, end) = (
+            c["start"].as_u64().unwrap() as usize,
+            c["end"].as_u64().unwrap() as usize,
+        );
+        let part = std::str::from_utf8(&bytes[start..end]).expect("ranges end on characters");
+        assert!(!part.starts_with('\u{feff}'));
+        joined.extend(part.bytes().filter(|&b| b != 0));
+    }
+    let text: Vec<u8> = bytes[3..].iter().copied().filter(|&b| b != 0).collect();
+    assert_eq!(joined, text, "the file ranges give back the text");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn prepare_relevant_without_a_question_is_a_usage_error() {
     let file = fixture("long_prose.txt");
     let contract = root().join("contracts/summarise-document.toml");

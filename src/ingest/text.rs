@@ -107,7 +107,9 @@ fn label(encoding: &'static Encoding) -> String {
 }
 
 /// Characters that are neither text nor ordinary whitespace.
-fn is_noise(c: char) -> bool {
+/// Whether decoding removes `c` from text: control characters other than
+/// tab, line breaks and form feed.
+pub(super) fn is_noise(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')
 }
 

@@ -4,7 +4,8 @@
 //! tables (CSV, workbooks) between rows with the header row in every
 //! chunk, and everything else as text.
 
-use super::{decoded, CliError};
+use super::{decoded_with_bytes, CliError};
+use prompt_preflight::ingest::FileOffsets;
 use prompt_preflight::{
     chunk_json_array, chunk_table, chunk_text, ChunkOptions, Encoding, InputKind, Issue,
 };
@@ -28,13 +29,32 @@ pub(super) struct Args {
     /// Print JSON: the kind (`text`, `table` or `json`), the chunks (with
     /// byte and UTF-16 ranges and boundaries for text, row or element
     /// ranges otherwise) and the issues (rows or elements too large alone).
+    /// For text, `ranges` says what the byte ranges are into: `file` (a
+    /// UTF-8 file, mapped across what decoding removed) or `decoded text`;
+    /// UTF-16 ranges are always into the decoded text. `removed` and `bom`
+    /// say what decoding took out.
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let encoding = Encoding::from_name(&args.encoding)?;
-    let document = decoded(&args.file)?;
+    let (bytes, document) = decoded_with_bytes(&args.file)?;
+    // Text chunks' byte ranges are into the file itself when it is UTF-8
+    // (mapped across what decoding removed), else into the decoded text.
+    let offsets = (document.info.encoding == "utf-8")
+        .then(|| FileOffsets::utf8(&bytes))
+        .flatten();
+    let ranges = if offsets.is_some() {
+        "file"
+    } else {
+        "decoded text"
+    };
+    let then = match &offsets {
+        Some(_) => "byte ranges are into the file, across them",
+        None => "byte ranges are into the decoded text",
+    };
+    super::disclose_decoding(&document, then);
     let tokenizer = encoding.tokenizer().ok_or_else(|| {
         CliError::Unreadable(format!("the {encoding} tokenizer is not available"))
     })?;
@@ -92,11 +112,20 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
                 max_tokens: args.max_tokens,
                 overlap: args.overlap,
             };
-            let chunks = chunk_text(tokenizer, text, &options).map_err(failed)?;
+            let mut chunks = chunk_text(tokenizer, text, &options).map_err(failed)?;
+            let in_text: Vec<(usize, usize)> =
+                chunks.iter().map(|c| (c.own_start, c.end)).collect();
+            if let Some(map) = offsets.as_ref().filter(|m| !m.is_identity()) {
+                for c in &mut chunks {
+                    (c.start, c.own_start, c.end) =
+                        (map.start(c.start), map.start(c.own_start), map.end(c.end));
+                }
+            }
             let lines = chunks
                 .iter()
-                .map(|c| {
-                    let start: String = text[c.own_start..c.end].chars().take(40).collect();
+                .zip(&in_text)
+                .map(|(c, &(own_start, end))| {
+                    let start: String = text[own_start..end].chars().take(40).collect();
                     format!(
                         "bytes {}..{}  {} tokens  cut {}  {:?}",
                         c.start,
@@ -112,10 +141,19 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     // Writes stop quietly when the reader goes away (`| head`).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "kind": kind, "encoding": encoding, "max_tokens": args.max_tokens,
             "overlap": args.overlap, "chunks": chunks, "issues": issues,
         });
+        if kind == "text" {
+            json["ranges"] = ranges.into();
+        }
+        if let Some(removed) = document.removed {
+            json["removed"] = serde_json::json!(removed);
+        }
+        if let Some(bom) = &document.info.bom {
+            json["bom"] = bom.as_str().into();
+        }
         let _ = writeln!(out, "{json}");
     } else {
         let _ = writeln!(

@@ -1,6 +1,6 @@
 //! `preflight count [--encoding E] FILE|-`
 
-use super::{decoded_text, CliError};
+use super::{decoded, CliError};
 use prompt_preflight::Encoding;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,19 +12,29 @@ pub(super) struct Args {
     encoding: String,
     /// The file to count, or `-` for standard input.
     file: PathBuf,
-    /// Print JSON: {"count", "encoding", "exact"}.
+    /// Print JSON: {"count", "encoding", "exact"}, with "removed" and "bom"
+    /// when decoding took characters out.
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     let encoding = Encoding::from_name(&args.encoding)?;
-    let text = decoded_text(&args.file)?;
-    let counted = encoding.count(&text);
+    let document = decoded(&args.file)?;
+    let counted = encoding.count(&document.text);
+    // The count is of the decoded text: say what decoding took out.
+    super::disclose_decoding(&document, "the count is of the text without them");
+    let (removed, bom) = (document.removed, document.info.bom.as_deref());
     if args.json {
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "count": counted.count, "encoding": encoding, "exact": counted.exact,
         });
+        if let Some(removed) = removed {
+            out["removed"] = serde_json::json!(removed);
+        }
+        if let Some(bom) = bom {
+            out["bom"] = bom.into();
+        }
         println!("{out}");
     } else if counted.exact {
         println!("{}", counted.count);
