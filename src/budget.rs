@@ -168,6 +168,12 @@ impl Budget {
         &self.tier
     }
 
+    /// Whether the contract lets an over-limit input be split into parts
+    /// whose answers are combined (`long_input = "map_reduce"`).
+    pub fn can_split(&self) -> bool {
+        self.can_split
+    }
+
     /// The smallest tier with a higher limit, and its limit.
     pub fn bigger_tier(&self) -> Option<(&str, u64)> {
         self.bigger.as_ref().map(|(n, l)| (n.as_str(), *l))

@@ -403,7 +403,7 @@ pub fn prepare(
         None if parts.len() == 1 && single_fits => Plan::single(&tokens),
         None if parts.len() == 1 || !part_tokens.iter().all(fits) => Plan::refuse(
             Refusal::StillOverLimit,
-            still_over(&tokens, options.mode),
+            still_over(&tokens, options.mode, &budget),
             &prices,
         ),
         None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
@@ -437,18 +437,39 @@ fn too_small(limit: u64) -> (Refusal, String) {
 }
 
 /// Why a prepared input that is still too long cannot run.
-fn still_over(tokens: &TokenInfo, mode: Mode) -> String {
-    let next = match mode {
-        Mode::Trim => "Keep only the parts most relevant to your question, split it into parts, or use a plan with a higher limit.",
-        Mode::Relevant => "Ask about something narrower, split it into parts, or use a plan with a higher limit.",
-        Mode::Split => "Use a plan with a higher limit.",
+/// Why a prepared input still cannot run, and only the ways on that can
+/// work: splitting where the contract allows it, a plan with a higher
+/// limit where there is one.
+fn still_over(tokens: &TokenInfo, mode: Mode, budget: &Budget) -> String {
+    let mut ways: Vec<&str> = match mode {
+        Mode::Trim => vec!["keep only the parts most relevant to your question"],
+        Mode::Relevant => vec!["ask about something narrower"],
+        Mode::Split => vec![],
+    };
+    if budget.can_split() && mode != Mode::Split {
+        ways.push("split it into parts");
+    }
+    if budget.bigger_tier().is_some() {
+        ways.push("use a plan with a higher limit");
+    }
+    let next = match ways.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(" {}.", capitalised(last)),
+        Some((last, rest)) => format!(" {}, or {last}.", capitalised(&rest.join(", "))),
     };
     format!(
-        "it is still {} tokens, over the {} allowed per request on the {} plan. {next}",
+        "it is still {} tokens, over the {} allowed per request on the {} plan.{next}",
         group_digits(tokens.input),
         group_digits(tokens.limit),
         tokens.tier
     )
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The body as the model reads it.

@@ -466,6 +466,45 @@ fn trim_alone_says_what_to_do_when_still_over() {
     assert!(p.issues.iter().any(|i| i.code == Code::OverTokenLimit));
 }
 
+/// The ways on a refused plan offers are ones that can work: splitting only
+/// where the contract allows it, a bigger plan only where there is one.
+#[test]
+fn still_over_offers_only_what_can_work() {
+    let text = prose(400);
+    let reason = |contract: &Contract, tier| {
+        let p = prepare(
+            contract,
+            Some(tier),
+            &Input::Text(&text),
+            &PrepareOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.plan.refusal,
+            Some(Refusal::StillOverLimit),
+            "{}",
+            p.plan.message
+        );
+        p.plan.reason.unwrap_or_default()
+    };
+    // customer-list refuses long input: no splitting; paid is its top plan.
+    let free = reason(&customer_list(), "free");
+    assert!(!free.contains("split"), "{free}");
+    assert!(free.contains("a plan with a higher limit"), "{free}");
+    let paid = reason(&customer_list(), "paid");
+    assert!(
+        !paid.contains("split") && !paid.contains("higher limit"),
+        "{paid}"
+    );
+    assert!(
+        paid.contains("Keep only the parts most relevant to your question."),
+        "{paid}"
+    );
+    // summarise-document runs map-reduce: splitting is offered.
+    let free = reason(&summarise(), "free");
+    assert!(free.contains("split it into parts"), "{free}");
+}
+
 #[test]
 fn a_table_splits_between_rows_with_the_header_in_every_part() {
     let mut csv = String::from("name,email\n");
