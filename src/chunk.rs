@@ -57,11 +57,16 @@ pub struct ChunkOptions {
 #[non_exhaustive]
 pub enum ChunkError {
     /// `max_tokens` is below [`MIN_CHUNK_TOKENS`].
-    #[error("the chunk size must be at least {MIN_CHUNK_TOKENS} tokens (one character can take 4), not {0}")]
+    #[error(
+        "the chunk size must be at least {MIN_CHUNK_TOKENS} tokens (one character can take 4), not {}",
+        crate::messages::group_digits(*.0)
+    )]
     BudgetTooSmall(u64),
     /// The overlap is not smaller than the chunk size.
     #[error(
-        "the overlap ({overlap} tokens) must be smaller than the chunk size ({max_tokens} tokens)"
+        "the overlap ({} tokens) must be smaller than the chunk size ({} tokens)",
+        crate::messages::group_digits(*overlap),
+        crate::messages::group_digits(*max_tokens)
     )]
     OverlapTooLarge {
         /// The overlap asked for.

@@ -432,7 +432,10 @@ fn fits(t: &TokenInfo) -> bool {
 fn too_small(limit: u64) -> (Refusal, String) {
     (
         Refusal::LimitTooSmall,
-        format!("the plan's limit ({limit} tokens) is too small to hold any part of the input."),
+        format!(
+            "the plan's limit ({} tokens) is too small to hold any part of the input.",
+            group_digits(limit)
+        ),
     )
 }
 

@@ -177,13 +177,19 @@ fn summary(before: u64, after: u64, steps: &[Step]) -> String {
             _ => groups.push((verb, vec![object])),
         }
     }
+    let unit = if after == 1 { "token" } else { "tokens" };
     let tokens = if before == after {
-        format!("{} tokens", group_digits(after))
+        format!("{} {unit}", group_digits(after))
     } else {
-        format!("{} → {} tokens", group_digits(before), group_digits(after))
+        format!("{} → {} {unit}", group_digits(before), group_digits(after))
     };
     if groups.is_empty() {
-        return format!("Nothing needed changing: {tokens}.");
+        // Without a step, only the white space around the input can differ.
+        return if before == after {
+            format!("Nothing needed changing: {tokens}.")
+        } else {
+            format!("Only white space at its start or end changed: {tokens}.")
+        };
     }
     let clauses: Vec<String> = groups
         .into_iter()
@@ -229,5 +235,10 @@ mod tests {
             "We removed 1 blank row, shortened 2 long cells, and split it into 4 parts: 10 tokens."
         );
         assert_eq!(summary(5, 5, &[]), "Nothing needed changing: 5 tokens.");
+        assert_eq!(summary(1, 1, &[]), "Nothing needed changing: 1 token.");
+        assert_eq!(
+            summary(2, 1, &[]),
+            "Only white space at its start or end changed: 2 → 1 token."
+        );
     }
 }
