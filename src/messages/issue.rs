@@ -46,7 +46,7 @@ pub fn over_token_limit(
     let parts = count.div_ceil(limit.max(1));
     let mut hint = if can_split {
         format!(
-            "Remove parts you don't need, keep only the parts that matter to your question, or split it into {parts} parts of at most {} tokens and let us combine the answers.",
+            "Remove parts you don't need, keep only the parts that matter to your question, or split it into at least {parts} parts of at most {} tokens and let us combine the answers.",
             group_digits(limit)
         )
     } else {
