@@ -12,8 +12,8 @@ use super::xlsb_scan::Scanned;
 use crate::ingest::guard::{guarded, Reader as Guarded};
 use crate::Limits;
 use calamine::{
-    Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheet, SheetType,
-    SheetVisible, Xls, XlsError, Xlsb, Xlsx,
+    Data, DataRef, Dimensions, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheet,
+    SheetType, SheetVisible, Xls, XlsError, Xlsb, Xlsx,
 };
 use std::io::Cursor;
 
@@ -133,6 +133,15 @@ fn open<'a, B: Reader<Cursor<&'a [u8]>>>(bytes: &'a [u8]) -> Result<B, Failure> 
     )
 }
 
+/// A sheet's merged ranges in A1 notation, from calamine's `merge_cells`
+/// call (under the guard; none when it fails).
+fn merged<E>(merge_cells: impl FnOnce() -> Result<Vec<Dimensions>, E>) -> Vec<String> {
+    match guarded(Guarded::Calamine, merge_cells) {
+        Ok(Ok(ranges)) => ranges.iter().map(|d| a1_range(d.start, d.end)).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Reads an xlsx or xlsm workbook.
 pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
     let mut book: Xlsx<_> = open(bytes)?;
@@ -149,15 +158,7 @@ pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> 
                 }))
             })
         })?;
-        if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
-            book.merge_cells_by_sheet_name(&sheet.name).map(|m| {
-                m.iter()
-                    .map(|d| a1_range(d.start, d.end))
-                    .collect::<Vec<_>>()
-            })
-        }) {
-            grid.merged = merged;
-        }
+        grid.merged = merged(|| book.merge_cells_by_sheet_name(&sheet.name));
         grids.push(grid);
     }
     Ok(grids)
@@ -271,15 +272,7 @@ pub(super) fn xls(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
         }) {
             grid.formulas = formulas;
         }
-        if let Ok(Ok(merged)) = guarded(Guarded::Calamine, || {
-            book.merge_cells_by_sheet_name(&sheet.name).map(|m| {
-                m.iter()
-                    .map(|d| a1_range(d.start, d.end))
-                    .collect::<Vec<_>>()
-            })
-        }) {
-            grid.merged = merged;
-        }
+        grid.merged = merged(|| book.merge_cells_by_sheet_name(&sheet.name));
         grids.push(grid);
     }
     Ok(grids)
