@@ -6,15 +6,12 @@
 
 pub(crate) mod cost;
 
-pub use cost::Cost;
-
 use crate::catalogue::{EstimateRule, Model};
 use crate::ingest::Sent;
 use crate::messages::issue;
-use crate::report::TokenInfo;
-use crate::Issue;
-use crate::{Contract, Error, Meter, Tier, TokenCount};
-use serde::{Deserialize, Serialize};
+use crate::{
+    BudgetState, Contract, Cost, Error, EstimateInfo, Issue, Meter, Tier, TokenCount, TokenInfo,
+};
 
 /// Tokens OpenAI's chat format adds to every message
 /// (`<|start|>{role}<|message|>…<|end|>`, less the role itself).
@@ -22,28 +19,7 @@ const PER_MESSAGE: u64 = 3;
 /// Tokens that prime the answer (`<|start|>assistant<|message|>`).
 const REPLY_PRIMING: u64 = 3;
 
-/// The state of a token count against a limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetState {
-    /// Comfortably within the limit.
-    Ok,
-    /// At or past the warning threshold, still within the limit.
-    Warn,
-    /// Over the limit: the request would be refused.
-    Over,
-}
-
 impl BudgetState {
-    /// The state's name as in JSON: `ok`, `warn` or `over`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BudgetState::Ok => "ok",
-            BudgetState::Warn => "warn",
-            BudgetState::Over => "over",
-        }
-    }
-
     /// The state of `count` against `tier`.
     ///
     /// ```
@@ -63,21 +39,6 @@ impl BudgetState {
             BudgetState::Ok
         }
     }
-}
-
-/// How an estimated count was made (models without a public tokenizer).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EstimateInfo {
-    /// The exact encoding the estimate starts from.
-    pub basis: crate::Encoding,
-    /// The input's exact tokens in that encoding.
-    pub basis_input: u64,
-    /// The model's tokens per basis token on typical text.
-    pub ratio: f64,
-    /// The stated relative error of `basis × ratio`.
-    pub error_bound: f64,
-    /// The margin applied on top, so limits hold even at the error bound.
-    pub safety_factor: f64,
 }
 
 /// The fixed parts of a request for one contract and tier: everything but

@@ -209,7 +209,7 @@ impl Catalogue {
                 suggestion: self
                     .models
                     .iter()
-                    .map(|m| (crate::schema::edit_distance(&wanted, &m.name), &m.name))
+                    .map(|m| (crate::words::edit_distance(&wanted, &m.name), &m.name))
                     .filter(|(d, m)| *d <= 3.max(m.len() / 4))
                     .min()
                     .map(|(_, m)| m.clone()),

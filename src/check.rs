@@ -1,7 +1,8 @@
 //! The one entry point both surfaces call: check an input against a contract.
 
 use crate::contract::ExtraColumns;
-use crate::ingest::{ingest, language_name, Document, Input};
+use crate::ingest::{ingest, Document, Input};
+use crate::language;
 use crate::messages::issue;
 use crate::report::ContractRef;
 use std::borrow::Cow;
@@ -103,7 +104,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
         if let Some(code) = &document.info.language {
             if !contract.input.accepts_language(code) {
                 issues.push(issue::language_not_supported(
-                    &language_name(code),
+                    &language::name(code),
                     &contract.input.languages,
                 ));
             }

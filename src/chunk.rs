@@ -59,14 +59,14 @@ pub enum ChunkError {
     /// `max_tokens` is below [`MIN_CHUNK_TOKENS`].
     #[error(
         "the chunk size must be at least {MIN_CHUNK_TOKENS} tokens (one character can take 4), not {}",
-        crate::messages::group_digits(*.0)
+        crate::words::group_digits(*.0)
     )]
     BudgetTooSmall(u64),
     /// The overlap is not smaller than the chunk size.
     #[error(
         "the overlap ({} tokens) must be smaller than the chunk size ({} tokens)",
-        crate::messages::group_digits(*overlap),
-        crate::messages::group_digits(*max_tokens)
+        crate::words::group_digits(*overlap),
+        crate::words::group_digits(*max_tokens)
     )]
     OverlapTooLarge {
         /// The overlap asked for.

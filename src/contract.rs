@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 /// "#).unwrap();
 /// assert_eq!(contract.tier(None).unwrap().0, "free");
 /// ```
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contract {
@@ -64,6 +65,7 @@ pub struct Contract {
 }
 
 /// The model a contract targets.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
@@ -96,6 +98,7 @@ impl ModelSpec {
 }
 
 /// The kinds of input a contract accepts.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
@@ -131,7 +134,7 @@ impl InputSpec {
     /// assert!(input.accepts_language("fra") && !input.accepts_language("deu"));
     /// ```
     pub fn accepts_language(&self, code: &str) -> bool {
-        let name = crate::ingest::language_name(code);
+        let name = crate::language::name(code);
         self.languages.is_empty()
             || self
                 .languages
@@ -145,6 +148,7 @@ fn yes() -> bool {
 }
 
 /// The limits of one plan (e.g. `free`, `paid`).
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
@@ -201,6 +205,7 @@ impl Tier {
 }
 
 /// How the checked input becomes the messages sent to the model.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptSpec {
@@ -443,7 +448,7 @@ impl Contract {
             table.validate("input.table")?;
         }
         for (i, language) in self.input.languages.iter().enumerate() {
-            if crate::ingest::language_code(language).is_none() {
+            if crate::language::code(language).is_none() {
                 return Err(Error::invalid_field(
                     format!("input.languages[{i}]"),
                     format!("`{language}` is not a language we can detect; use an ISO 639-3 code like `eng` or an English name like `French`"),

@@ -15,7 +15,7 @@ mod sheet;
 mod sniff;
 mod text;
 
-use crate::{messages::issue, InputInfo, InputKind, Issue};
+use crate::{messages::issue, InputInfo, InputKind, Issue, Limits};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use self::csv::csv_lines;
@@ -26,7 +26,6 @@ pub use self::guard::{
 #[doc(hidden)]
 pub use self::guard::{set_prescans, without_prescans};
 pub use self::offsets::FileOffsets;
-pub(crate) use self::text::{language_code, language_name};
 
 /// What the user sent.
 #[derive(Debug, Clone, Copy)]
@@ -64,44 +63,6 @@ impl Input<'_> {
             Input::Text(_) => Sent::Text,
             Input::File { .. } => Sent::File,
         }
-    }
-}
-
-/// Limits that keep huge or hostile input within bounded time and memory.
-/// A contract may set any of them in its `[limits]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Limits {
-    /// Largest input accepted, in bytes.
-    pub max_bytes: u64,
-    /// Most data rows in a table.
-    pub max_rows: u64,
-    /// Most columns in a table.
-    pub max_columns: u64,
-    /// Most cells (rows × columns) in a table.
-    pub max_cells: u64,
-    /// Most bytes a compressed file (xlsx, ods) may expand to.
-    pub max_decompressed_bytes: u64,
-    /// Deepest nesting of JSON (and of a spreadsheet's XML).
-    pub max_depth: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_bytes: 25 * 1024 * 1024,
-            max_rows: 1_000_000,
-            max_columns: 1_000,
-            max_cells: 10_000_000,
-            max_decompressed_bytes: 200 * 1024 * 1024,
-            max_depth: 64,
-        }
-    }
-}
-
-impl Limits {
-    pub(crate) fn is_default(&self) -> bool {
-        *self == Limits::default()
     }
 }
 
@@ -310,8 +271,8 @@ impl Document {
             text.lines().count().max(1) as u64
         });
         self.info.line_ending = text::line_ending(&text).map(str::to_owned);
-        self.info.language = text::language(&text).map(str::to_owned);
-        self.info.language_name = self.info.language.as_deref().map(language_name);
+        self.info.language = crate::language::detect(&text).map(str::to_owned);
+        self.info.language_name = self.info.language.as_deref().map(crate::language::name);
         self.text = text;
     }
 

@@ -8,16 +8,19 @@ mod chunk;
 pub mod contract;
 mod error;
 pub mod ingest;
+mod language;
 pub mod messages;
 mod payload;
 mod prepare;
 mod report;
 pub mod schema;
 mod tokens;
+mod types;
 #[cfg(feature = "wasm")]
 mod wasm;
+mod words;
 
-pub use budget::{Budget, BudgetState, Cost, EstimateInfo};
+pub use budget::Budget;
 pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
 pub use chunk::{
@@ -26,18 +29,18 @@ pub use chunk::{
 };
 pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
 pub use error::Error;
-pub use ingest::{ingest, Document, Input, Limits, Removed, Table};
-pub use messages::Code;
+pub use ingest::{ingest, Document, Input, Removed, Table};
 pub use payload::{Message, Payload, Role};
 pub use prepare::{
     prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Step,
     StepKind, Upload, MAX_LISTED, MAX_PARTS,
 };
-pub use report::{
-    Action, ContractRef, ErrorCell, InputInfo, InputKind, Issue, Location, Report, Severity,
-    SheetInfo, TokenInfo,
+pub use report::{ContractRef, Report};
+pub use tokens::{install, Edit, Meter, TokenCount, Tokenizer, TokenizerError, Within};
+pub use types::{
+    Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
+    Issue, Limits, Location, Severity, SheetInfo, TokenInfo,
 };
-pub use tokens::{install, Edit, Encoding, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 #[cfg(feature = "wasm")]
 pub use wasm::{
     catalogue as js_catalogue, count_tokens as js_count_tokens, install_tokenizer,

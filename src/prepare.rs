@@ -48,7 +48,7 @@ pub use manifest::{Manifest, Step, StepKind, MAX_LISTED};
 pub use plan::{Plan, PlanKind, Refusal, MAX_PARTS};
 
 use crate::contract::TableFormat;
-use crate::messages::{group_digits, plural};
+use crate::words::{capitalised, group_digits, or_list, plural};
 use crate::{
     check, Budget, BudgetState, Code, Contract, Error, Input, InputKind, Issue, Location, Severity,
     TokenInfo, MIN_CHUNK_TOKENS,
@@ -56,6 +56,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 
 /// What to do beyond trimming.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -70,6 +71,7 @@ pub enum Mode {
 }
 
 /// How to prepare.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrepareOptions {
@@ -91,6 +93,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// The prepared input as it is uploaded: preparing it again gives the
 /// same parts.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
     /// The file name to send it under (`prepared.csv` for a table), or
@@ -102,6 +105,7 @@ pub struct Upload {
 
 /// One part of the payload: what goes into the template's `{{input}}`
 /// in one request.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Part {
     /// The text for the model.
@@ -134,6 +138,7 @@ pub struct Part {
 }
 
 /// The result of [`prepare()`].
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prepared {
     /// Whether the plan can run.
@@ -411,7 +416,7 @@ pub fn prepare(
     if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
         issues.extend(budget.issues_for(&tokens, input.sent()));
     }
-    crate::report::most_severe_first(&mut issues);
+    crate::types::most_severe_first(&mut issues);
     Ok(Prepared {
         ok: plan.kind != PlanKind::Refuse,
         mode: options.mode,
@@ -455,10 +460,10 @@ fn still_over(tokens: &TokenInfo, mode: Mode, budget: &Budget) -> String {
     if budget.bigger_tier().is_some() {
         ways.push("use a plan with a higher limit");
     }
-    let next = match ways.split_last() {
-        None => String::new(),
-        Some((last, [])) => format!(" {}.", capitalised(last)),
-        Some((last, rest)) => format!(" {}, or {last}.", capitalised(&rest.join(", "))),
+    let next = if ways.is_empty() {
+        String::new()
+    } else {
+        format!(" {}.", capitalised(&or_list(&ways)))
     };
     format!(
         "it is still {} tokens, over the {} allowed per request on the {} plan.{next}",
@@ -466,13 +471,6 @@ fn still_over(tokens: &TokenInfo, mode: Mode, budget: &Budget) -> String {
         group_digits(tokens.limit),
         tokens.tier
     )
-}
-
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The body as the model reads it.

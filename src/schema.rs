@@ -8,41 +8,8 @@ use crate::contract::{ExtraColumns, TableSpec};
 use crate::ingest::Table;
 use crate::{messages::issue, Issue};
 
-/// The form of a header used for matching: lower case, without whitespace.
-///
-/// ```
-/// use prompt_preflight::schema::normalize_header;
-/// assert_eq!(normalize_header("  E Mail "), "email");
-/// ```
-pub fn normalize_header(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// A looser form for suggestions: letters and digits only.
-fn skeleton(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Edit distance between two short strings (headers), by characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use crate::words::normalize_header;
+use crate::words::{edit_distance, skeleton};
 
 /// The header among `candidates` that looks like `wanted`, if any.
 fn near_miss<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {

@@ -21,9 +21,8 @@ mod vocab;
 
 pub use meter::{Edit, Meter};
 
-use crate::Error;
+use crate::{Encoding, Error};
 use pretokenize::{Pieces, Rules};
-use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use vocab::Vocab;
 
@@ -37,17 +36,6 @@ pub enum TokenizerError {
     /// The vocabulary is for an encoding we do not know.
     #[error("the tokenizer data is for '{0}', which is not a supported encoding")]
     UnknownEncoding(String),
-}
-
-/// A token encoding (tokenizer vocabulary and pre-tokenization rules).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Encoding {
-    /// GPT-4o, GPT-4.1, GPT-5 and the o-series.
-    O200kBase,
-    /// GPT-4 and GPT-3.5.
-    Cl100kBase,
 }
 
 /// The result of counting: the number of tokens, and whether it is exact.
@@ -233,17 +221,6 @@ fn slot(encoding: Encoding) -> &'static OnceLock<Tokenizer> {
 }
 
 impl Encoding {
-    /// Every supported encoding.
-    pub const ALL: &'static [Encoding] = &[Encoding::O200kBase, Encoding::Cl100kBase];
-
-    /// The encoding's canonical name, e.g. `o200k_base`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::O200kBase => "o200k_base",
-            Encoding::Cl100kBase => "cl100k_base",
-        }
-    }
-
     fn rules(self) -> Rules {
         match self {
             Encoding::O200kBase => Rules::O200k,
@@ -313,12 +290,6 @@ impl Encoding {
     /// Encodes `text` into token ids, when the tokenizer is available.
     pub fn encode(self, text: &str) -> Option<Vec<u32>> {
         self.tokenizer().map(|t| t.encode(text))
-    }
-}
-
-impl std::fmt::Display for Encoding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 

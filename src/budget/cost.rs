@@ -1,27 +1,7 @@
 //! What a request costs, from the catalogue's prices.
 
 use crate::catalogue::{Catalogue, Model};
-use serde::{Deserialize, Serialize};
-
-/// The cost of one request, in the catalogue's currency.
-///
-/// The output figure is a ceiling: it assumes the model writes every token
-/// reserved for the answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cost {
-    /// The input tokens (the user's input and the overhead) at the input
-    /// price.
-    pub input_usd: f64,
-    /// The reserved answer tokens at the output price: the most the answer
-    /// can cost.
-    pub output_usd_max: f64,
-    /// `input_usd + output_usd_max`.
-    pub total_usd_max: f64,
-    /// The currency (`USD`).
-    pub currency: String,
-    /// The date the prices were taken from the provider's price list.
-    pub prices_as_of: String,
-}
+use crate::Cost;
 
 impl Cost {
     /// The cost of `prompt_tokens` in and at most `output_tokens` out on

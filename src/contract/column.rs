@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// The table a contract expects.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
@@ -17,6 +18,7 @@ pub struct TableSpec {
 }
 
 /// What happens to columns the contract does not declare.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExtraColumns {
@@ -30,6 +32,7 @@ pub enum ExtraColumns {
 }
 
 /// One declared column.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
@@ -73,6 +76,7 @@ pub struct ColumnSpec {
 }
 
 /// The type of a column's values.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
@@ -124,7 +128,7 @@ impl TableSpec {
                 ));
             }
             for name in column.names() {
-                if !seen.insert(crate::schema::normalize_header(name)) {
+                if !seen.insert(crate::words::normalize_header(name)) {
                     return Err(Error::invalid_field(
                         format!("{here}.name"),
                         format!("the name `{name}` is used by more than one column or alias"),

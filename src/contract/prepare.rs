@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 /// "#).unwrap();
 /// assert_eq!(c.prepare.max_cell_chars, 1000);
 /// ```
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrepareSpec {
@@ -41,6 +42,7 @@ pub struct PrepareSpec {
 }
 
 /// How a table is written for the model.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TableFormat {
@@ -54,6 +56,7 @@ pub enum TableFormat {
 }
 
 /// What a contract allows for an input that stays over the limit.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LongInput {

@@ -2,7 +2,7 @@
 //! names and names repeated (compared as the schema matches them).
 
 use crate::messages::issue;
-use crate::schema::normalize_header;
+use crate::words::normalize_header;
 use crate::Issue;
 
 /// The issues about blank and repeated names in `names`, the header on

@@ -2,9 +2,9 @@
 //! the code, with this input's numbers, names and places filled in.
 
 use super::*;
-use crate::budget::EstimateInfo;
 use crate::contract::{ColumnSpec, ExtraColumns};
-use crate::report::Action;
+use crate::Action;
+use crate::EstimateInfo;
 
 fn make(code: Code, message: String, hint: String, at: Option<Location>) -> Issue {
     let entry = code.entry();

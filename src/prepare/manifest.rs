@@ -1,6 +1,6 @@
 //! The manifest: every change `prepare` made, in words and in numbers.
 
-use crate::messages::{group_digits, plural};
+use crate::words::{and_list, group_digits, plural};
 use crate::Location;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +10,7 @@ pub const MAX_LISTED: usize = 20;
 
 /// What [`prepare`](crate::prepare()) changed, so that nothing is removed
 /// silently.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// One sentence for the user, e.g. "We removed 3 columns you don't
@@ -24,6 +25,7 @@ pub struct Manifest {
 }
 
 /// One change.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// What kind of change, a stable snake_case code.
@@ -53,6 +55,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// The kinds of change.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -200,15 +203,6 @@ fn summary(before: u64, after: u64, steps: &[Step]) -> String {
         _ => clauses.concat(),
     };
     format!("We {sentence}: {tokens}.")
-}
-
-/// "a", "a and b", "a, b and c".
-pub(crate) fn and_list(items: &[String]) -> String {
-    match items.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

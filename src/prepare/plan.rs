@@ -4,7 +4,7 @@
 
 use super::fits;
 use crate::contract::LongInput;
-use crate::messages::group_digits;
+use crate::words::group_digits;
 use crate::{Budget, BudgetState, Contract, Cost, Error, TokenInfo};
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PARTS: usize = 100;
 
 /// How the request will run.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The shape of the plan.
@@ -36,6 +37,7 @@ pub struct Plan {
 }
 
 /// Why a plan cannot run.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -61,6 +63,7 @@ pub enum Refusal {
 }
 
 /// The shapes of a plan.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

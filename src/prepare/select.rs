@@ -4,7 +4,7 @@
 use super::manifest::{Step, StepKind};
 use super::{fits, relevance, table, Body};
 use crate::contract::TableFormat;
-use crate::messages::{group_digits, plural};
+use crate::words::{group_digits, plural};
 use crate::{chunk_text, Budget, ChunkOptions, Location, Table, Tokenizer};
 
 /// Keeps the sections of `body` most relevant to `terms` that fit the

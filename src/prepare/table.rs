@@ -5,8 +5,8 @@
 use super::manifest::{Step, StepKind};
 use crate::contract::{ExtraColumns, PrepareSpec, TableFormat, TableSpec};
 use crate::ingest::csv_lines;
-use crate::messages::{group_digits, plural};
 use crate::schema::ColumnMap;
+use crate::words::{group_digits, plural};
 use crate::Table;
 use std::collections::HashSet;
 
@@ -70,7 +70,7 @@ pub(crate) fn trim(
                     format!(
                         "Removed {} this prompt does not use: {}.",
                         plural(n, "column", "columns"),
-                        super::manifest::and_list(
+                        crate::words::and_list(
                             &removed.iter().map(|r| format!("“{r}”")).collect::<Vec<_>>()
                         )
                     ),

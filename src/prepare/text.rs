@@ -5,7 +5,7 @@
 //! on what the browser prepared and get the same result.
 
 use super::manifest::{Step, StepKind};
-use crate::messages::{group_digits, plural};
+use crate::words::{group_digits, plural};
 use crate::Location;
 use std::collections::HashMap;
 
