@@ -15,7 +15,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
+.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -23,7 +23,7 @@ run: pkg build
 
 ## test: fmt + clippy, then every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
 test: pkg build chromium
-	$(MAKE) lint fuzz-build test-rust test-wasm test-js
+	$(MAKE) lint typecheck fuzz-build test-rust test-wasm test-js
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -41,6 +41,7 @@ npm: node_modules/.package-lock.json
 pkg: tools npm
 	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
 	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
+	node scripts/dts.mjs pkg/dist/prompt_preflight.d.ts
 	node scripts/glue-factory.mjs pkg/dist/prompt_preflight.js pkg/dist/prompt_preflight_factory.js
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
 	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
@@ -59,6 +60,10 @@ test-rust:
 test-wasm: tools
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		cargo test -p prompt-preflight --target $(WASM_TARGET) --features wasm --test wasm
+
+## typecheck: the package's generated .d.ts against a program using its whole API (tsc --strict)
+typecheck: npm
+	node_modules/.bin/tsc -p tests/ts
 
 test-js: npm
 	node --test --test-reporter=spec tests/js/ www/tests/

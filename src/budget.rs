@@ -12,6 +12,7 @@ use crate::messages::issue;
 use crate::{
     BudgetState, Contract, Cost, Error, EstimateInfo, Issue, Meter, Tier, TokenCount, TokenInfo,
 };
+use serde::{Deserialize, Serialize};
 
 /// Tokens OpenAI's chat format adds to every message
 /// (`<|start|>{role}<|message|>…<|end|>`, less the role itself).
@@ -39,6 +40,17 @@ impl BudgetState {
             BudgetState::Ok
         }
     }
+}
+
+/// What the live meter shows as the user types: the request's tokens and
+/// the issues about its size.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterReading {
+    /// The request in tokens.
+    pub tokens: TokenInfo,
+    /// The issues about its size (over or near the limit, estimated).
+    pub issues: Vec<Issue>,
 }
 
 /// The fixed parts of a request for one contract and tier: everything but
@@ -220,6 +232,14 @@ impl Budget {
             ));
         }
         issues
+    }
+
+    /// The meter's reading for a count of the user message: its tokens
+    /// and the issues about its size.
+    pub fn reading(&self, user_message: TokenCount) -> MeterReading {
+        let tokens = self.tokens(user_message);
+        let issues = self.issues(&tokens);
+        MeterReading { tokens, issues }
     }
 
     /// The token section of a report, from the count of the user message

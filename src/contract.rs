@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 /// "#).unwrap();
 /// assert_eq!(contract.tier(None).unwrap().0, "free");
 /// ```
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(hashmap_as_object))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contract {

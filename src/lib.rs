@@ -20,7 +20,7 @@ mod types;
 mod wasm;
 mod words;
 
-pub use budget::Budget;
+pub use budget::{Budget, MeterReading};
 pub use catalogue::{Catalogue, Model, Provider};
 pub use check::{check, Checked};
 pub use chunk::{
@@ -36,7 +36,7 @@ pub use prepare::{
     StepKind, Upload, MAX_LISTED, MAX_PARTS,
 };
 pub use report::{ContractRef, Report};
-pub use tokens::{install, Edit, Meter, TokenCount, Tokenizer, TokenizerError, Within};
+pub use tokens::{install, Edit, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 pub use types::{
     Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
     Issue, Limits, Location, Severity, SheetInfo, TokenInfo,

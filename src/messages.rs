@@ -10,7 +10,7 @@ use crate::{InputKind, Issue, Location, Severity};
 use serde::Serialize;
 
 /// The generic description of a code, as listed in the catalogue.
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogueEntry {
     /// The code.

@@ -93,7 +93,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// The prepared input as it is uploaded: preparing it again gives the
 /// same parts.
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
     /// The file name to send it under (`prepared.csv` for a table), or

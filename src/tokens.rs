@@ -23,6 +23,7 @@ pub use meter::{Edit, Meter};
 
 use crate::{Encoding, Error};
 use pretokenize::{Pieces, Rules};
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use vocab::Vocab;
 
@@ -38,8 +39,32 @@ pub enum TokenizerError {
     UnknownEncoding(String),
 }
 
+impl TokenizerError {
+    /// A stable snake_case code for programs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenizerError::BadData(_) => "bad_tokenizer_data",
+            TokenizerError::UnknownEncoding(_) => "unknown_encoding",
+        }
+    }
+}
+
+/// Whether a text is within a token limit, as far as can be told now.
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitCheck {
+    /// Whether the text is within the limit. Without the tokenizer, true
+    /// only when its bytes alone are within it (a token is at least one
+    /// byte, so that is certain); false when that cannot be told.
+    pub within: bool,
+    /// The exact count when within, a lower bound past the limit when
+    /// not; `None` when the tokenizer is not available.
+    pub count: Option<u64>,
+}
+
 /// The result of counting: the number of tokens, and whether it is exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenCount {
     /// Number of tokens (an upper estimate when `exact` is false).
     pub count: u64,
@@ -283,6 +308,33 @@ impl Encoding {
             None => TokenCount {
                 count: text.len() as u64,
                 exact: false,
+            },
+        }
+    }
+
+    /// Whether `text` is within `limit` tokens, counting no further than
+    /// needed to tell.
+    ///
+    /// ```
+    /// use prompt_preflight::Encoding;
+    /// let check = Encoding::O200kBase.check_limit("Hello, world!", 3);
+    /// assert_eq!((check.within, check.count), (false, Some(4)));
+    /// ```
+    pub fn check_limit(self, text: &str, limit: u64) -> LimitCheck {
+        match self.tokenizer() {
+            Some(t) => match t.within(text, limit) {
+                Within::Yes(n) => LimitCheck {
+                    within: true,
+                    count: Some(n),
+                },
+                Within::No(n) => LimitCheck {
+                    within: false,
+                    count: Some(n),
+                },
+            },
+            None => LimitCheck {
+                within: text.len() as u64 <= limit,
+                count: None,
             },
         }
     }

@@ -5,72 +5,21 @@
 
 use crate::{
     check, prepare, Budget, Contract, Edit, Encoding, Error, Input, Meter, PrepareOptions,
+    TokenCount,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+// The types the functions below return are declared by `#[derive(Tsify)]`
+// on the Rust types themselves (e.g. `Report`, `TokenInfo`, `Prepared`), so
+// the package's .d.ts cannot drift from what is sent. These are only names
+// the package used before, kept for its users.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-export type Severity = "error" | "warning" | "info";
-export type BudgetState = "ok" | "warn" | "over";
-export type InputKind = "text" | "csv" | "unsupported";
-export interface Location { sheet?: string; row?: number; column?: string; line?: number; }
-export type Action =
-  | { kind: "trim" } | { kind: "keep_relevant" }
-  | { kind: "split"; parts: number; max_tokens: number }
-  | { kind: "upgrade"; tier: string; max_input_tokens: number };
-export interface Issue {
-  code: string; severity: Severity; message: string; hint: string;
-  example?: string; at?: Location; count?: number; actions?: Action[];
-}
-export interface InputInfo {
-  kind: InputKind; bytes: number; encoding: string; delimiter?: string; delimiter_name?: string;
-  header_row?: number; headers?: string[]; rows?: number; columns?: number; lines?: number;
-}
-export interface Cost {
-  input_usd: number; output_usd_max: number; total_usd_max: number;
-  currency: string; prices_as_of: string;
-}
-export interface EstimateInfo {
-  basis: string; basis_input: number; ratio: number; error_bound: number; safety_factor: number;
-}
-export interface TokenInfo {
-  model: string; encoding: string; exact: boolean;
-  input: number; overhead: number; output_reserved: number; total: number;
-  context_window: number; limit: number; warn_at: number; remaining: number;
-  tier: string; state: BudgetState; cost: Cost; estimate?: EstimateInfo;
-}
-export interface MeterReading { tokens: TokenInfo; issues: Issue[]; }
-export interface Report {
-  ok: boolean; contract: { id: string; version: string };
-  input: InputInfo; tokens: TokenInfo; issues: Issue[];
-}
-export interface TokenCount { count: number; exact: boolean; }
-export type PrepareMode = "trim" | "relevant" | "split";
-export interface PrepareOptions { mode?: PrepareMode; question?: string; overlap?: number; }
-export interface ManifestStep {
-  kind: "columns_removed" | "blank_rows_removed" | "duplicate_rows_removed" | "cells_shortened"
-    | "whitespace_collapsed" | "boilerplate_removed" | "markup_removed" | "sections_omitted"
-    | "reformatted" | "split";
-  message: string; count: number; chars?: number; tokens?: number; items?: string[]; at?: Location[];
-}
-export interface Manifest { summary: string; tokens_before: number; tokens_after: number; steps: ManifestStep[]; }
-export interface Plan {
-  kind: "single" | "map_reduce" | "refuse"; message: string; requests: number; tokens: number;
-  cost_usd_max: number; prices_as_of: string;
-  refusal?: "input_has_errors" | "nothing_left" | "question_needed" | "limit_too_small" | "overlap_too_large"
-    | "still_over_limit" | "needs_whole_input" | "too_many_parts" | "answers_too_long";
-  reason?: string;
-}
-export interface Part {
-  content: string; tokens: number; start?: number; end?: number;
-  start_utf16?: number; end_utf16?: number; own_start?: number;
-  first_row?: Location; last_row?: Location;
-}
-export interface Prepared {
-  ok: boolean; mode: PrepareMode; upload: { name: string | null; text: string };
-  parts: Part[]; tokens: TokenInfo; manifest: Manifest; plan: Plan; issues: Issue[];
-}
+const TS_ALIASES: &str = r#"
+/** The mode of `prepareText` and `prepareFile` (the Rust type `Mode`). */
+export type PrepareMode = Mode;
+/** One step of a manifest (the Rust type `Step`). */
+export type ManifestStep = Step;
 "#;
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -81,9 +30,14 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 
 /// Turns a core error into a JS `Error` with `code` (and `field`) set.
 fn js_error(error: Error) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
-    let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
-    if let Some(field) = error.field() {
+    coded_error(&error.to_string(), error.code(), error.field())
+}
+
+/// A JS `Error` with a stable `code` (and the contract `field`, if any).
+fn coded_error(message: &str, code: &str, field: Option<&str>) -> JsValue {
+    let js = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&js, &"code".into(), &code.into());
+    if let Some(field) = field {
         let _ = js_sys::Reflect::set(&js, &"field".into(), &field.into());
     }
     js.into()
@@ -106,7 +60,7 @@ impl Preflight {
     }
 
     /// The contract as a plain object.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Contract")]
     pub fn contract(&self) -> Result<JsValue, JsValue> {
         to_js(&self.contract)
     }
@@ -123,12 +77,9 @@ impl Preflight {
     /// `tier`. Needs the tokenizer to be installed.
     pub fn meter(&self, tier: Option<String>) -> Result<PreflightMeter, JsValue> {
         let budget = Budget::new(&self.contract, tier.as_deref()).map_err(js_error)?;
-        let meter = budget.meter().ok_or_else(|| {
-            JsValue::from(js_sys::Error::new(&format!(
-                "the {} tokenizer is not installed yet",
-                budget.model().encoding
-            )))
-        })?;
+        let meter = budget
+            .meter()
+            .ok_or_else(|| js_error(Error::TokenizerNotLoaded(budget.model().encoding)))?;
         Ok(PreflightMeter { budget, meter })
     }
 
@@ -221,8 +172,9 @@ impl Preflight {
         let options: PrepareOptions = if options.is_undefined() || options.is_null() {
             PrepareOptions::default()
         } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| JsValue::from(js_sys::Error::new(&format!("invalid options: {e}"))))?
+            serde_wasm_bindgen::from_value(options).map_err(|e| {
+                coded_error(&format!("invalid options: {e}"), "invalid_options", None)
+            })?
         };
         let prepared =
             prepare(&self.contract, tier.as_deref(), input, &options).map_err(js_error)?;
@@ -274,14 +226,7 @@ impl PreflightMeter {
     }
 
     fn tokens_of(&self, count: u64) -> Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        struct Out {
-            tokens: crate::TokenInfo,
-            issues: Vec<crate::Issue>,
-        }
-        let tokens = self.budget.tokens(crate::TokenCount { count, exact: true });
-        let issues = self.budget.issues(&tokens);
-        to_js(&Out { tokens, issues })
+        to_js(&self.budget.reading(TokenCount { count, exact: true }))
     }
 }
 
@@ -292,7 +237,7 @@ impl PreflightMeter {
 pub fn install_tokenizer(bytes: &[u8]) -> Result<String, JsValue> {
     crate::install(bytes)
         .map(|e| e.name().to_owned())
-        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+        .map_err(|e| coded_error(&e.to_string(), e.code(), None))
 }
 
 /// Whether the tokenizer for `encoding` is installed.
@@ -307,52 +252,22 @@ pub fn tokenizer_ready(encoding: &str) -> Result<bool, JsValue> {
 /// Counts the tokens of `text` with an encoding (`o200k_base` or `cl100k_base`).
 #[wasm_bindgen(js_name = countTokens, unchecked_return_type = "TokenCount")]
 pub fn count_tokens(text: &str, encoding: &str) -> Result<JsValue, JsValue> {
-    let counted = Encoding::from_name(encoding).map_err(js_error)?.count(text);
-    #[derive(Serialize)]
-    struct Out {
-        count: u64,
-        exact: bool,
-    }
-    to_js(&Out {
-        count: counted.count,
-        exact: counted.exact,
-    })
+    to_js(&Encoding::from_name(encoding).map_err(js_error)?.count(text))
 }
 
 /// Whether `text` is within `limit` tokens, stopping as soon as that is
 /// known: `{ within, count }`, where `count` is exact when within and a
 /// lower bound (more than `limit`) when not. `count` is `null` when the
 /// tokenizer is not installed.
-#[wasm_bindgen(js_name = withinTokenLimit, unchecked_return_type = "{ within: boolean; count: number | null }")]
+#[wasm_bindgen(js_name = withinTokenLimit, unchecked_return_type = "LimitCheck")]
 pub fn within_token_limit(text: &str, encoding: &str, limit: f64) -> Result<JsValue, JsValue> {
-    #[derive(Serialize)]
-    struct Out {
-        within: bool,
-        count: Option<u64>,
-    }
     let encoding = Encoding::from_name(encoding).map_err(js_error)?;
     let limit = if limit.is_finite() && limit > 0.0 {
         limit as u64
     } else {
         0
     };
-    let out = match encoding.tokenizer() {
-        Some(t) => match t.within(text, limit) {
-            crate::Within::Yes(n) => Out {
-                within: true,
-                count: Some(n),
-            },
-            crate::Within::No(n) => Out {
-                within: false,
-                count: Some(n),
-            },
-        },
-        None => Out {
-            within: (text.len() as u64) <= limit,
-            count: None,
-        },
-    };
-    to_js(&out)
+    to_js(&encoding.check_limit(text, limit))
 }
 
 /// The address of the reader guard's trace in this module's memory: two
@@ -372,7 +287,7 @@ pub fn set_prescans(enabled: bool) {
 }
 
 /// Every issue code with its severity, title, hint and example.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "CatalogueEntry[]")]
 pub fn catalogue() -> Result<JsValue, JsValue> {
     to_js(&crate::messages::catalogue())
 }

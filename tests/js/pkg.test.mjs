@@ -111,7 +111,10 @@ test("a model without a public tokenizer is estimated, never called exact", () =
 test("installTokenizer refuses damaged data and reports what is installed", () => {
   assert.equal(tokenizerReady("o200k_base"), true);
   assert.equal(tokenizerReady("cl100k_base"), true);
-  assert.throws(() => installTokenizer(new Uint8Array([1, 2, 3])), /damaged/);
+  assert.throws(
+    () => installTokenizer(new Uint8Array([1, 2, 3])),
+    (e) => /damaged/.test(e.message) && e.code === "bad_tokenizer_data",
+  );
   const vocab = readFileSync(new URL("../../pkg/dist/cl100k_base.bin", import.meta.url));
   assert.equal(installTokenizer(vocab), "cl100k_base");
   assert.throws(() => installTokenizer(vocab.subarray(0, vocab.length - 1)), /damaged/);
@@ -124,4 +127,12 @@ test("withinTokenLimit answers without counting past the limit", () => {
   const over = withinTokenLimit(text, "o200k_base", 8_000);
   assert.equal(over.within, false);
   assert.ok(over.count > 8_000 && over.count < full, `${over.count} is a lower bound`);
+});
+
+test("bad prepare options throw with a code, like every other error", () => {
+  const pf = new Preflight(contractSource);
+  assert.throws(
+    () => pf.prepareText("free", "Some text.", { mode: "shorten" }),
+    (e) => e.code === "invalid_options" && /invalid options/.test(e.message),
+  );
 });
