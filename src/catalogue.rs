@@ -16,41 +16,55 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// Who serves a model.
+/// Who serves a model. One list for the catalogue, the report's
+/// `counted_by` and the server's provider calls.
+///
+/// Not `#[non_exhaustive]`: the server matches on it to reach each
+/// provider's API, so a new provider must be handled there too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Provider {
     /// OpenAI (and OpenAI-compatible endpoints).
     Openai,
     /// Anthropic (Claude).
     Anthropic,
-    /// Google (Gemini).
-    Google,
+    /// Google Gemini (`google` is read as this too).
+    #[serde(alias = "google")]
+    Gemini,
 }
 
 impl Provider {
-    /// The stable snake_case name, as in the catalogue and the report's
-    /// `counted_by`.
+    /// Every provider.
+    pub const ALL: [Provider; 3] = [Provider::Openai, Provider::Anthropic, Provider::Gemini];
+
+    /// The stable snake_case name, as in the catalogue, the report's
+    /// `counted_by` and the server's configuration.
     ///
     /// ```
-    /// assert_eq!(prompt_preflight::Provider::Google.as_str(), "google");
+    /// assert_eq!(prompt_preflight::Provider::Gemini.as_str(), "gemini");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Openai => "openai",
             Provider::Anthropic => "anthropic",
-            Provider::Google => "google",
+            Provider::Gemini => "gemini",
         }
     }
 
-    /// The provider's name for people.
+    /// The provider's name for people: `OpenAI`, `Anthropic`, `Google Gemini`.
     pub fn title(self) -> &'static str {
         match self {
             Provider::Openai => "OpenAI",
             Provider::Anthropic => "Anthropic",
-            Provider::Google => "Google",
+            Provider::Gemini => "Google Gemini",
         }
+    }
+}
+
+/// The provider's name for people, as [`Provider::title`].
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.title())
     }
 }
 

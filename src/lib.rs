@@ -32,14 +32,14 @@ pub use error::Error;
 pub use ingest::{ingest, Document, Input, Removed, Table};
 pub use payload::{Message, Payload, Role};
 pub use prepare::{
-    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Step,
-    StepKind, Upload, MAX_LISTED, MAX_PARTS,
+    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Step, Upload,
+    MAX_LISTED, MAX_PARTS,
 };
 pub use report::{ContractRef, Report};
 pub use tokens::{install, Edit, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 pub use types::{
     Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
-    Issue, Limits, Location, Severity, SheetInfo, TokenInfo,
+    Issue, Limits, Location, Severity, SheetInfo, StepKind, TokenInfo,
 };
 #[cfg(feature = "wasm")]
 pub use wasm::{

@@ -202,6 +202,7 @@ pub(crate) use crate::words::{compared_sizes, plural};
 pub use crate::words::{group_digits, human_size};
 
 pub mod issue;
+pub(crate) mod prepare;
 
 #[cfg(test)]
 mod tests {

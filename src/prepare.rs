@@ -44,14 +44,14 @@ mod split;
 mod table;
 mod text;
 
-pub use manifest::{Manifest, Step, StepKind, MAX_LISTED};
+pub use manifest::{Manifest, Step, MAX_LISTED};
 pub use plan::{Plan, PlanKind, Refusal, MAX_PARTS};
 
 use crate::contract::TableFormat;
-use crate::words::{capitalised, group_digits, or_list, plural};
+use crate::messages::prepare::{self as words, Pieces, Way};
 use crate::{
-    check, Budget, BudgetState, Code, Contract, Error, Input, InputKind, Issue, Location, Severity,
-    TokenInfo, MIN_CHUNK_TOKENS,
+    check, Budget, BudgetState, Checked, Code, Contract, Document, Error, Input, InputKind, Issue,
+    Location, Severity, StepKind, TokenInfo, Tokenizer, MIN_CHUNK_TOKENS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -167,19 +167,75 @@ enum Body {
     Table(table::Rows),
 }
 
+/// Where a part of a text lies in the upload, in bytes and in UTF-16
+/// units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TextRange {
+    start: usize,
+    end: usize,
+    start_utf16: usize,
+    end_utf16: usize,
+    /// Where the part's own text begins, after the overlap it repeats.
+    own_start: usize,
+}
+
 /// A part before it is measured in its template.
 struct Draft {
     content: String,
-    /// For text: the byte range, the UTF-16 range and the own start in
-    /// the upload.
-    range: Option<[usize; 5]>,
+    /// For text: where it is in the upload.
+    range: Option<TextRange>,
+    /// For a table: its rows, as indexes into the prepared rows.
     rows: Option<(usize, usize)>,
+}
+
+/// Why a stage stops the pipeline: the refusal for programs, and its
+/// reason in words for the user.
+struct Refused {
+    refusal: Refusal,
+    reason: String,
+}
+
+impl Refused {
+    fn new(refusal: Refusal, reason: String) -> Refused {
+        Refused { refusal, reason }
+    }
+}
+
+/// What every stage of [`prepare()`] reads.
+struct Run<'a> {
+    contract: &'a Contract,
+    options: &'a PrepareOptions,
+    doc: &'a Document,
+    budget: Budget,
+    tokenizer: &'static Tokenizer,
+    format: TableFormat,
+    /// The tokens a part may have, as the encoding counts them.
+    limit: u64,
+}
+
+/// The input once trimmed (and cut to what is relevant): its body, the
+/// steps so far, and the body as the model reads it, measured.
+struct Shaped {
+    body: Body,
+    steps: Vec<Step>,
+    whole: String,
+    tokens: TokenInfo,
+}
+
+/// The parts, each measured in its own request.
+struct Parts {
+    drafts: Vec<Draft>,
+    tokens: Vec<TokenInfo>,
 }
 
 /// Prepares `input` for `contract` on `tier` (the default tier for
 /// `None`). The errors are those of [`check`], and a tokenizer that is
 /// not loaded; every problem with the input is an issue, and a plan that
 /// cannot run says why.
+///
+/// The stages run in order, each able to stop with a [`Refusal`]: trim,
+/// check that something is left, keep what is relevant (in
+/// [`Mode::Relevant`]), split (in [`Mode::Split`]), then plan.
 pub fn prepare(
     contract: &Contract,
     tier: Option<&str>,
@@ -187,13 +243,10 @@ pub fn prepare(
     options: &PrepareOptions,
 ) -> Result<Prepared, Error> {
     let checked = check(contract, tier, input)?;
-    let budget = Budget::new(contract, Some(&checked.report.tokens.tier))?;
-    let model = budget.model();
-    let tokenizer = model
-        .encoding
-        .tokenizer()
-        .ok_or(Error::TokenizerNotLoaded(model.encoding))?;
-    let doc = &checked.document;
+    let run = Run::new(contract, options, &checked)?;
+    let prices = checked.report.tokens.cost.prices_as_of.clone();
+    let before = run.budget.measure(&run.doc.text).input;
+    // The size issues are made again for what is sent.
     let mut issues: Vec<Issue> = checked
         .report
         .issues
@@ -201,11 +254,8 @@ pub fn prepare(
         .filter(|i| !Code::SIZE.contains(&i.code))
         .cloned()
         .collect();
-    let before = budget.measure(&doc.text).input;
-    let prices = checked.report.tokens.cost.prices_as_of.clone();
-    let json_kind = matches!(doc.info.kind, InputKind::Json | InputKind::Jsonl);
-
     if issues.iter().any(|i| i.severity == Severity::Error) {
+        let refused = Refused::new(Refusal::InputHasErrors, words::input_has_errors());
         return Ok(Prepared {
             ok: false,
             mode: options.mode,
@@ -215,262 +265,316 @@ pub fn prepare(
             },
             parts: Vec::new(),
             tokens: checked.report.tokens.clone(),
-            manifest: manifest::Manifest::new(before, before, Vec::new()),
-            plan: Plan::refuse(
-                Refusal::InputHasErrors,
-                "the input has problems to fix first; see the issues.".into(),
-                &prices,
-            ),
+            manifest: Manifest::new(before, before, Vec::new()),
+            plan: Plan::refuse(refused.refusal, refused.reason, &prices),
             issues,
         });
     }
 
-    let format = contract.prepare.table_format;
-    let (mut body, mut steps) = match &doc.table {
-        Some(t) => {
-            let (rows, mut steps) =
-                table::trim(t, contract.input.table.as_ref(), &contract.prepare);
-            if format != TableFormat::Csv {
-                let name = match format {
-                    TableFormat::Markdown => "a Markdown table",
-                    _ => "JSON records",
-                };
-                steps.push(
-                    Step::new(
-                        StepKind::Reformatted,
-                        1,
-                        format!("Wrote the table for the model as {name}."),
-                    )
-                    .with_items([format!("the table as {name}")]),
-                );
-            }
-            (Body::Table(rows), steps)
-        }
-        None if json_kind => (Body::Json(doc.text.clone()), Vec::new()),
-        None => {
-            let (text, steps) = text::trim(&doc.text, contract.prepare.strip_markup);
-            (Body::Text(text), steps)
-        }
-    };
-    if steps.iter().any(|s| s.kind == StepKind::ColumnsRemoved) {
+    let mut shaped = run.trim();
+    if shaped
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::ColumnsRemoved)
+    {
         // The columns it warned about are gone.
         issues.retain(|i| i.code != Code::UnexpectedColumn);
     }
-    let limit = budget.encoding_limit();
-    let mut refusal = None;
-    // The prepared input as the model reads it, and its request's tokens.
-    let mut whole = render(&body, format);
-    let mut tokens = budget.measure(&whole);
-    if whole.trim().is_empty() {
-        refusal = Some((
-            Refusal::NothingLeft,
-            "nothing is left once the markup, repeated lines and extra white space are removed; check that this is the file you meant."
-                .to_owned(),
-        ));
-    }
-
-    if options.mode == Mode::Relevant && refusal.is_none() && !fits(&tokens) {
-        let question = options.question.as_deref().unwrap_or("").trim();
-        let terms = relevance::question_terms(question);
-        if terms.is_empty() {
-            refusal = Some((
-                Refusal::QuestionNeeded,
-                "to keep the most relevant parts we need your question; say what you are looking for."
-                    .to_owned(),
-            ));
-        } else if limit < MIN_CHUNK_TOKENS {
-            refusal = Some(too_small(limit));
-        } else if let Some(step) = select::keep_relevant(
-            &mut body,
-            doc.table.as_ref(),
-            format,
-            &terms,
-            tokenizer,
-            &budget,
-        ) {
-            steps.push(step);
-            whole = render(&body, format);
-            tokens = budget.measure(&whole);
-        }
-    }
-
-    let upload = match &body {
-        Body::Table(rows) => Upload {
-            name: Some("prepared.csv".into()),
-            text: table::write(rows, TableFormat::Csv).all(),
-        },
-        Body::Json(text) => Upload {
-            name: Some(
-                if doc.info.kind == InputKind::Jsonl {
-                    "prepared.jsonl"
-                } else {
-                    "prepared.json"
-                }
-                .into(),
-            ),
-            text: text.clone(),
-        },
-        Body::Text(text) => Upload {
-            name: None,
-            text: text.clone(),
-        },
-    };
-    let after = tokens.input;
-
-    let mut drafts = vec![Draft {
-        content: whole.clone(),
-        range: matches!(body, Body::Text(_))
-            .then(|| [0, whole.len(), 0, whole.encode_utf16().count(), 0]),
-        rows: match &body {
-            Body::Table(rows) if !rows.rows.is_empty() => Some((0, rows.rows.len())),
-            _ => None,
-        },
-    }];
-    let mut part_tokens = vec![tokens.clone()];
-    let single_fits = fits(&tokens);
-    if options.mode == Mode::Split && !single_fits && refusal.is_none() {
-        let overlap = match body {
-            Body::Text(_) => options.overlap,
-            _ => 0,
-        };
-        if limit < MIN_CHUNK_TOKENS {
-            refusal = Some(too_small(limit));
-        } else if overlap * 2 >= limit {
-            refusal = Some((
-                Refusal::OverlapTooLarge,
-                format!(
-                "an overlap of {} tokens leaves no room: it must be under half a part ({} tokens).",
-                group_digits(overlap),
-                group_digits(limit)
-            ),
-            ));
-        } else {
-            let (split, measured, found) = split::split_fitting(
-                &body,
-                doc.table.as_ref(),
-                format,
-                tokenizer,
-                &budget,
-                limit,
-                overlap,
-            );
-            issues.extend(found);
-            steps.push(Step::new(
-                StepKind::Split,
-                split.len() as u64,
-                format!(
-                    "Split into {} of at most {} tokens each, at the strongest boundaries that fit ({}).",
-                    plural(split.len() as u64, "part", "parts"),
-                    group_digits(budget.tier().max_input_tokens),
-                    match body {
-                        Body::Table(_) => "between rows, with the header row in every part",
-                        Body::Json(_) => "between the array's elements",
-                        Body::Text(_) => "sections, paragraphs, sentences",
-                    }
-                ) + &match (overlap, options.overlap) {
-                    (0, 0) => String::new(),
-                    (0, _) => " Rows and elements are never repeated, so there is no overlap.".to_owned(),
-                    (n, _) => format!(
-                        " Each part starts with up to {} tokens from the end of the one before.",
-                        group_digits(n)
-                    ),
-                },
-            ));
-            drafts = split;
-            part_tokens = measured;
-        }
-    }
-
-    let parts: Vec<Part> = drafts
-        .into_iter()
-        .zip(&part_tokens)
-        .map(|(d, t)| {
-            let location = |i: usize| match (&body, doc.table.as_ref()) {
-                (Body::Table(rows), Some(table)) => Some(table.location(rows.source[i], None)),
-                _ => None,
-            };
-            Part {
-                tokens: t.input,
-                start: d.range.map(|r| r[0]),
-                end: d.range.map(|r| r[1]),
-                start_utf16: d.range.map(|r| r[2]),
-                end_utf16: d.range.map(|r| r[3]),
-                own_start: d.range.map(|r| r[4]),
-                first_row: d.rows.and_then(|r| location(r.0)),
-                last_row: d.rows.and_then(|r| location(r.1 - 1)),
-                content: d.content,
-            }
-        })
-        .collect();
-
-    let plan = match refusal {
-        Some((code, reason)) => Plan::refuse(code, reason, &prices),
-        None if parts.len() == 1 && single_fits => Plan::single(&tokens),
-        None if parts.len() == 1 || !part_tokens.iter().all(fits) => Plan::refuse(
-            Refusal::StillOverLimit,
-            still_over(&tokens, options.mode, &budget),
-            &prices,
+    let outcome = run
+        .something_left(&shaped)
+        .and_then(|()| run.keep_relevant(&mut shaped))
+        .and_then(|()| run.split(&mut shaped, &mut issues));
+    let upload = run.upload(&shaped.body);
+    let after = shaped.tokens.input;
+    let (parts, plan) = match outcome {
+        Err(refused) => (
+            run.whole(&shaped),
+            Plan::refuse(refused.refusal, refused.reason, &prices),
         ),
-        None => plan::map_reduce(contract, &budget, &part_tokens, &prices)?,
+        Ok(parts) => {
+            let plan = run.plan(&shaped.tokens, &parts, &prices)?;
+            (parts, plan)
+        }
     };
-    if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && parts.len() == 1) {
-        issues.extend(budget.issues_for(&tokens, input.sent()));
+    let single = parts.drafts.len() == 1;
+    if plan.kind == PlanKind::Single || (plan.kind == PlanKind::Refuse && single) {
+        issues.extend(run.budget.issues_for(&shaped.tokens, input.sent()));
     }
     crate::types::most_severe_first(&mut issues);
     Ok(Prepared {
         ok: plan.kind != PlanKind::Refuse,
         mode: options.mode,
         upload,
-        parts,
-        tokens,
-        manifest: Manifest::new(before, after, steps),
+        parts: run.parts(&shaped.body, parts),
+        tokens: shaped.tokens,
+        manifest: Manifest::new(before, after, shaped.steps),
         plan,
         issues,
     })
 }
 
+impl<'a> Run<'a> {
+    fn new(
+        contract: &'a Contract,
+        options: &'a PrepareOptions,
+        checked: &'a Checked,
+    ) -> Result<Run<'a>, Error> {
+        let budget = Budget::new(contract, Some(&checked.report.tokens.tier))?;
+        let encoding = budget.model().encoding;
+        let tokenizer = encoding
+            .tokenizer()
+            .ok_or(Error::TokenizerNotLoaded(encoding))?;
+        Ok(Run {
+            contract,
+            options,
+            doc: &checked.document,
+            limit: budget.encoding_limit(),
+            format: contract.prepare.table_format,
+            budget,
+            tokenizer,
+        })
+    }
+
+    /// Trims what the contract does not need, in every mode.
+    fn trim(&self) -> Shaped {
+        let doc = self.doc;
+        let (body, steps) = match &doc.table {
+            Some(t) => {
+                let (rows, mut steps) = table::trim(
+                    t,
+                    self.contract.input.table.as_ref(),
+                    &self.contract.prepare,
+                );
+                if self.format != TableFormat::Csv {
+                    let (message, item) = words::reformatted(self.format);
+                    steps.push(Step::new(StepKind::Reformatted, 1, message).with_items([item]));
+                }
+                (Body::Table(rows), steps)
+            }
+            None if matches!(doc.info.kind, InputKind::Json | InputKind::Jsonl) => {
+                (Body::Json(doc.text.clone()), Vec::new())
+            }
+            None => {
+                let (text, steps) = text::trim(&doc.text, self.contract.prepare.strip_markup);
+                (Body::Text(text), steps)
+            }
+        };
+        self.shaped(body, steps)
+    }
+
+    fn shaped(&self, body: Body, steps: Vec<Step>) -> Shaped {
+        let whole = render(&body, self.format);
+        let tokens = self.budget.measure(&whole);
+        Shaped {
+            body,
+            steps,
+            whole,
+            tokens,
+        }
+    }
+
+    /// Stops when trimming left nothing to send.
+    fn something_left(&self, shaped: &Shaped) -> Result<(), Refused> {
+        if shaped.whole.trim().is_empty() {
+            return Err(Refused::new(Refusal::NothingLeft, words::nothing_left()));
+        }
+        Ok(())
+    }
+
+    /// In [`Mode::Relevant`], when the input does not fit: keeps the
+    /// sections that best match the question.
+    fn keep_relevant(&self, shaped: &mut Shaped) -> Result<(), Refused> {
+        if self.options.mode != Mode::Relevant || fits(&shaped.tokens) {
+            return Ok(());
+        }
+        let question = self.options.question.as_deref().unwrap_or("").trim();
+        let terms = relevance::question_terms(question);
+        if terms.is_empty() {
+            return Err(Refused::new(
+                Refusal::QuestionNeeded,
+                words::question_needed(),
+            ));
+        }
+        self.room_for_a_part()?;
+        if let Some(step) = select::keep_relevant(
+            &mut shaped.body,
+            self.doc.table.as_ref(),
+            self.format,
+            &terms,
+            self.tokenizer,
+            &self.budget,
+        ) {
+            shaped.steps.push(step);
+            shaped.whole = render(&shaped.body, self.format);
+            shaped.tokens = self.budget.measure(&shaped.whole);
+        }
+        Ok(())
+    }
+
+    fn room_for_a_part(&self) -> Result<(), Refused> {
+        if self.limit < MIN_CHUNK_TOKENS {
+            return Err(Refused::new(
+                Refusal::LimitTooSmall,
+                words::limit_too_small(self.limit),
+            ));
+        }
+        Ok(())
+    }
+
+    /// In [`Mode::Split`], when the input does not fit: cuts it into parts
+    /// that each fit, at the strongest boundaries. Otherwise the one part.
+    fn split(&self, shaped: &mut Shaped, issues: &mut Vec<Issue>) -> Result<Parts, Refused> {
+        if self.options.mode != Mode::Split || fits(&shaped.tokens) {
+            return Ok(self.whole(shaped));
+        }
+        let (overlap, pieces) = match shaped.body {
+            Body::Text(_) => (self.options.overlap, Pieces::Text),
+            Body::Json(_) => (0, Pieces::Elements),
+            Body::Table(_) => (0, Pieces::Rows),
+        };
+        self.room_for_a_part()?;
+        if overlap * 2 >= self.limit {
+            return Err(Refused::new(
+                Refusal::OverlapTooLarge,
+                words::overlap_too_large(overlap, self.limit),
+            ));
+        }
+        let (drafts, tokens, found) = split::split_fitting(
+            &shaped.body,
+            self.doc.table.as_ref(),
+            self.format,
+            self.tokenizer,
+            &self.budget,
+            self.limit,
+            overlap,
+        );
+        issues.extend(found);
+        let n = drafts.len() as u64;
+        shaped.steps.push(Step::new(
+            StepKind::Split,
+            n,
+            words::split_into(
+                n,
+                self.budget.tier().max_input_tokens,
+                pieces,
+                overlap,
+                self.options.overlap,
+            ),
+        ));
+        Ok(Parts { drafts, tokens })
+    }
+
+    /// The whole prepared input as the one part.
+    fn whole(&self, shaped: &Shaped) -> Parts {
+        let whole = &shaped.whole;
+        Parts {
+            drafts: vec![Draft {
+                content: whole.clone(),
+                range: matches!(shaped.body, Body::Text(_)).then(|| TextRange {
+                    start: 0,
+                    end: whole.len(),
+                    start_utf16: 0,
+                    end_utf16: whole.encode_utf16().count(),
+                    own_start: 0,
+                }),
+                rows: match &shaped.body {
+                    Body::Table(rows) if !rows.rows.is_empty() => Some((0, rows.rows.len())),
+                    _ => None,
+                },
+            }],
+            tokens: vec![shaped.tokens.clone()],
+        }
+    }
+
+    /// How the parts run: one request, one per part and a combining one,
+    /// or not at all, with only the ways on that can work.
+    fn plan(&self, whole: &TokenInfo, parts: &Parts, prices: &str) -> Result<Plan, Error> {
+        if parts.drafts.len() == 1 && fits(whole) {
+            return Ok(Plan::single(whole));
+        }
+        if parts.drafts.len() == 1 || !parts.tokens.iter().all(fits) {
+            return Ok(Plan::refuse(
+                Refusal::StillOverLimit,
+                self.still_over(whole),
+                prices,
+            ));
+        }
+        plan::map_reduce(self.contract, &self.budget, &parts.tokens, prices)
+    }
+
+    /// Why a prepared input still cannot run, offering only the ways on
+    /// that can work: splitting where the contract allows it, a plan with
+    /// a higher limit where there is one.
+    fn still_over(&self, tokens: &TokenInfo) -> String {
+        let mode = self.options.mode;
+        let mut ways = match mode {
+            Mode::Trim => vec![Way::KeepRelevant],
+            Mode::Relevant => vec![Way::Narrower],
+            Mode::Split => vec![],
+        };
+        if self.budget.can_split() && mode != Mode::Split {
+            ways.push(Way::Split);
+        }
+        if self.budget.bigger_tier().is_some() {
+            ways.push(Way::Upgrade);
+        }
+        words::still_over(tokens.input, tokens.limit, &tokens.tier, &ways)
+    }
+
+    /// What to upload: the body before splitting, so that preparing it
+    /// again gives the same parts.
+    fn upload(&self, body: &Body) -> Upload {
+        match body {
+            Body::Table(rows) => Upload {
+                name: Some("prepared.csv".into()),
+                text: table::write(rows, TableFormat::Csv).all(),
+            },
+            Body::Json(text) => Upload {
+                name: Some(
+                    if self.doc.info.kind == InputKind::Jsonl {
+                        "prepared.jsonl"
+                    } else {
+                        "prepared.json"
+                    }
+                    .into(),
+                ),
+                text: text.clone(),
+            },
+            Body::Text(text) => Upload {
+                name: None,
+                text: text.clone(),
+            },
+        }
+    }
+
+    /// The parts as returned: each with its tokens and where it lies.
+    fn parts(&self, body: &Body, parts: Parts) -> Vec<Part> {
+        let location = |i: usize| match (body, self.doc.table.as_ref()) {
+            (Body::Table(rows), Some(table)) => Some(table.location(rows.source[i], None)),
+            _ => None,
+        };
+        parts
+            .drafts
+            .into_iter()
+            .zip(&parts.tokens)
+            .map(|(d, t)| Part {
+                tokens: t.input,
+                start: d.range.map(|r| r.start),
+                end: d.range.map(|r| r.end),
+                start_utf16: d.range.map(|r| r.start_utf16),
+                end_utf16: d.range.map(|r| r.end_utf16),
+                own_start: d.range.map(|r| r.own_start),
+                first_row: d.rows.and_then(|r| location(r.0)),
+                last_row: d.rows.and_then(|r| location(r.1 - 1)),
+                content: d.content,
+            })
+            .collect()
+    }
+}
+
 /// Whether a request is within the tier's limit and the model's window.
 fn fits(t: &TokenInfo) -> bool {
     t.state != BudgetState::Over && t.total <= t.context_window
-}
-
-fn too_small(limit: u64) -> (Refusal, String) {
-    (
-        Refusal::LimitTooSmall,
-        format!(
-            "the plan's limit ({} tokens) is too small to hold any part of the input.",
-            group_digits(limit)
-        ),
-    )
-}
-
-/// Why a prepared input that is still too long cannot run.
-/// Why a prepared input still cannot run, and only the ways on that can
-/// work: splitting where the contract allows it, a plan with a higher
-/// limit where there is one.
-fn still_over(tokens: &TokenInfo, mode: Mode, budget: &Budget) -> String {
-    let mut ways: Vec<&str> = match mode {
-        Mode::Trim => vec!["keep only the parts most relevant to your question"],
-        Mode::Relevant => vec!["ask about something narrower"],
-        Mode::Split => vec![],
-    };
-    if budget.can_split() && mode != Mode::Split {
-        ways.push("split it into parts");
-    }
-    if budget.bigger_tier().is_some() {
-        ways.push("use a plan with a higher limit");
-    }
-    let next = if ways.is_empty() {
-        String::new()
-    } else {
-        format!(" {}.", capitalised(&or_list(&ways)))
-    };
-    format!(
-        "it is still {} tokens, over the {} allowed per request on the {} plan.{next}",
-        group_digits(tokens.input),
-        group_digits(tokens.limit),
-        tokens.tier
-    )
 }
 
 /// The body as the model reads it.

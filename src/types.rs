@@ -12,9 +12,11 @@ mod code;
 mod input;
 mod issue;
 mod size;
+mod step;
 
 pub use code::Code;
 pub use input::{ErrorCell, InputInfo, InputKind, Limits, SheetInfo};
 pub(crate) use issue::most_severe_first;
 pub use issue::{Action, Issue, Location, Severity};
 pub use size::{BudgetState, Cost, Encoding, EstimateInfo, TokenInfo};
+pub use step::StepKind;

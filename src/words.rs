@@ -99,6 +99,20 @@ pub(crate) fn capitalised(s: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
+/// "$0.42", or two significant digits below a cent ("$0.00082").
+pub(crate) fn usd(x: f64) -> String {
+    if x >= 0.01 || x <= 0.0 {
+        return format!("${x:.2}");
+    }
+    let mut decimals = 2;
+    let mut scaled = x * 100.0;
+    while scaled < 1.0 && decimals < 12 {
+        scaled *= 10.0;
+        decimals += 1;
+    }
+    format!("${:.*}", decimals + 1, x)
+}
+
 /// The form of a header used for matching: lower case, without whitespace.
 ///
 /// ```

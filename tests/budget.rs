@@ -28,7 +28,7 @@ fn the_catalogue_covers_the_three_providers_with_dated_prices() {
     let c = Catalogue::builtin();
     assert!(c.prices_as_of.len() == 10 && c.prices_as_of.as_bytes()[4] == b'-');
     assert_eq!(c.currency, "USD");
-    for provider in [Provider::Openai, Provider::Anthropic, Provider::Google] {
+    for provider in [Provider::Openai, Provider::Anthropic, Provider::Gemini] {
         assert!(
             c.models.iter().filter(|m| m.provider == provider).count() >= 4,
             "{provider:?}"

@@ -47,7 +47,7 @@
 mod anthropic;
 mod gemini;
 
-use crate::{Provider, ProviderConfig};
+use crate::{Provider, ProviderConfig, COUNTING};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
@@ -189,7 +189,7 @@ impl FakeProvider {
 
     /// A configuration that sends both providers here with `key`.
     pub fn provider_config(&self, key: &str) -> ProviderConfig {
-        Provider::ALL
+        COUNTING
             .into_iter()
             .fold(ProviderConfig::default(), |config, provider| {
                 config
@@ -216,6 +216,8 @@ impl FakeProvider {
     pub fn tokens_for(provider: Provider, system: Option<&str>, user: &str) -> u64 {
         let n = system.map_or(0, o200k) + o200k(user);
         match provider {
+            // OpenAI's tokenizer is public: its count is the count itself.
+            Provider::Openai => n,
             Provider::Anthropic => anthropic::tokens(n),
             Provider::Gemini => gemini::tokens(n),
         }

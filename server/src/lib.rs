@@ -14,7 +14,8 @@ mod state;
 
 pub use error::AppError;
 pub use provider::{
-    Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderError, Providers,
+    Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,
+    Providers, COUNTING,
 };
 pub use registry::{Registry, RegistryError};
 pub use routes::app;

@@ -17,65 +17,54 @@
 mod anthropic;
 mod gemini;
 
-use serde::{Deserialize, Serialize};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
 
-/// A provider with a count-tokens endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Provider {
-    /// Anthropic Claude: `POST {base}/v1/messages/count_tokens`.
-    Anthropic,
-    /// Google Gemini: `POST {base}/v1beta/models/{model}:countTokens`.
-    Gemini,
+pub use prompt_preflight::Provider;
+
+/// The providers with a count-tokens endpoint: Anthropic's
+/// `POST {base}/v1/messages/count_tokens` and Gemini's
+/// `POST {base}/v1beta/models/{model}:countTokens`. OpenAI has none; its
+/// tokenizers are public, so the core counts exactly.
+pub const COUNTING: [Provider; 2] = [Provider::Anthropic, Provider::Gemini];
+
+/// Where the server finds a provider's key and base URL: the variables the
+/// providers' own SDKs read.
+pub trait ProviderEnv {
+    /// The environment variable that holds the API key, e.g. `OPENAI_API_KEY`.
+    fn key_var(self) -> &'static str;
+    /// The environment variable that overrides the base URL.
+    fn base_url_var(self) -> &'static str;
+    /// The public API's base URL, used when no other is configured.
+    fn default_base_url(self) -> &'static str;
 }
 
-impl Provider {
-    /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 2] = [Provider::Anthropic, Provider::Gemini];
-
-    /// The stable id: `anthropic` or `gemini` (as serialised).
-    pub fn as_str(self) -> &'static str {
+impl ProviderEnv for Provider {
+    fn key_var(self) -> &'static str {
         match self {
-            Provider::Anthropic => "anthropic",
-            Provider::Gemini => "gemini",
-        }
-    }
-
-    /// The environment variable that holds this provider's API key.
-    pub fn key_var(self) -> &'static str {
-        match self {
+            Provider::Openai => "OPENAI_API_KEY",
             Provider::Anthropic => "ANTHROPIC_API_KEY",
             Provider::Gemini => "GEMINI_API_KEY",
         }
     }
 
-    /// The environment variable that overrides this provider's base URL.
-    pub fn base_url_var(self) -> &'static str {
+    fn base_url_var(self) -> &'static str {
         match self {
+            Provider::Openai => "OPENAI_BASE_URL",
             Provider::Anthropic => "ANTHROPIC_BASE_URL",
             Provider::Gemini => "GEMINI_BASE_URL",
         }
     }
 
-    /// The public API's base URL, used when no other is configured.
-    pub fn default_base_url(self) -> &'static str {
+    fn default_base_url(self) -> &'static str {
         match self {
+            Provider::Openai => "https://api.openai.com/v1",
             Provider::Anthropic => "https://api.anthropic.com",
             Provider::Gemini => "https://generativelanguage.googleapis.com",
         }
-    }
-}
-
-/// The provider's name as people write it: `Anthropic`, `Gemini`.
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Provider::Anthropic => "Anthropic",
-            Provider::Gemini => "Gemini",
-        })
     }
 }
 
@@ -110,6 +99,8 @@ impl fmt::Debug for ProviderEndpoint {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderConfig {
+    /// OpenAI's (or an OpenAI-compatible endpoint's) key and base URL.
+    pub openai: ProviderEndpoint,
     /// Anthropic's key and base URL.
     pub anthropic: ProviderEndpoint,
     /// Gemini's key and base URL.
@@ -126,8 +117,8 @@ impl ProviderConfig {
     /// The default request timeout: 20 seconds.
     pub const TIMEOUT: Duration = Duration::from_secs(20);
 
-    /// Reads `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`, `GEMINI_API_KEY` and
-    /// `GEMINI_BASE_URL`. Unset or blank variables mean no key and the
+    /// Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ANTHROPIC_API_KEY`,
+    /// `ANTHROPIC_BASE_URL`, `GEMINI_API_KEY` and `GEMINI_BASE_URL`. Unset or blank variables mean no key and the
     /// public base URL.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -182,6 +173,7 @@ impl ProviderConfig {
     /// One provider's key and base URL.
     pub fn endpoint(&self, provider: Provider) -> &ProviderEndpoint {
         match provider {
+            Provider::Openai => &self.openai,
             Provider::Anthropic => &self.anthropic,
             Provider::Gemini => &self.gemini,
         }
@@ -189,6 +181,7 @@ impl ProviderConfig {
 
     fn endpoint_mut(&mut self, provider: Provider) -> &mut ProviderEndpoint {
         match provider {
+            Provider::Openai => &mut self.openai,
             Provider::Anthropic => &mut self.anthropic,
             Provider::Gemini => &mut self.gemini,
         }
@@ -208,6 +201,7 @@ impl Default for ProviderConfig {
             base_url: provider.default_base_url().to_owned(),
         };
         ProviderConfig {
+            openai: endpoint(Provider::Openai),
             anthropic: endpoint(Provider::Anthropic),
             gemini: endpoint(Provider::Gemini),
             connect_timeout: Self::CONNECT_TIMEOUT,
@@ -236,6 +230,13 @@ pub enum ProviderError {
     /// No API key is configured for the provider, so it was not asked.
     #[error("no API key is configured for {provider} (set {})", provider.key_var())]
     NotConfigured {
+        /// The provider.
+        provider: Provider,
+    },
+    /// The provider has no count-tokens endpoint (OpenAI: its tokenizers
+    /// are public and the core counts exactly).
+    #[error("{provider} has no endpoint that counts tokens")]
+    NoCountEndpoint {
         /// The provider.
         provider: Provider,
     },
@@ -336,6 +337,7 @@ impl ProviderError {
     pub fn code(&self) -> &'static str {
         match self {
             ProviderError::NotConfigured { .. } => "not_configured",
+            ProviderError::NoCountEndpoint { .. } => "no_count_endpoint",
             ProviderError::Unauthorized { .. } => "unauthorized",
             ProviderError::RateLimited { .. } => "rate_limited",
             ProviderError::Overloaded { .. } => "overloaded",
@@ -464,18 +466,19 @@ impl Providers {
         system: Option<&str>,
         user: &str,
     ) -> Result<ProviderCount, ProviderError> {
+        type Ask =
+            fn(&reqwest::Client, &str, &str, &str, Option<&str>, &str) -> reqwest::RequestBuilder;
+        type Answer = fn(StatusCode, &HeaderMap, &str, &str) -> Result<u64, ProviderError>;
+        let (ask, answer): (Ask, Answer) = match provider {
+            Provider::Openai => return Err(ProviderError::NoCountEndpoint { provider }),
+            Provider::Anthropic => (anthropic::request, anthropic::answer),
+            Provider::Gemini => (gemini::request, gemini::answer),
+        };
         let endpoint = self.config.endpoint(provider);
         let Some(key) = endpoint.api_key.as_deref() else {
             return Err(ProviderError::NotConfigured { provider });
         };
-        let request = match provider {
-            Provider::Anthropic => {
-                anthropic::request(&self.http, &endpoint.base_url, key, model, system, user)
-            }
-            Provider::Gemini => {
-                gemini::request(&self.http, &endpoint.base_url, key, model, system, user)
-            }
-        };
+        let request = ask(&self.http, &endpoint.base_url, key, model, system, user);
         let response = request
             .send()
             .await
@@ -486,10 +489,7 @@ impl Providers {
             .text()
             .await
             .map_err(|e| ProviderError::transport(provider, &e))?;
-        let tokens = match provider {
-            Provider::Anthropic => anthropic::answer(status, &headers, &body, model)?,
-            Provider::Gemini => gemini::answer(status, &headers, &body, model)?,
-        };
+        let tokens = answer(status, &headers, &body, model)?;
         Ok(ProviderCount {
             tokens,
             provider,
@@ -608,7 +608,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "no API key is configured for Gemini (set GEMINI_API_KEY)"
+            "no API key is configured for Google Gemini (set GEMINI_API_KEY)"
         );
         let e = ProviderError::RateLimited {
             provider: Provider::Anthropic,

@@ -211,7 +211,7 @@ async fn anthropic_counts_exactly_and_asks_for_the_fixed_part_once() {
 
 #[tokio::test]
 async fn gemini_counts_exactly_and_asks_for_the_fixed_part_once() {
-    exact_counts_replace_the_estimate(Provider::Gemini, GEMINI, "google").await;
+    exact_counts_replace_the_estimate(Provider::Gemini, GEMINI, "gemini").await;
 }
 
 /// The estimate as it stands with no provider: not exact, with its basis.

@@ -4,7 +4,7 @@
 
 use super::fits;
 use crate::contract::LongInput;
-use crate::words::group_digits;
+use crate::messages::prepare::{self, Way};
 use crate::{Budget, BudgetState, Contract, Cost, Error, TokenInfo};
 use serde::{Deserialize, Serialize};
 
@@ -76,30 +76,15 @@ pub enum PlanKind {
     Refuse,
 }
 
-/// "$0.42", or two significant digits below a cent ("$0.00082").
-fn usd(x: f64) -> String {
-    if x >= 0.01 || x <= 0.0 {
-        return format!("${x:.2}");
-    }
-    let mut decimals = 2;
-    let mut scaled = x * 100.0;
-    while scaled < 1.0 && decimals < 12 {
-        scaled *= 10.0;
-        decimals += 1;
-    }
-    format!("${:.*}", decimals + 1, x)
-}
-
 impl Plan {
     /// One request of `tokens`.
     pub(crate) fn single(tokens: &TokenInfo) -> Plan {
         Plan {
             kind: PlanKind::Single,
-            message: format!(
-                "This runs as one request of {} tokens (with up to {} for the answer), costing at most {}.",
-                group_digits(tokens.total),
-                group_digits(tokens.output_reserved),
-                usd(tokens.cost.total_usd_max)
+            message: prepare::single_request(
+                tokens.total,
+                tokens.output_reserved,
+                tokens.cost.total_usd_max,
             ),
             requests: 1,
             tokens: tokens.total,
@@ -117,13 +102,7 @@ impl Plan {
         let cost = crate::budget::cost::round(all.map(|t| t.cost.total_usd_max).sum());
         Plan {
             kind: PlanKind::MapReduce,
-            message: format!(
-                "This runs as {} requests, one per part of at most {} tokens, then one more that combines their answers: {} tokens in all, costing at most {}.",
-                parts.len(),
-                group_digits(reduce.limit),
-                group_digits(tokens),
-                usd(cost)
-            ),
+            message: prepare::map_reduce(parts.len() as u64, reduce.limit, tokens, cost),
             requests: parts.len() as u64 + 1,
             tokens,
             cost_usd_max: cost,
@@ -137,7 +116,7 @@ impl Plan {
     pub(crate) fn refuse(refusal: Refusal, reason: String, prices_as_of: &str) -> Plan {
         Plan {
             kind: PlanKind::Refuse,
-            message: format!("This cannot run as it is: {reason}"),
+            message: prepare::refused(&reason),
             requests: 0,
             tokens: 0,
             cost_usd_max: 0.0,
@@ -157,22 +136,20 @@ pub(super) fn map_reduce(
     prices: &str,
 ) -> Result<Plan, Error> {
     if contract.prepare.long_input == LongInput::Refuse {
+        let mut ways = vec![Way::KeepRelevant];
+        if budget.bigger_tier().is_some() {
+            ways.push(Way::Upgrade);
+        }
         return Ok(Plan::refuse(
             Refusal::NeedsWholeInput,
-            format!(
-                "this prompt needs the whole input in one request, so it cannot run on {} parts. Keep only the parts most relevant to your question, or use a plan with a higher limit.",
-                parts.len()
-            ),
+            prepare::needs_whole_input(parts.len() as u64, &ways),
             prices,
         ));
     }
     if parts.len() > MAX_PARTS {
         return Ok(Plan::refuse(
             Refusal::TooManyParts,
-            format!(
-                "it would take {} parts, and we run at most {MAX_PARTS}. Send a shorter input.",
-                group_digits(parts.len() as u64)
-            ),
+            prepare::too_many_parts(parts.len() as u64, MAX_PARTS as u64),
             prices,
         ));
     }
@@ -193,10 +170,10 @@ pub(super) fn map_reduce(
     if !fits(&reduce) {
         return Ok(Plan::refuse(
             Refusal::AnswersTooLong,
-            format!(
-                "the answers of its {} parts (up to {} tokens) would be too long to combine in one request. Send a shorter input, or use a plan with a higher limit.",
-                parts.len(),
-                group_digits(reduce.input)
+            prepare::answers_too_long(
+                parts.len() as u64,
+                reduce.input,
+                budget.bigger_tier().is_some(),
             ),
             prices,
         ));

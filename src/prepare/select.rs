@@ -1,10 +1,12 @@
 //! Keeping the sections of a prepared body that best match the question
 //! and fit the budget, in their original order.
 
-use super::manifest::{Step, StepKind};
+use super::manifest::Step;
 use super::{fits, relevance, table, Body};
 use crate::contract::TableFormat;
-use crate::words::{group_digits, plural};
+use crate::messages::prepare;
+use crate::StepKind;
+
 use crate::{chunk_text, Budget, ChunkOptions, Location, Table, Tokenizer};
 
 /// Keeps the sections of `body` most relevant to `terms` that fit the
@@ -120,12 +122,7 @@ fn omitted_step(
     let step = Step::new(
         StepKind::SectionsOmitted,
         n,
-        format!(
-            "Kept the {} of {} {many} that best match your question{how}; left out {}.",
-            group_digits(all - n),
-            group_digits(all),
-            plural(n, one, many)
-        ),
+        prepare::sections_omitted(n, all, one, many, how),
     )
     .with_items(omitted.iter().map(|&i| preview(i)))
     .with_at(omitted.iter().filter_map(|&i| at(i)));

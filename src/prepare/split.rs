@@ -1,6 +1,6 @@
 //! Splitting a prepared body into parts whose requests each fit.
 
-use super::{fits, table, Body, Draft};
+use super::{fits, table, Body, Draft, TextRange};
 use crate::chunk::pack_whole;
 use crate::contract::TableFormat;
 use crate::messages::issue;
@@ -66,7 +66,13 @@ fn split(
         .into_iter()
         .map(|c| Draft {
             content: text[c.start..c.end].to_owned(),
-            range: Some([c.start, c.end, c.start_utf16, c.end_utf16, c.own_start]),
+            range: Some(TextRange {
+                start: c.start,
+                end: c.end,
+                start_utf16: c.start_utf16,
+                end_utf16: c.end_utf16,
+                own_start: c.own_start,
+            }),
             rows: None,
         })
         .collect()

@@ -2,11 +2,13 @@
 //! duplicate rows, long cells, white space) and writing it compactly for
 //! the model.
 
-use super::manifest::{Step, StepKind};
+use super::manifest::Step;
 use crate::contract::{ExtraColumns, PrepareSpec, TableFormat, TableSpec};
 use crate::ingest::csv_lines;
+use crate::messages::prepare;
 use crate::schema::ColumnMap;
-use crate::words::{group_digits, plural};
+use crate::StepKind;
+
 use crate::Table;
 use std::collections::HashSet;
 
@@ -67,13 +69,7 @@ pub(crate) fn trim(
                 Step::new(
                     StepKind::ColumnsRemoved,
                     n,
-                    format!(
-                        "Removed {} this prompt does not use: {}.",
-                        plural(n, "column", "columns"),
-                        crate::words::and_list(
-                            &removed.iter().map(|r| format!("“{r}”")).collect::<Vec<_>>()
-                        )
-                    ),
+                    prepare::columns_removed(&removed),
                 )
                 .with_items(removed),
             );
@@ -116,36 +112,27 @@ pub(crate) fn trim(
             Step::new(
                 StepKind::WhitespaceCollapsed,
                 spaces,
-                format!(
-                    "Removed {} of extra white space inside cells.",
-                    plural(spaces, "character", "characters")
-                ),
+                prepare::cell_whitespace_removed(spaces),
             )
             .with_chars(spaces),
         );
     }
-    for (kind, list, what) in [
-        (StepKind::BlankRowsRemoved, &blank, "blank"),
-        (StepKind::DuplicateRowsRemoved, &duplicate, "duplicate"),
+    for (kind, list, words) in [
+        (
+            StepKind::BlankRowsRemoved,
+            &blank,
+            prepare::blank_rows_removed as fn(u64) -> String,
+        ),
+        (
+            StepKind::DuplicateRowsRemoved,
+            &duplicate,
+            prepare::duplicate_rows_removed,
+        ),
     ] {
         if !list.is_empty() {
             let n = list.len() as u64;
-            let detail = if kind == StepKind::DuplicateRowsRemoved {
-                " (each the same as an earlier row in the columns kept)"
-            } else {
-                ""
-            };
             steps.push(
-                Step::new(
-                    kind,
-                    n,
-                    format!(
-                        "Removed {} {what} {}{detail}.",
-                        group_digits(n),
-                        if n == 1 { "row" } else { "rows" }
-                    ),
-                )
-                .with_at(list.iter().map(|&i| table.location(i, None))),
+                Step::new(kind, n, words(n)).with_at(list.iter().map(|&i| table.location(i, None))),
             );
         }
     }
@@ -166,12 +153,7 @@ pub(crate) fn trim(
         let step = Step::new(
             StepKind::CellsShortened,
             n,
-            format!(
-                "Shortened {} to at most {} characters, marked “[cut …]”, removing {} characters.",
-                plural(n, "long cell", "long cells"),
-                group_digits(max as u64),
-                group_digits(cut_chars)
-            ),
+            prepare::cells_shortened(n, max as u64, cut_chars),
         )
         .with_at(cut)
         .with_chars(cut_chars);

@@ -4,8 +4,10 @@
 //! Trimming trimmed text changes nothing, so the server can run it again
 //! on what the browser prepared and get the same result.
 
-use super::manifest::{Step, StepKind};
-use crate::words::{group_digits, plural};
+use super::manifest::Step;
+use crate::messages::prepare;
+use crate::StepKind;
+
 use crate::Location;
 use std::collections::HashMap;
 
@@ -28,10 +30,7 @@ pub(crate) fn trim(text: &str, strip_markup: bool) -> (String, Vec<Step>) {
                 Step::new(
                     StepKind::MarkupRemoved,
                     removed as u64,
-                    format!(
-                        "Removed {} of markup (HTML or XML tags and comments).",
-                        plural(removed as u64, "tag", "tags")
-                    ),
+                    prepare::markup_removed(removed as u64),
                 )
                 .with_chars(chars as u64),
             );
@@ -50,10 +49,7 @@ pub(crate) fn trim(text: &str, strip_markup: bool) -> (String, Vec<Step>) {
             Step::new(
                 StepKind::WhitespaceCollapsed,
                 removed as u64,
-                format!(
-                    "Removed {} of extra white space (runs of spaces, trailing spaces, extra blank lines).",
-                    plural(removed as u64, "character", "characters")
-                ),
+                prepare::text_whitespace_removed(removed as u64),
             )
             .with_chars(removed as u64),
         );
@@ -161,11 +157,7 @@ fn remove_boilerplate(text: &str) -> Option<(String, Step)> {
     let step = Step::new(
         StepKind::BoilerplateRemoved,
         n,
-        format!(
-            "Removed {} repeated at the top or bottom of pages or sections (headers and footers), {} characters in all.",
-            plural(n, "line", "lines"),
-            group_digits(chars as u64)
-        ),
+        prepare::boilerplate_removed(n, chars as u64),
     )
     .with_items(names)
     .with_at(removed.iter().map(|(n, _)| Location::line(*n as u64 + 1)))

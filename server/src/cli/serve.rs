@@ -5,7 +5,9 @@
 //! provider for the exact token count of Claude or Gemini requests.
 
 use super::CliError;
-use crate::{app, AppState, Provider, ProviderConfig, Providers, Registry, StaticDirs};
+use crate::{
+    app, AppState, ProviderConfig, ProviderEnv, Providers, Registry, StaticDirs, COUNTING,
+};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,7 +83,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
 /// Claude and Gemini. Logs which have keys (never the keys themselves).
 fn providers_from_env() -> Option<Providers> {
     let config = ProviderConfig::from_env();
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let base_url = &config.endpoint(provider).base_url;
         if config.is_configured(provider) {
             tracing::info!(%provider, %base_url, "exact token counts from {provider}");
@@ -93,7 +95,7 @@ fn providers_from_env() -> Option<Providers> {
             );
         }
     }
-    if !Provider::ALL.iter().any(|&p| config.is_configured(p)) {
+    if !COUNTING.iter().any(|&p| config.is_configured(p)) {
         return None;
     }
     match Providers::new(config) {

@@ -3,12 +3,12 @@
 
 use super::submission::Submission;
 use crate::state::FixedKey;
-use crate::{AppError, AppState, Provider, ProviderError, Providers};
+use crate::{AppError, AppState, Provider, ProviderError, Providers, COUNTING};
 use axum::extract::{Request, State};
 use axum::Json;
 use prompt_preflight::ingest::Sent;
 use prompt_preflight::messages::issue;
-use prompt_preflight::{catalogue, Budget, Checked, Code, Contract, Input, Payload, Report};
+use prompt_preflight::{Budget, Checked, Code, Contract, Input, Payload, Report};
 use serde::Serialize;
 
 /// The response: the report, and the payload for the model when it passed.
@@ -73,12 +73,8 @@ fn exact_provider(state: &AppState, contract: &Contract) -> Option<Provider> {
     let providers = state.providers.as_ref()?;
     let model = contract.model.info().ok()?;
     model.estimate?;
-    let provider = match model.provider {
-        catalogue::Provider::Anthropic => Provider::Anthropic,
-        catalogue::Provider::Google => Provider::Gemini,
-        _ => return None,
-    };
-    providers.is_configured(provider).then_some(provider)
+    let provider = model.provider;
+    (COUNTING.contains(&provider) && providers.is_configured(provider)).then_some(provider)
 }
 
 /// What to ask the provider, if its answer can matter: not when the input
