@@ -349,3 +349,39 @@ fn real_password_protected_workbooks_are_encrypted_not_corrupt(
         checked.report.issues
     );
 }
+
+/// One cell, one issue: D11 of the messy workbook is a date cell holding
+/// -5, which the reader reports as `date_out_of_range`; the schema check
+/// does not report the same cell again as a `type_mismatch`.
+#[test]
+fn no_cell_is_reported_twice() {
+    let bytes = fixture("sheet_messy.xlsx");
+    let input = Input::File {
+        name: Some("sheet_messy.xlsx"),
+        bytes: &bytes,
+    };
+    let report = check(&contract(), None, &input).unwrap().report;
+    let mut seen = std::collections::BTreeMap::new();
+    for issue in &report.issues {
+        let Some(at) = &issue.at else { continue };
+        let (Some(sheet), Some(row), Some(column)) = (&at.sheet, at.row, &at.column) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((sheet.clone(), row, column.clone()), issue.code) {
+            panic!(
+                "{sheet} row {row} '{column}' is in {first} and {}",
+                issue.code
+            );
+        }
+    }
+    let d11 = |code: Code| {
+        report.issues.iter().any(|i| {
+            i.code == code
+                && i.at.as_ref().is_some_and(|at| {
+                    at.row == Some(11) && at.column.as_deref() == Some("signup_date")
+                })
+        })
+    };
+    assert!(d11(Code::DateOutOfRange), "{:#?}", report.issues);
+    assert!(!d11(Code::TypeMismatch), "{:#?}", report.issues);
+}

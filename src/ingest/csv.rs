@@ -24,6 +24,11 @@ pub struct Table {
     /// Where each data row starts: the 1-based line of delimited text or
     /// JSON, or the sheet row of a workbook.
     pub row_lines: Vec<u64>,
+    /// Cells the reader has already reported with an issue of their own (a
+    /// formula error, a date cell that holds no date), as (data row index,
+    /// column index) in order. The schema check leaves them alone, so one
+    /// cell gives one issue.
+    pub reported_cells: Vec<(usize, usize)>,
 }
 
 impl Table {
@@ -210,6 +215,7 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
         headers: Vec::new(),
         rows: Vec::new(),
         row_lines: Vec::new(),
+        reported_cells: Vec::new(),
     };
     if let Some(header) = records.nth(header_index) {
         table.header_line = line_of(&header);

@@ -162,6 +162,7 @@ pub(super) fn table(
         headers: header.names.clone(),
         rows: Vec::with_capacity(data_rows as usize),
         row_lines: Vec::with_capacity(data_rows as usize),
+        reported_cells: Vec::new(),
     };
     let (mut blank, mut first_blank) = (0u64, None);
     let mut expected = first_data;
@@ -178,11 +179,14 @@ pub(super) fn table(
         for (c, cell) in cells {
             // Cells left of the table's first column cannot occur: the
             // first column is the leftmost used one below the header.
-            if let Some(slot) = c
-                .checked_sub(header.first_col)
-                .and_then(|i| out.get_mut(i as usize))
-            {
+            let Some(i) = c.checked_sub(header.first_col) else {
+                continue;
+            };
+            if let Some(slot) = out.get_mut(i as usize) {
                 slot.clone_from(&cell.text);
+                if cell.reported {
+                    table.reported_cells.push((table.rows.len(), i as usize));
+                }
             }
         }
         table.rows.push(out);
