@@ -27,9 +27,9 @@ pub(super) fn header_issues(names: &[String], line: u64) -> Vec<(usize, Issue)> 
 }
 
 /// Longest cell, in characters, that still reads like a column name.
-const MAX_NAME_CHARS: usize = 40;
+const MAX_NAME_CHARS: usize = 64;
 /// Most words in a cell that still reads like a column name.
-const MAX_NAME_WORDS: usize = 6;
+const MAX_NAME_WORDS: usize = 8;
 
 /// Whether a value is a number or a date written with digits (`12.5`,
 /// `2024-03-15`, `1,200`).
