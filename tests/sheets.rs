@@ -349,3 +349,84 @@ fn real_password_protected_workbooks_are_encrypted_not_corrupt(
         checked.report.issues
     );
 }
+
+/// One cell, one issue: D11 of the messy workbook is a date cell holding
+/// -5, which the reader reports as `date_out_of_range`; the schema check
+/// does not report the same cell again as a `type_mismatch`.
+#[test]
+fn no_cell_is_reported_twice() {
+    let bytes = fixture("sheet_messy.xlsx");
+    let input = Input::File {
+        name: Some("sheet_messy.xlsx"),
+        bytes: &bytes,
+    };
+    let report = check(&contract(), None, &input).unwrap().report;
+    let mut seen = std::collections::BTreeMap::new();
+    for issue in &report.issues {
+        let Some(at) = &issue.at else { continue };
+        let (Some(sheet), Some(row), Some(column)) = (&at.sheet, at.row, &at.column) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((sheet.clone(), row, column.clone()), issue.code) {
+            panic!(
+                "{sheet} row {row} '{column}' is in {first} and {}",
+                issue.code
+            );
+        }
+    }
+    let d11 = |code: Code| {
+        report.issues.iter().any(|i| {
+            i.code == code
+                && i.at.as_ref().is_some_and(|at| {
+                    at.row == Some(11) && at.column.as_deref() == Some("signup_date")
+                })
+        })
+    };
+    assert!(d11(Code::DateOutOfRange), "{:#?}", report.issues);
+    assert!(!d11(Code::TypeMismatch), "{:#?}", report.issues);
+}
+
+/// A title merged across the table, a sentence spread over the next row
+/// (across merged cells), then the header; below the data a blank row and
+/// two notes of one long text cell each ("Source: …"). openpyxl reads the
+/// same: dimensions A1:E13, the labels on row 4, six rows of data.
+#[test]
+fn notes_above_and_below_a_table_are_not_header_or_rows() {
+    let doc = read("sheet_notes_around_table.xlsx");
+    assert_eq!(doc.info.header_row, Some(4));
+    assert_eq!(
+        doc.info.headers.as_deref(),
+        Some(&["region", "quarter", "revenue", "orders", "closed"].map(String::from)[..])
+    );
+    assert_eq!(doc.info.rows, Some(6));
+    let table = doc.table.as_ref().unwrap();
+    assert_eq!(table.row_lines, vec![5, 6, 7, 8, 9, 10]);
+    assert_eq!(table.rows[0], ["North", "Q1", "120.5", "14", "2024-03-31"]);
+    assert!(
+        !doc.text.contains("Source") && !doc.text.contains("Totals"),
+        "{}",
+        doc.text
+    );
+    let found = codes(&doc);
+    assert!(found.contains(&Code::HeaderNotFirstRow), "{found:?}");
+    assert!(
+        !found.contains(&Code::BlankRows),
+        "the blank row is below the data"
+    );
+    assert!(!found.contains(&Code::NoHeader), "{found:?}");
+}
+
+/// Every sheet is described with its used range (rows × columns of the
+/// cells holding values), as openpyxl measures it.
+#[rstest]
+#[case("sheet_messy.xlsx", &[("Secret", 2, 2), ("Customers", 11, 5), ("Empty", 0, 0), ("Orders", 2, 2)])]
+#[case("sheet_notes_around_table.xlsx", &[("Sales", 13, 5), ("Notes", 1, 1)])]
+fn every_sheet_has_its_used_range(#[case] file: &str, #[case] expected: &[(&str, u64, u64)]) {
+    let doc = read(file);
+    let sheets = doc.info.sheets.as_ref().unwrap();
+    let found: Vec<(&str, u64, u64)> = sheets
+        .iter()
+        .map(|s| (s.name.as_str(), s.rows, s.columns))
+        .collect();
+    assert_eq!(found, expected);
+}

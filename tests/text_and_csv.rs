@@ -359,3 +359,83 @@ fn padded_headers_match_and_backslash_escapes_are_named() {
     assert!(quote.hint.contains("backslash"), "{}", quote.hint);
     assert_eq!(quote.at.as_ref().unwrap().line, Some(3));
 }
+
+fn table_of(file: &str) -> prompt_preflight::Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    let input = Input::File {
+        name: Some(file),
+        bytes: &bytes,
+    };
+    prompt_preflight::ingest(&input, &prompt_preflight::Limits::default())
+        .table
+        .unwrap()
+}
+
+#[test]
+fn a_first_line_of_names_stays_the_header_over_ragged_rows() {
+    // Python's csv reads 5 records: the names line, then rows of 2, 5, 5
+    // and 2 cells; two of them are longer than the header.
+    let report = report("csv_header_ragged_rows.csv");
+    assert_eq!(report.input.header_row, Some(1));
+    assert_eq!(
+        report.input.headers.as_deref(),
+        Some(&["id", "name", "amount"].map(String::from)[..])
+    );
+    assert_eq!(report.input.rows, Some(4));
+    assert!(!report.has(Code::HeaderNotFirstRow) && !report.has(Code::NoHeader));
+    let ragged = issue(&report, Code::RaggedRow);
+    assert_eq!(ragged.count, Some(4));
+    assert_eq!(ragged.at.as_ref().unwrap().line, Some(2));
+}
+
+#[test]
+fn a_first_line_shaped_like_the_rows_is_data_even_when_rows_are_ragged() {
+    // Python's csv reads 5 records; the first has numbers (12.5) where the
+    // rows below have numbers, so all 5 are data.
+    let report = report("csv_no_header_ragged.csv");
+    assert!(report.has(Code::NoHeader), "{:#?}", report.issues);
+    assert_eq!(report.input.rows, Some(5));
+    assert_eq!(report.input.headers.as_ref().unwrap()[0], "column 1");
+    let ragged = issue(&report, Code::RaggedRow);
+    assert_eq!(
+        (ragged.count, ragged.at.as_ref().unwrap().line),
+        (Some(2), Some(3))
+    );
+}
+
+#[test]
+fn a_pipe_table_whose_last_lines_are_short_is_still_a_table() {
+    // Python's csv with delimiter '|' reads 10 records: the header, 6 rows
+    // of 4 cells and 3 of 2.
+    let report = report("csv_pipe_short_tail.txt");
+    assert_eq!(report.input.kind, InputKind::Csv);
+    assert_eq!(report.input.delimiter_name.as_deref(), Some("pipe"));
+    assert_eq!(report.input.rows, Some(9));
+    let ragged = issue(&report, Code::RaggedRow);
+    assert_eq!(
+        (ragged.count, ragged.at.as_ref().unwrap().line),
+        (Some(3), Some(8))
+    );
+}
+
+#[test]
+fn records_match_an_rfc_4180_reader_across_multiline_cells_and_stray_quotes() {
+    // Python: len(list(csv.reader(open(f, newline="")))) - 1 == 3000. Row
+    // 1200 has a quoted cell of 41 lines; row 2100 has `TV 5" screen`
+    // unquoted, which both readers keep as written.
+    let report = report("csv_multiline_cell_big.csv");
+    assert_eq!(report.input.rows, Some(3000));
+    let quote = issue(&report, Code::UnescapedQuote);
+    assert_eq!(
+        (quote.count, quote.at.as_ref().unwrap().line),
+        (Some(1), Some(2141))
+    );
+    let table = table_of("csv_multiline_cell_big.csv");
+    assert_eq!(table.rows[1199][2].matches('\n').count(), 40);
+    assert_eq!(table.rows[2099][1], "TV 5\" screen");
+    assert_eq!(table.row_lines[1200], 1242, "the row after the long cell");
+    assert!(table.rows.iter().all(|r| r.len() == 4));
+}

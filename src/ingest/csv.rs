@@ -24,6 +24,11 @@ pub struct Table {
     /// Where each data row starts: the 1-based line of delimited text or
     /// JSON, or the sheet row of a workbook.
     pub row_lines: Vec<u64>,
+    /// Cells the reader has already reported with an issue of their own (a
+    /// formula error, a date cell that holds no date), as (data row index,
+    /// column index) in order. The schema check leaves them alone, so one
+    /// cell gives one issue.
+    pub reported_cells: Vec<(usize, usize)>,
 }
 
 impl Table {
@@ -176,23 +181,46 @@ impl<'a> LineIndex<'a> {
 }
 
 /// Whether a header row looks like data rather than column names: an email
-/// address (never a column name), or mostly numbers and dates (column names
-/// can be years, so one number is not enough).
-fn looks_like_data(header: &[String]) -> bool {
+/// address (never a column name), mostly numbers and dates (column names
+/// can be years, so one number is not enough), or values shaped like the
+/// rows `below` it.
+fn looks_like_data(header: &[String], below: &[Vec<String>]) -> bool {
+    use super::header::is_numeric;
     let filled: Vec<&str> = header
         .iter()
         .map(|h| h.trim())
         .filter(|h| !h.is_empty())
         .collect();
-    let numeric = |cell: &str| {
-        cell.bytes()
-            .all(|b| b.is_ascii_digit() || b".,-+/:".contains(&b))
-            && cell.bytes().any(|b| b.is_ascii_digit())
-    };
     let email = |cell: &str| cell.contains('@') && cell.contains('.') && !cell.contains(' ');
     !filled.is_empty()
         && (filled.iter().any(|c| email(c))
-            || filled.iter().filter(|c| numeric(c)).count() * 2 > filled.len())
+            || filled.iter().filter(|c| is_numeric(c)).count() * 2 > filled.len()
+            || shaped_like(header, below))
+}
+
+/// Whether the first row has numbers where the rows below have numbers
+/// (or dates) and nowhere a name above such a column: a header has words
+/// there. Years alone do not count, as column names can be years.
+fn shaped_like(first: &[String], below: &[Vec<String>]) -> bool {
+    use super::header::{is_numeric, is_year};
+    let (mut matched, mut beyond_years) = (0, false);
+    for (c, cell) in first.iter().map(|c| c.trim()).enumerate() {
+        let column: Vec<&str> = below
+            .iter()
+            .filter_map(|r| r.get(c).map(|v| v.trim()))
+            .filter(|v| !v.is_empty())
+            .collect();
+        let numbers = column.iter().filter(|v| is_numeric(v)).count();
+        if cell.is_empty() || column.len() < 2 || (numbers as f64) < 0.8 * column.len() as f64 {
+            continue;
+        }
+        if !is_numeric(cell) {
+            return false;
+        }
+        matched += 1;
+        beyond_years |= !is_year(cell);
+    }
+    matched > 0 && beyond_years
 }
 
 fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -> Parsed {
@@ -210,6 +238,7 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
         headers: Vec::new(),
         rows: Vec::new(),
         row_lines: Vec::new(),
+        reported_cells: Vec::new(),
     };
     if let Some(header) = records.nth(header_index) {
         table.header_line = line_of(&header);
@@ -221,7 +250,15 @@ fn read_table(text: &str, delimiter: u8, header_index: usize, limits: &Limits) -
                 "line",
             ));
         }
-        if looks_like_data(&table.headers) {
+        let below: Vec<Vec<String>> = reader(text, delimiter)
+            .into_byte_records()
+            .map_while(Result::ok)
+            .skip(header_index + 1)
+            .filter(|r| r.iter().any(|c| !c.trim_ascii().is_empty()))
+            .take(dialect::SNIFF_RECORDS)
+            .map(|r| r.iter().map(cell).collect())
+            .collect();
+        if looks_like_data(&table.headers, &below) {
             // The first row is data: keep it as a row and name the columns.
             issues.push(issue::no_header(
                 &table.headers.join(", "),

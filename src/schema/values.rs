@@ -169,6 +169,12 @@ impl<'a> Tally<'a> {
     }
 }
 
+/// Whether the reader reported the cell at data row `row`, column `column`
+/// with an issue of its own.
+fn is_reported(table: &Table, row: usize, column: usize) -> bool {
+    !table.reported_cells.is_empty() && table.reported_cells.binary_search(&(row, column)).is_ok()
+}
+
 /// Checks every cell of every declared column present in `table`;
 /// `positions` gives each declared column's header index (see
 /// [`ColumnMap`](super::ColumnMap)).
@@ -182,6 +188,9 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
         for (i, row) in table.rows.iter().enumerate() {
             // A short (ragged) row is reported as ragged, not as missing values.
             let Some(cell) = row.get(index) else { continue };
+            if is_reported(table, i, index) {
+                continue;
+            }
             if is_null(cell) {
                 if column.required {
                     missing.add(i, cell);

@@ -2,13 +2,14 @@
 //! is the header.
 
 use super::reader;
+use crate::ingest::header::reads_like_names;
 
 /// Delimiters we try, in order of preference when they tie. `:` needs at
 /// least three columns, so that "key: value" text and clock times are not
 /// taken for tables.
 const DELIMITERS: &[u8] = b",;\t|:";
 /// Records looked at to decide.
-const SNIFF_RECORDS: usize = 50;
+pub(super) const SNIFF_RECORDS: usize = 50;
 /// Share of sampled rows that must be as wide as the header to call
 /// extension-less text a table.
 const MIN_CONSISTENCY: f64 = 0.8;
@@ -26,6 +27,9 @@ pub(super) struct Dialect {
     consistency: f64,
     width: usize,
     spaced: f64,
+    /// The rows are as wide as the table up to its last full row and only
+    /// narrower after it (a table whose last lines are short).
+    short_tail: bool,
 }
 
 impl Dialect {
@@ -35,12 +39,48 @@ impl Dialect {
     }
 
     fn looks_like_table(&self) -> bool {
-        self.consistency >= MIN_CONSISTENCY && self.spaced < MAX_SPACED
+        (self.consistency >= MIN_CONSISTENCY || self.short_tail) && self.spaced < MAX_SPACED
     }
 }
 
+/// Whether the sample's first record is the header although it is not as
+/// wide as most rows: it reads like column names, and the first row of the
+/// usual width does not (that one would be the header below a title).
+fn first_is_header(records: &[csv::ByteRecord], width: usize, min_width: usize) -> bool {
+    let names = |r: &csv::ByteRecord| {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        r.len() >= min_width && reads_like_names(cells.iter().map(String::as_str))
+    };
+    let Some(first) = records.first() else {
+        return false;
+    };
+    let wide = records.iter().find(|r| r.len() == width);
+    names(first) && !(first.len() < width && wide.is_some_and(names))
+}
+
+/// Whether, after the header, the rows are as wide as the table up to the
+/// last full one, and only narrower (but still split) after it, with more
+/// full rows than short ones.
+fn has_short_tail(body: &[csv::ByteRecord], width: usize, min_width: usize) -> bool {
+    let rows = body.get(1..).unwrap_or_default();
+    let Some(last_full) = rows.iter().rposition(|r| r.len() == width) else {
+        return false;
+    };
+    let (full, tail) = rows.split_at(last_full + 1);
+    let same = full.iter().filter(|r| r.len() == width).count();
+    full.len() >= 3
+        && same as f64 >= MIN_CONSISTENCY * full.len() as f64
+        && !tail.is_empty()
+        && tail.len() < same
+        && tail.iter().all(|r| (min_width..width).contains(&r.len()))
+}
+
 /// How well `delimiter` fits a sample: the most common record width is the
-/// table's, and its first record is the header.
+/// table's, and its first record is the header, unless the first record
+/// reads like column names (rows below a header can be ragged).
 fn fit(text: &str, delimiter: u8) -> Option<Dialect> {
     let records: Vec<csv::ByteRecord> = reader(text, delimiter)
         .into_byte_records()
@@ -59,7 +99,11 @@ fn fit(text: &str, delimiter: u8) -> Option<Dialect> {
         .iter()
         .filter(|(w, _)| *w >= min_width)
         .max_by_key(|(w, n)| (*n, *w))?;
-    let header_index = records.iter().position(|r| r.len() == width)?;
+    let header_index = if first_is_header(&records, width, min_width) {
+        0
+    } else {
+        records.iter().position(|r| r.len() == width)?
+    };
     let body = &records[header_index..];
     let same = body[1..].iter().filter(|r| r.len() == width).count();
     let (mut cells, mut spaced) = (0usize, 0usize);
@@ -74,6 +118,7 @@ fn fit(text: &str, delimiter: u8) -> Option<Dialect> {
         consistency: ratio(same, body.len() - 1),
         width,
         spaced: ratio(spaced, cells),
+        short_tail: has_short_tail(body, width, min_width),
     })
 }
 
@@ -98,6 +143,7 @@ pub(super) fn sniff(text: &str, named_table: bool) -> Option<Dialect> {
             consistency: 0.0,
             width: 1,
             spaced: 0.0,
+            short_tail: false,
         }),
         _ => None,
     }
@@ -178,5 +224,24 @@ mod tests {
             "Customer export\nGenerated 2024-03-01\nname,email,plan\nAda,a@x,pro\nBob,b@x,free\n";
         let d = sniff(text, false).unwrap();
         assert_eq!((d.delimiter, d.header_index), (b',', 2));
+        let titled = "Report, March\nname,email,plan\nAda,a@x,pro\nBob,b@x,free\n";
+        assert_eq!(sniff(titled, true).unwrap().header_index, 1);
+    }
+
+    #[test]
+    fn names_on_the_first_line_stay_the_header_over_ragged_rows() {
+        let text = "id,name,amount\n1,Ada\n2,Bob,10,late,x\n3,Cy,5,paid,y\n4,Di\n";
+        assert_eq!(sniff(text, true).unwrap().header_index, 0);
+    }
+
+    #[test]
+    fn a_table_whose_last_lines_are_short_is_a_table() {
+        let full = "a|b|c\n1|2|3\n4|5|6\n7|8|9\n";
+        let d = sniff(&format!("{full}10|11\n12|13\n"), false).unwrap();
+        assert_eq!((d.delimiter, d.header_index), (b'|', 0));
+        // Short lines in the middle, or more short lines than full ones,
+        // are not a short tail.
+        assert!(sniff("a|b|c\n1|2\n3|4\n5|6|7\n", false).is_none());
+        assert!(sniff("a|b|c\n1|2|3\n4|5|6\n7|8|9\n1|2\n3|4\n5|6\n7|8\n", false).is_none());
     }
 }

@@ -131,6 +131,7 @@ pub(super) fn table(
         headers,
         rows,
         row_lines: records.iter().map(|r| r.line).collect(),
+        reported_cells: Vec::new(),
     };
     let varying = first_missing
         .iter()

@@ -45,6 +45,9 @@ pub(super) enum Kind {
 pub(super) struct Cell {
     pub text: String,
     pub kind: Kind,
+    /// The cell is reported by its own issue (a formula error, or a date
+    /// cell whose value is not a date), so the schema check leaves it alone.
+    pub reported: bool,
 }
 
 /// A limit was crossed while reading: `found` of `unit` against `max`.
@@ -143,6 +146,7 @@ impl Grid {
 
     /// Formats a value; `None` for empty cells. Records errors and bad dates.
     fn format(&mut self, row: u32, col: u32, value: Value) -> Option<Cell> {
+        let mut reported = false;
         let (text, kind) = match value {
             Value::Empty => return None,
             Value::Text(t) => {
@@ -175,6 +179,7 @@ impl Grid {
                                 serial: value,
                             });
                         }
+                        reported = true;
                         (format_number(value), Kind::Number)
                     }
                 }
@@ -185,10 +190,15 @@ impl Grid {
                 if self.errors.len() < MAX_LISTED_ERRORS {
                     self.errors.push((row, col, e.clone()));
                 }
+                reported = true;
                 (e, Kind::Error)
             }
         };
-        Some(Cell { text, kind })
+        Some(Cell {
+            text,
+            kind,
+            reported,
+        })
     }
 
     /// The used range: (first row, last row, first col, last col), 0-based.

@@ -2,6 +2,7 @@
 //! issues a person should know about.
 
 use super::grid::{a1, column_letters, Cell, Grid, Kind, Overflow};
+use crate::ingest::header::reads_like_names;
 use crate::{messages::issue, Issue, Limits, Location, SheetInfo, Table};
 
 /// Rows looked at, from the top, to find the header.
@@ -20,6 +21,27 @@ pub(super) struct Header {
     pub missing: bool,
     /// Non-empty rows above the header were skipped.
     pub skipped: bool,
+    /// The sheet row after the last data row: notes below the data (a
+    /// source, a total line) are not rows of the table.
+    pub end: u32,
+}
+
+/// Shortest text of a lone cell below the data that is a note, not a value.
+const NOTE_CHARS: usize = 30;
+
+/// Whether a row below the data is a note ("Source: …", a total line): one
+/// text cell, no further right than the header starts, that is long, has
+/// several words or a colon. A table of one column has no notes.
+fn is_note(cells: &[(u32, Cell)], header_start: u32, width: usize) -> bool {
+    let [(col, cell)] = cells else {
+        return false;
+    };
+    width >= 2
+        && *col <= header_start
+        && cell.kind == Kind::Text
+        && (cell.text.chars().count() >= NOTE_CHARS
+            || cell.text.contains(':')
+            || cell.text.split_whitespace().count() >= 4)
 }
 
 fn count(cells: &[(u32, Cell)], kinds: &[Kind]) -> usize {
@@ -29,23 +51,50 @@ fn count(cells: &[(u32, Cell)], kinds: &[Kind]) -> usize {
         .count()
 }
 
-/// Finds the header: the first row with text in at least half of the used
-/// columns, when the rows above it are narrow (titles, notes).
+/// The text cells of a row.
+fn texts(cells: &[(u32, Cell)]) -> impl Iterator<Item = &str> {
+    cells
+        .iter()
+        .filter(|(_, c)| c.kind == Kind::Text)
+        .map(|(_, c)| c.text.as_str())
+}
+
+/// Finds the header: among the rows from the top with text in at least
+/// half of the used columns (while the rows above them are narrow: titles,
+/// notes), the first that reads like column names and is not just above a
+/// wider row of names (a title or a sentence spread over the cells sits
+/// above the header). When none reads like names, the first such row.
 pub(super) fn find_header(grid: &Grid) -> Option<Header> {
     let (first_row, _, min_col, max_col) = grid.bounds()?;
     let used = (max_col - min_col) as usize + 1;
     let need = used.div_ceil(2).max(1);
-    let mut found = None;
+    let mut candidates = Vec::new();
     for (&row, cells) in grid.rows.iter().take(HEADER_SEARCH_ROWS) {
         if count(cells, &[Kind::Text]) >= need {
-            found = Some(row);
-            break;
-        }
-        if cells.len() >= need {
-            // A wide row of numbers above any header: data, not a title.
+            candidates.push(row);
+        } else if cells.len() >= need {
+            // A wide row of numbers: data, so the header is above it (or
+            // there is none).
             break;
         }
     }
+    let names = |row: u32| {
+        let cells = grid.rows.get(&row).map_or(&[][..], Vec::as_slice);
+        reads_like_names(texts(cells)).then_some(cells.len())
+    };
+    let below_wider_names = |row: u32| {
+        let width = grid.rows.get(&row).map_or(0, Vec::len);
+        grid.rows
+            .range(row.saturating_add(1)..)
+            .next()
+            .and_then(|(&next, _)| names(next))
+            .is_some_and(|next_width| next_width > width)
+    };
+    let found = candidates
+        .iter()
+        .copied()
+        .find(|&row| names(row).is_some() && !below_wider_names(row))
+        .or_else(|| candidates.first().copied());
     let (row, missing) = match found {
         Some(row) => (row, false),
         None => {
@@ -55,9 +104,21 @@ pub(super) fn find_header(grid: &Grid) -> Option<Header> {
         }
     };
     let header_cells = grid.rows.get(&row)?;
+    let header_start = header_cells.first().map_or(min_col, |(c, _)| *c);
+    let mut end = grid
+        .rows
+        .last_key_value()
+        .map_or(row, |(&r, _)| r)
+        .saturating_add(1);
+    for (&r, cells) in grid.rows.range(row.saturating_add(1)..).rev() {
+        if missing || !is_note(cells, header_start, header_cells.len()) {
+            break;
+        }
+        end = r;
+    }
     let below = grid
         .rows
-        .range(row.saturating_add(1)..)
+        .range(row.saturating_add(1)..end)
         .filter_map(|(_, cells)| cells.first().map(|(c, _)| *c));
     let first_col = header_cells
         .first()
@@ -84,6 +145,7 @@ pub(super) fn find_header(grid: &Grid) -> Option<Header> {
         names,
         missing,
         skipped: row > first_row,
+        end,
     })
 }
 
@@ -139,7 +201,10 @@ pub(super) fn table(
     } else {
         header.row.saturating_add(1)
     };
-    let data_rows = grid.rows.range(first_data..).count() as u64;
+    let data_rows = grid
+        .rows
+        .range(first_data..header.end.max(first_data))
+        .count() as u64;
     if data_rows > limits.max_rows {
         return Err(Overflow {
             found: data_rows,
@@ -162,10 +227,11 @@ pub(super) fn table(
         headers: header.names.clone(),
         rows: Vec::with_capacity(data_rows as usize),
         row_lines: Vec::with_capacity(data_rows as usize),
+        reported_cells: Vec::new(),
     };
     let (mut blank, mut first_blank) = (0u64, None);
     let mut expected = first_data;
-    for (&row, cells) in grid.rows.range(first_data..) {
+    for (&row, cells) in grid.rows.range(first_data..header.end.max(first_data)) {
         if row > expected {
             blank += u64::from(row - expected);
             first_blank.get_or_insert(expected);
@@ -178,11 +244,14 @@ pub(super) fn table(
         for (c, cell) in cells {
             // Cells left of the table's first column cannot occur: the
             // first column is the leftmost used one below the header.
-            if let Some(slot) = c
-                .checked_sub(header.first_col)
-                .and_then(|i| out.get_mut(i as usize))
-            {
+            let Some(i) = c.checked_sub(header.first_col) else {
+                continue;
+            };
+            if let Some(slot) = out.get_mut(i as usize) {
                 slot.clone_from(&cell.text);
+                if cell.reported {
+                    table.reported_cells.push((table.rows.len(), i as usize));
+                }
             }
         }
         table.rows.push(out);
@@ -317,6 +386,25 @@ mod tests {
         let codes: Vec<_> = issues.iter().map(|i| i.code.as_str()).collect();
         assert_eq!(codes, vec!["header_not_first_row", "blank_rows"]);
         assert_eq!(issues[1].at.as_ref().unwrap().row, Some(5));
+    }
+
+    #[test]
+    fn a_title_spread_over_cells_and_notes_below_are_not_the_table() {
+        let g = grid(
+            &[
+                &[(0, t("Sales report")), (2, t("first quarter"))],
+                &[(0, t("region")), (1, t("orders")), (2, t("revenue"))],
+                &[(0, t("North")), (1, Value::Int(3)), (2, Value::Number(1.5))],
+                &[(0, t("Ada Lovelace"))],
+                &[],
+                &[(0, t("Source: the monthly close"))],
+            ],
+            0,
+        );
+        let h = find_header(&g).unwrap();
+        assert_eq!((h.row, h.end, h.missing), (1, 5, false));
+        let (table, _) = table(&g, &h, &Limits::default()).unwrap();
+        assert_eq!(table.row_lines, vec![3, 4], "a short last row is data");
     }
 
     #[test]
