@@ -88,6 +88,7 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     } else if !document.is_blank() {
         match (document.info.kind, &contract.input.table, &document.table) {
             (_, Some(spec), Some(table)) => {
+                schema::escalate_reported(spec, table, &mut issues);
                 issues.extend(schema::check_table(spec, table));
             }
             (kind, Some(spec), None) if !contract.input.text && kind != InputKind::Unsupported => {

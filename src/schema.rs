@@ -101,6 +101,15 @@ pub fn check_table(spec: &TableSpec, table: &Table) -> Vec<Issue> {
     issues
 }
 
+/// Makes the reader's issue about cells (formula errors, dates no sheet
+/// can show) an error when one of those cells breaks its declared column:
+/// the schema check does not report those cells again, so one cell gives
+/// one issue, and a value that breaks the contract still stops the request.
+pub fn escalate_reported(spec: &TableSpec, table: &Table, issues: &mut [Issue]) {
+    let map = ColumnMap::new(spec, table);
+    values::escalate_reported(spec, table, &map.positions, issues);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -384,6 +384,36 @@ fn no_cell_is_reported_twice() {
     };
     assert!(d11(Code::DateOutOfRange), "{:#?}", report.issues);
     assert!(!d11(Code::TypeMismatch), "{:#?}", report.issues);
+    // The one issue still stops the request: -5 is no signup date.
+    let issue = report
+        .issues
+        .iter()
+        .find(|i| i.code == Code::DateOutOfRange)
+        .unwrap();
+    assert_eq!(issue.severity, prompt_preflight::Severity::Error);
+    assert!(issue.message.contains("'signup_date'"), "{}", issue.message);
+    assert!(!report.ok);
+}
+
+#[test]
+fn a_reported_cell_outside_the_declared_columns_stays_a_warning() {
+    // Without a contract column for it, the bad date is only worth a warning.
+    let bytes = fixture("sheet_messy.xlsx");
+    let input = Input::File {
+        name: Some("sheet_messy.xlsx"),
+        bytes: &bytes,
+    };
+    let open = prompt_preflight::Contract::parse(
+        "id = \"any\"\nversion = \"1.0.0\"\n[model]\nname = \"gpt-4o-mini\"\n[tiers.free]\nmax_input_tokens = 100000\n[input.table]\ncolumns = [{ name = \"name\" }]\nextra_columns = \"allow\"\n",
+    )
+    .unwrap();
+    let report = check(&open, None, &input).unwrap().report;
+    let issue = report
+        .issues
+        .iter()
+        .find(|i| i.code == Code::DateOutOfRange)
+        .expect("the bad date is still reported");
+    assert_eq!(issue.severity, prompt_preflight::Severity::Warning);
 }
 
 /// A title merged across the table, a sentence spread over the next row
@@ -417,16 +447,20 @@ fn notes_above_and_below_a_table_are_not_header_or_rows() {
 }
 
 /// Every sheet is described with its used range (rows × columns of the
-/// cells holding values), as openpyxl measures it.
+/// cells holding values), as openpyxl measures it (`ws.dimensions`; it
+/// says A1:A1 for an empty sheet, where we say there is none).
 #[rstest]
-#[case("sheet_messy.xlsx", &[("Secret", 2, 2), ("Customers", 11, 5), ("Empty", 0, 0), ("Orders", 2, 2)])]
-#[case("sheet_notes_around_table.xlsx", &[("Sales", 13, 5), ("Notes", 1, 1)])]
-fn every_sheet_has_its_used_range(#[case] file: &str, #[case] expected: &[(&str, u64, u64)]) {
+#[case("sheet_messy.xlsx", &[("Secret", 2, 2, Some("A1:B2")), ("Customers", 11, 5, Some("A1:E11")), ("Empty", 0, 0, None), ("Orders", 2, 2, Some("A1:B2"))])]
+#[case("sheet_notes_around_table.xlsx", &[("Sales", 13, 5, Some("A1:E13")), ("Notes", 1, 1, Some("A1:A1"))])]
+fn every_sheet_has_its_used_range(
+    #[case] file: &str,
+    #[case] expected: &[(&str, u64, u64, Option<&str>)],
+) {
     let doc = read(file);
     let sheets = doc.info.sheets.as_ref().unwrap();
-    let found: Vec<(&str, u64, u64)> = sheets
+    let found: Vec<(&str, u64, u64, Option<&str>)> = sheets
         .iter()
-        .map(|s| (s.name.as_str(), s.rows, s.columns))
+        .map(|s| (s.name.as_str(), s.rows, s.columns, s.used_range.as_deref()))
         .collect();
     assert_eq!(found, expected);
 }

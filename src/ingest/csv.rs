@@ -26,9 +26,10 @@ pub struct Table {
     pub row_lines: Vec<u64>,
     /// Cells the reader has already reported with an issue of their own (a
     /// formula error, a date cell that holds no date), as (data row index,
-    /// column index) in order. The schema check leaves them alone, so one
-    /// cell gives one issue.
-    pub reported_cells: Vec<(usize, usize)>,
+    /// column index, the issue's code) in order. The schema check leaves
+    /// them alone, so one cell gives one issue; when one breaks its declared
+    /// column, that issue becomes an error.
+    pub reported_cells: Vec<(usize, usize, crate::Code)>,
 }
 
 impl Table {

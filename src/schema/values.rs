@@ -5,7 +5,7 @@
 
 use crate::contract::{ColumnSpec, ColumnType, TableSpec};
 use crate::ingest::Table;
-use crate::{messages::issue, Issue};
+use crate::{messages::issue, Code, Issue};
 
 /// Spellings of "no value" in exported data, compared case-insensitively.
 const NULLS: &[&str] = &[
@@ -172,7 +172,50 @@ impl<'a> Tally<'a> {
 /// Whether the reader reported the cell at data row `row`, column `column`
 /// with an issue of its own.
 fn is_reported(table: &Table, row: usize, column: usize) -> bool {
-    !table.reported_cells.is_empty() && table.reported_cells.binary_search(&(row, column)).is_ok()
+    !table.reported_cells.is_empty()
+        && table
+            .reported_cells
+            .binary_search_by(|&(r, c, _)| (r, c).cmp(&(row, column)))
+            .is_ok()
+}
+
+/// One cell, one issue, and never a silent pass: the cells the reader
+/// reported itself (formula errors, dates no sheet can show) are not
+/// checked again, but when one breaks its declared column, the reader's
+/// issue becomes an error that names the column.
+pub(crate) fn escalate_reported(
+    spec: &TableSpec,
+    table: &Table,
+    positions: &[Option<usize>],
+    issues: &mut [Issue],
+) {
+    let mut broken: Vec<(Code, &str)> = Vec::new();
+    for &(row, index, code) in &table.reported_cells {
+        let Some(column) = positions
+            .iter()
+            .position(|p| *p == Some(index))
+            .map(|c| &spec.columns[c])
+        else {
+            continue;
+        };
+        let cell = table.rows.get(row).and_then(|r| r.get(index));
+        if cell.is_some_and(|cell| !is_null(cell) && !fits(column, cell))
+            && !broken.contains(&(code, column.name.as_str()))
+        {
+            broken.push((code, column.name.as_str()));
+        }
+    }
+    for issue in issues.iter_mut() {
+        let same_sheet = issue.at.as_ref().and_then(|a| a.sheet.as_ref()) == table.sheet.as_ref();
+        let columns: Vec<&str> = broken
+            .iter()
+            .filter(|(code, _)| *code == issue.code)
+            .map(|(_, name)| *name)
+            .collect();
+        if same_sheet && !columns.is_empty() {
+            issue::breaks_declared_columns(issue, &columns);
+        }
+    }
 }
 
 /// Checks every cell of every declared column present in `table`;

@@ -124,6 +124,10 @@ pub struct SheetInfo {
     pub rows: u64,
     /// Columns in the used range.
     pub columns: u64,
+    /// The used range in A1 notation, e.g. `A1:E13` (none for an empty
+    /// sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_range: Option<String>,
     /// The 1-based sheet row of the header, when one was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<u64>,

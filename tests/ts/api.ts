@@ -175,6 +175,7 @@ function sheet(s: SheetInfo): Required<SheetInfo> {
     visible: s.visible,
     rows: s.rows,
     columns: s.columns,
+    used_range: s.used_range ?? "",
     header_row: s.header_row ?? 0,
     headers: s.headers,
     merged: s.merged,

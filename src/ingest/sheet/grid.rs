@@ -2,7 +2,7 @@
 //! Every format's reader turns its cells into [`Value`]s and pushes them
 //! here, so limits, dates and error cells are handled once.
 
-use crate::{ErrorCell, Limits};
+use crate::{Code, ErrorCell, Limits};
 use std::collections::BTreeMap;
 
 /// Error cells listed per sheet; the issue gives the total count.
@@ -45,9 +45,9 @@ pub(super) enum Kind {
 pub(super) struct Cell {
     pub text: String,
     pub kind: Kind,
-    /// The cell is reported by its own issue (a formula error, or a date
+    /// The issue that reports the cell itself (a formula error, or a date
     /// cell whose value is not a date), so the schema check leaves it alone.
-    pub reported: bool,
+    pub reported: Option<Code>,
 }
 
 /// A limit was crossed while reading: `found` of `unit` against `max`.
@@ -146,7 +146,7 @@ impl Grid {
 
     /// Formats a value; `None` for empty cells. Records errors and bad dates.
     fn format(&mut self, row: u32, col: u32, value: Value) -> Option<Cell> {
-        let mut reported = false;
+        let mut reported = None;
         let (text, kind) = match value {
             Value::Empty => return None,
             Value::Text(t) => {
@@ -179,7 +179,7 @@ impl Grid {
                                 serial: value,
                             });
                         }
-                        reported = true;
+                        reported = Some(Code::DateOutOfRange);
                         (format_number(value), Kind::Number)
                     }
                 }
@@ -190,7 +190,7 @@ impl Grid {
                 if self.errors.len() < MAX_LISTED_ERRORS {
                     self.errors.push((row, col, e.clone()));
                 }
-                reported = true;
+                reported = Some(Code::FormulaError);
                 (e, Kind::Error)
             }
         };

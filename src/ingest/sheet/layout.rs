@@ -160,6 +160,9 @@ pub(super) fn sheet_info(grid: &Grid, header: Option<&Header>) -> SheetInfo {
         visible: grid.visible,
         rows,
         columns,
+        used_range: grid
+            .bounds()
+            .map(|(r0, r1, c0, c1)| super::grid::a1_range((r0, c0), (r1, c1))),
         header_row: found.map(|h| u64::from(h.row) + 1),
         headers: found.map(|h| h.names.clone()).unwrap_or_default(),
         merged: grid.merged.clone(),
@@ -249,8 +252,10 @@ pub(super) fn table(
             };
             if let Some(slot) = out.get_mut(i as usize) {
                 slot.clone_from(&cell.text);
-                if cell.reported {
-                    table.reported_cells.push((table.rows.len(), i as usize));
+                if let Some(code) = cell.reported {
+                    table
+                        .reported_cells
+                        .push((table.rows.len(), i as usize, code));
                 }
             }
         }

@@ -72,6 +72,28 @@ pub fn date_out_of_range(sheet: &str, count: u64, cell: &str, value: &str, at: L
     grouped_count(issue, count)
 }
 
+/// Cells of `issue` (formula errors, dates no sheet can show) are in
+/// declared `columns` whose type they break: the issue becomes an error,
+/// and says so.
+pub fn breaks_declared_columns(issue: &mut Issue, columns: &[&str]) {
+    issue.severity = Severity::Error;
+    let quoted: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
+    let (subject, them) = if issue.count.unwrap_or(1) > 1 {
+        ("Some of these cells are", "them")
+    } else {
+        ("This cell is", "it")
+    };
+    issue.message.push_str(&format!(
+        " {subject} in {} {}, which this task needs, so fix {them} before sending.",
+        if columns.len() == 1 {
+            "the column"
+        } else {
+            "the columns"
+        },
+        crate::words::and_list(&quoted)
+    ));
+}
+
 /// The workbook has macros.
 pub fn macros_present() -> Issue {
     let e = Code::MacrosPresent.entry();
