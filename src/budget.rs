@@ -14,6 +14,10 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+/// The most parts a map-reduce plan runs; a longer input is refused, and
+/// splitting is not offered for it.
+pub const MAX_PARTS: usize = 100;
+
 /// Tokens OpenAI's chat format adds to every message
 /// (`<|start|>{role}<|message|>…<|end|>`, less the role itself).
 const PER_MESSAGE: u64 = 3;
@@ -147,6 +151,17 @@ impl Budget {
         self.can_split
     }
 
+    /// The parts splitting would take at the least, when splitting can
+    /// work: the contract runs long inputs in parts, there are no more
+    /// than [`MAX_PARTS`] of them, and even that many answers fit the
+    /// request that combines them.
+    pub fn split_offer(&self, tokens: &TokenInfo) -> Option<u64> {
+        let parts = tokens.input.div_ceil(tokens.limit.max(1));
+        let answers = parts.saturating_mul(tokens.output_reserved);
+        (self.can_split && parts <= MAX_PARTS as u64 && answers <= self.tier.max_input_tokens)
+            .then_some(parts)
+    }
+
     /// The smallest tier with a higher limit, and its limit.
     pub fn bigger_tier(&self) -> Option<(&str, u64)> {
         self.bigger.as_ref().map(|(n, l)| (n.as_str(), *l))
@@ -190,6 +205,19 @@ impl Budget {
     /// [`Budget::issues`], worded for what the user sent ("your file" for
     /// an upload).
     pub fn issues_for(&self, tokens: &TokenInfo, sent: Sent) -> Vec<Issue> {
+        self.size_issues(tokens, sent, None)
+    }
+
+    /// The issues about a request's size, with the offers over the limit
+    /// made for what trimming leaves: `trimmed` is the request's tokens
+    /// once trimmed, when trimming removes anything (then Trim is offered,
+    /// and a split only if the trimmed input still needs one).
+    pub fn size_issues(
+        &self,
+        tokens: &TokenInfo,
+        sent: Sent,
+        trimmed: Option<&TokenInfo>,
+    ) -> Vec<Issue> {
         let subject = match sent {
             Sent::Text => "text",
             Sent::File => "file",
@@ -202,7 +230,12 @@ impl Budget {
                 tokens.limit,
                 &self.tier_name,
                 self.bigger_tier(),
-                self.can_split,
+                match trimmed {
+                    Some(after) if after.state != BudgetState::Over => None,
+                    Some(after) => self.split_offer(after),
+                    None => self.split_offer(tokens),
+                },
+                trimmed.is_some(),
             )),
             BudgetState::Warn => issues.push(issue::near_token_limit(
                 subject,

@@ -1,5 +1,9 @@
 //! The one entry point both surfaces call: check an input against a contract.
 
+mod live;
+
+pub use live::LiveCheck;
+
 use crate::contract::ExtraColumns;
 use crate::ingest::{ingest, Document, Input};
 use crate::language;
@@ -7,7 +11,7 @@ use crate::messages::issue;
 use crate::report::ContractRef;
 use std::borrow::Cow;
 
-use crate::{schema, Budget, Contract, Error, InputKind, Payload, Report, Severity};
+use crate::{schema, Budget, BudgetState, Contract, Error, InputKind, Payload, Report, Severity};
 
 /// A checked input: the report, and the document it was made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +119,12 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     let budget = Budget::new(contract, Some(tier_name))?;
     let content = content(contract, &document);
     let tokens = budget.measure(&content);
-    issues.extend(budget.issues_for(&tokens, input.sent()));
+    // Over the limit, the offers are made for what trimming would leave.
+    let trimmed = (tokens.state == BudgetState::Over)
+        .then(|| crate::trim::trimmed(contract, &document))
+        .flatten()
+        .map(|text| budget.measure(&text));
+    issues.extend(budget.size_issues(&tokens, input.sent(), trimmed.as_ref()));
 
     let contract_ref = ContractRef {
         id: contract.id.clone(),

@@ -209,7 +209,7 @@ fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     }
     if decoded.guessed {
         doc.issues
-            .insert(0, issue::encoding_guessed(&decoded.encoding));
+            .insert(0, issue::encoding_guessed(&decoded.encoding, doc.info.kind));
     }
     doc
 }

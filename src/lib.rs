@@ -15,14 +15,15 @@ mod prepare;
 mod report;
 pub mod schema;
 mod tokens;
+mod trim;
 mod types;
 #[cfg(feature = "wasm")]
 mod wasm;
 mod words;
 
-pub use budget::{Budget, MeterReading};
+pub use budget::{Budget, MeterReading, MAX_PARTS};
 pub use catalogue::{Catalogue, Model, Provider};
-pub use check::{check, Checked};
+pub use check::{check, Checked, LiveCheck};
 pub use chunk::{
     chunk_json_array, chunk_table, chunk_text, Boundary, Chunk, ChunkError, ChunkOptions,
     JsonChunk, JsonChunks, TableChunk, MIN_CHUNK_TOKENS,
@@ -32,14 +33,13 @@ pub use error::Error;
 pub use ingest::{ingest, Document, Input, Removed, Table};
 pub use payload::{Message, Payload, Role};
 pub use prepare::{
-    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Step, Upload,
-    MAX_LISTED, MAX_PARTS,
+    prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Upload,
 };
 pub use report::{ContractRef, Report};
 pub use tokens::{install, Edit, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within};
 pub use types::{
     Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
-    Issue, Limits, Location, Severity, SheetInfo, StepKind, TokenInfo,
+    Issue, Limits, Location, Severity, SheetInfo, Step, StepKind, TokenInfo, MAX_LISTED,
 };
 #[cfg(feature = "wasm")]
 pub use wasm::{

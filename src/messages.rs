@@ -80,7 +80,7 @@ impl Code {
                 "Send the kind of input the task describes.", None),
             Code::EncodingGuessed => (Warning,
                 "The file is not saved as UTF-8, so its character set was guessed.",
-                "If accented letters look wrong, save the file again as \"CSV UTF-8\".", None),
+                "If some letters look wrong, save the file again with the UTF-8 encoding (from Excel: \"CSV UTF-8\").", None),
             Code::TooLarge => (Error,
                 "The file is larger than we accept.",
                 "Send a smaller file, or split it into several files.", None),
@@ -227,13 +227,20 @@ mod tests {
 
     #[test]
     fn over_limit_says_how_many_parts() {
-        let issue =
-            issue::over_token_limit("text", 11_240, 2_000, "free", Some(("paid", 8_000)), true);
+        let issue = issue::over_token_limit(
+            "text",
+            11_240,
+            2_000,
+            "free",
+            Some(("paid", 8_000)),
+            Some(6),
+            false,
+        );
         assert!(issue.message.contains("11,240"));
         // A bound: parts end at boundaries, so there can be more.
         assert!(issue.hint.contains("split it into at least 6 parts"));
         assert!(issue.hint.contains("paid plan allows 8,000"));
-        let issue = issue::over_token_limit("text", 11_240, 2_000, "free", None, false);
+        let issue = issue::over_token_limit("text", 11_240, 2_000, "free", None, None, false);
         assert!(!issue.hint.contains("split"));
         assert!(!issue
             .actions

@@ -41,17 +41,16 @@ mod plan;
 mod relevance;
 mod select;
 mod split;
-mod table;
-mod text;
 
-pub use manifest::{Manifest, Step, MAX_LISTED};
-pub use plan::{Plan, PlanKind, Refusal, MAX_PARTS};
+pub use manifest::Manifest;
+pub use plan::{Plan, PlanKind, Refusal};
 
 use crate::contract::TableFormat;
 use crate::messages::prepare::{self as words, Pieces, Way};
+use crate::trim::{table, text};
 use crate::{
     check, Budget, BudgetState, Checked, Code, Contract, Document, Error, Input, InputKind, Issue,
-    Location, Severity, StepKind, TokenInfo, Tokenizer, MIN_CHUNK_TOKENS,
+    Location, Severity, Step, StepKind, TokenInfo, Tokenizer, MIN_CHUNK_TOKENS,
 };
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! The report: the JSON both the browser and the server return for a check.
 
-use crate::{Code, InputInfo, Issue, Severity, TokenInfo};
+use crate::{Action, Code, InputInfo, Issue, Severity, TokenInfo};
 use serde::{Deserialize, Serialize};
 
 /// The result of checking one input against a contract.
@@ -63,9 +63,19 @@ impl Report {
 
     /// Replaces the token figures and the issues about size (for example
     /// with a provider's exact count), keeping every other issue.
+    ///
+    /// What the check knew about trimming stays: Trim is offered again
+    /// when it was before.
     pub fn set_tokens(&mut self, tokens: TokenInfo, size_issues: Vec<Issue>) {
+        let trim = self
+            .issues
+            .iter()
+            .any(|i| i.actions.contains(&Action::Trim));
         self.issues.retain(|i| !Code::SIZE.contains(&i.code));
         self.issues.extend(size_issues);
+        if trim {
+            crate::messages::issue::offer_trim(&mut self.issues);
+        }
         self.tokens = tokens;
         self.settle();
     }

@@ -19,4 +19,4 @@ pub use input::{ErrorCell, InputInfo, InputKind, Limits, SheetInfo};
 pub(crate) use issue::most_severe_first;
 pub use issue::{Action, Issue, Location, Severity};
 pub use size::{BudgetState, Cost, Encoding, EstimateInfo, TokenInfo};
-pub use step::StepKind;
+pub use step::{Step, StepKind, MAX_LISTED};

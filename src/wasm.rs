@@ -3,10 +3,7 @@
 //! This file only translates types: JS values in, the same core calls the
 //! server makes, JSON-compatible plain objects out.
 
-use crate::{
-    check, prepare, Budget, Contract, Edit, Encoding, Error, Input, Meter, PrepareOptions,
-    TokenCount,
-};
+use crate::{check, prepare, Contract, Edit, Encoding, Error, Input, LiveCheck, PrepareOptions};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -76,11 +73,9 @@ impl Preflight {
     /// A live token meter for text typed into this contract's template on
     /// `tier`. Needs the tokenizer to be installed.
     pub fn meter(&self, tier: Option<String>) -> Result<PreflightMeter, JsValue> {
-        let budget = Budget::new(&self.contract, tier.as_deref()).map_err(js_error)?;
-        let meter = budget
-            .meter()
-            .ok_or_else(|| js_error(Error::TokenizerNotLoaded(budget.model().encoding)))?;
-        Ok(PreflightMeter { budget, meter })
+        LiveCheck::new(&self.contract, tier.as_deref())
+            .map(|live| PreflightMeter { live })
+            .map_err(js_error)
     }
 
     /// Checks typed text; `tier` defaults to the contract's default tier.
@@ -186,8 +181,7 @@ impl Preflight {
 /// `tokens` section out, recounting only around the edit.
 #[wasm_bindgen]
 pub struct PreflightMeter {
-    budget: Budget,
-    meter: Meter,
+    live: LiveCheck,
 }
 
 #[wasm_bindgen]
@@ -196,37 +190,31 @@ impl PreflightMeter {
     /// the `tokens` section and the size issues (over or near the limit).
     #[wasm_bindgen(js_name = setText, unchecked_return_type = "MeterReading")]
     pub fn set_text(&mut self, text: &str) -> Result<JsValue, JsValue> {
-        let n = self.meter.set_text(text);
-        self.tokens_of(n)
+        to_js(&self.live.set_text(text))
     }
 
     /// Replaces UTF-16 units `start..end` with `text`.
     #[wasm_bindgen(unchecked_return_type = "MeterReading")]
     pub fn edit(&mut self, start: usize, end: usize, text: String) -> Result<JsValue, JsValue> {
-        let n = self.meter.edit(&Edit { start, end, text });
-        self.tokens_of(n)
+        to_js(&self.live.edit(&Edit { start, end, text }))
     }
 
     /// The current reading.
     #[wasm_bindgen(getter, unchecked_return_type = "MeterReading")]
     pub fn reading(&self) -> Result<JsValue, JsValue> {
-        self.tokens_of(self.meter.count())
+        to_js(&self.live.reading())
     }
 
     /// The UTF-16 length of the text (to check edits are in step).
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
-        self.meter.text().encode_utf16().count()
+        self.live.text().encode_utf16().count()
     }
 
     /// The text being counted.
     #[wasm_bindgen(getter)]
     pub fn text(&self) -> String {
-        self.meter.text().to_owned()
-    }
-
-    fn tokens_of(&self, count: u64) -> Result<JsValue, JsValue> {
-        to_js(&self.budget.reading(TokenCount { count, exact: true }))
+        self.live.text().to_owned()
     }
 }
 

@@ -550,7 +550,8 @@ fn long_prose_is_over_on_free_with_parts_and_the_paid_plan() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(kinds, ["trim", "keep_relevant", "upgrade"]);
+    // Clean prose: trimming would remove nothing, so Trim is not offered.
+    assert_eq!(kinds, ["keep_relevant", "upgrade"]);
     assert!(
         issue.hint.contains("paid plan allows 8,000"),
         "{}",

@@ -12,27 +12,16 @@ use std::path::{Path, PathBuf};
 
 /// The core's modules, lowest first. A module may use only modules listed
 /// before it. A new module must be placed here.
+#[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // Leaves: text helpers, languages, and the plain data every layer shares.
-    "words",
-    "language",
-    "types",
-    "error",
+    "words", "language", "types", "error",
     // Counting tokens, the model catalogue, and the contract.
-    "tokens",
-    "catalogue",
-    "contract",
+    "tokens", "catalogue", "contract",
     // Every user-facing sentence.
     "messages",
-    // bytes → ingest → schema → tokens and budget → prepare → report.
-    "ingest",
-    "schema",
-    "budget",
-    "payload",
-    "report",
-    "chunk",
-    "check",
-    "prepare",
+    // bytes → ingest → schema → trim → tokens and budget → prepare → report.
+    "ingest", "schema", "trim", "budget", "payload", "report", "chunk", "check", "prepare",
     // The browser's translation of types.
     "wasm",
 ];

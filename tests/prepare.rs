@@ -740,3 +740,112 @@ proptest! {
         prop_assert_eq!(server.ok, p.ok);
     }
 }
+
+/// The over-limit issue's actions are the browser's buttons, so each must
+/// work: Trim only where trimming removes something, Split only where the
+/// parts can run, and then preparing with it does what it said.
+#[test]
+fn offered_actions_succeed() {
+    use prompt_preflight::{check, Action};
+    // 1,000 tokens a part, answers of 100: at most 10 answers combine.
+    let contract = text_contract("gpt-4o-mini", 1_000, "long_input = \"map_reduce\"");
+    let clean = "Renewals rose in the north while costs fell in the south. ".repeat(200);
+    let messy = "Renewals rose   in the north.  \n\n\n\nCosts fell in the south.\n".repeat(200);
+    let huge = "Renewals rose in the north while costs fell in the south. ".repeat(3_000);
+    for (name, text, trim, split) in [
+        ("clean", &clean, false, true),
+        ("messy", &messy, true, true),
+        // Over 30 parts, whose answers could not be combined: not offered.
+        ("huge", &huge, false, false),
+    ] {
+        let report = check(&contract, None, &Input::Text(text)).unwrap().report;
+        let over = report
+            .issues
+            .iter()
+            .find(|i| i.code == Code::OverTokenLimit)
+            .unwrap_or_else(|| panic!("{name}: {:#?}", report.issues));
+        let offers_trim = over.actions.contains(&Action::Trim);
+        let offered_split = over.actions.iter().find_map(|a| match a {
+            Action::Split { parts, .. } => Some(*parts),
+            _ => None,
+        });
+        assert_eq!(offers_trim, trim, "{name}: {:?}", over.actions);
+        assert_eq!(offered_split.is_some(), split, "{name}: {:?}", over.actions);
+        assert_eq!(over.hint.contains("split"), split, "{name}: {}", over.hint);
+        let trimmed = prepare(
+            &contract,
+            None,
+            &Input::Text(text),
+            &options(Mode::Trim, None),
+        )
+        .unwrap();
+        assert_eq!(
+            trimmed.manifest.steps.is_empty(),
+            !trim,
+            "{name}: {}",
+            trimmed.manifest.summary
+        );
+        let parts = prepare(
+            &contract,
+            None,
+            &Input::Text(text),
+            &options(Mode::Split, None),
+        )
+        .unwrap();
+        match offered_split {
+            Some(at_least) => {
+                assert_eq!(
+                    parts.plan.kind,
+                    PlanKind::MapReduce,
+                    "{name}: {}",
+                    parts.plan.message
+                );
+                assert!(
+                    parts.parts.len() as u64 >= at_least,
+                    "{name}: at least {at_least}"
+                );
+            }
+            None => assert_eq!(
+                parts.plan.kind,
+                PlanKind::Refuse,
+                "{name}: {}",
+                parts.plan.message
+            ),
+        }
+    }
+}
+
+/// Splitting past the most parts a plan runs is never offered.
+#[test]
+fn no_split_is_offered_past_the_part_limit() {
+    use prompt_preflight::{Budget, MAX_PARTS};
+    let contract = text_contract("gpt-4o-mini", 100_000, "long_input = \"map_reduce\"");
+    let budget = Budget::new(&contract, None).unwrap();
+    let mut tokens = budget.measure("");
+    tokens.input = tokens.limit * MAX_PARTS as u64;
+    assert_eq!(budget.split_offer(&tokens), Some(MAX_PARTS as u64));
+    tokens.input += 1;
+    assert_eq!(budget.split_offer(&tokens), None);
+}
+
+/// The live meter offers what the full check offers, on the same text.
+#[test]
+fn the_live_check_offers_what_the_full_check_offers() {
+    use prompt_preflight::{check, LiveCheck};
+    let contract = text_contract("gpt-4o-mini", 300, "long_input = \"map_reduce\"");
+    for text in [
+        "Renewals rose in the north while costs fell in the south. ".repeat(60),
+        "Renewals rose   in the north.  \n\n\n\nCosts fell.\n".repeat(60),
+    ] {
+        let mut live = LiveCheck::new(&contract, None).unwrap();
+        let reading = live.set_text(&text);
+        let report = check(&contract, None, &Input::Text(&text)).unwrap().report;
+        let size: Vec<_> = report
+            .issues
+            .into_iter()
+            .filter(|i| Code::SIZE.contains(&i.code))
+            .collect();
+        assert_eq!(reading.issues, size);
+        assert_eq!(reading.tokens, report.tokens);
+    }
+}

@@ -125,6 +125,63 @@ fn guessed_encodings_are_named_for_people() {
     assert_eq!(report.input.headers.as_ref().unwrap()[0], "名前");
 }
 
+/// The advice on a guessed encoding fits the file: the script the guess is
+/// about, and how that kind of file is saved as UTF-8. French text is not
+/// told about CSV, nor Korean text about accented letters.
+#[rstest]
+#[case::french_text(
+    "notes.txt",
+    "Le café de la gare ouvre à sept heures. Les élèves arrivent très tôt, et le garçon prépare déjà les crêpes.\n",
+    encoding_rs::WINDOWS_1252,
+    "accented letters",
+    false
+)]
+#[case::russian_xml(
+    "export.xml",
+    "<?xml version=\"1.0\"?>\n<заказы><заказ>Москва, улица Тверская, дом семь, квартира двенадцать</заказ><заказ>Санкт-Петербург, Невский проспект</заказ></заказы>\n",
+    encoding_rs::WINDOWS_1251,
+    "Cyrillic letters",
+    false
+)]
+#[case::korean_text(
+    "memo.txt",
+    "안녕하세요. 오늘 회의는 오후 세 시에 시작합니다. 자료를 미리 읽어 주시기 바랍니다. 감사합니다.\n",
+    encoding_rs::EUC_KR,
+    "Korean characters",
+    false
+)]
+#[case::french_csv(
+    "clients.csv",
+    "name,email,city\nJosé Müller,jose@example.com,Besançon\nFrançois Hélène,fh@example.com,Genève\n",
+    encoding_rs::WINDOWS_1252,
+    "accented letters",
+    true
+)]
+fn encoding_advice_fits_the_kind_and_the_script(
+    #[case] name: &str,
+    #[case] text: &str,
+    #[case] encoding: &'static encoding_rs::Encoding,
+    #[case] letters: &str,
+    #[case] table: bool,
+) {
+    let (bytes, _, lossy) = encoding.encode(text);
+    assert!(!lossy);
+    let contract = Contract::parse(CONTRACT).unwrap();
+    let input = Input::File {
+        name: Some(name),
+        bytes: &bytes,
+    };
+    let report = check(&contract, Some("paid"), &input).unwrap().report;
+    let guessed = issue(&report, Code::EncodingGuessed);
+    assert!(guessed.hint.contains(letters), "{}", guessed.hint);
+    assert_eq!(guessed.hint.contains("CSV"), table, "{}", guessed.hint);
+    for other in ["accented", "Cyrillic", "Korean"] {
+        if !letters.contains(other) {
+            assert!(!guessed.hint.contains(other), "{}", guessed.hint);
+        }
+    }
+}
+
 #[test]
 fn boms_line_endings_and_noise_are_reported() {
     let gb = report("text_gb18030_bom.txt");

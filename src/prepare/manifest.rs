@@ -1,12 +1,8 @@
 //! The manifest: every change `prepare` made, in words and in numbers.
 
 use crate::messages::prepare;
-use crate::{Location, StepKind};
+use crate::{Step, StepKind};
 use serde::{Deserialize, Serialize};
-
-/// The most items (names, previews, places) a step lists; its `count`
-/// holds the full number.
-pub const MAX_LISTED: usize = 20;
 
 /// What [`prepare`](crate::prepare()) changed, so that nothing is removed
 /// silently.
@@ -22,70 +18,6 @@ pub struct Manifest {
     pub tokens_after: u64,
     /// Each change, in the order made.
     pub steps: Vec<Step>,
-}
-
-/// One change.
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    /// What kind of change, a stable snake_case code.
-    pub kind: StepKind,
-    /// The change in plain language.
-    pub message: String,
-    /// How many things it touched (columns, rows, cells, lines, sections,
-    /// parts).
-    pub count: u64,
-    /// Characters removed, where that is the measure.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub chars: u64,
-    /// Tokens removed, for sections left out.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub tokens: u64,
-    /// What was touched: column names, removed lines, section previews
-    /// (at most [`MAX_LISTED`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<String>,
-    /// Where (at most [`MAX_LISTED`] places).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub at: Vec<Location>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-impl Step {
-    pub(crate) fn new(kind: StepKind, count: u64, message: String) -> Step {
-        Step {
-            kind,
-            message,
-            count,
-            chars: 0,
-            tokens: 0,
-            items: Vec::new(),
-            at: Vec::new(),
-        }
-    }
-
-    pub(crate) fn with_items(mut self, items: impl IntoIterator<Item = String>) -> Step {
-        self.items = items.into_iter().take(MAX_LISTED).collect();
-        self
-    }
-
-    pub(crate) fn with_at(mut self, at: impl IntoIterator<Item = Location>) -> Step {
-        self.at = at.into_iter().take(MAX_LISTED).collect();
-        self
-    }
-
-    pub(crate) fn with_chars(mut self, chars: u64) -> Step {
-        self.chars = chars;
-        self
-    }
-
-    pub(crate) fn with_tokens(mut self, tokens: u64) -> Step {
-        self.tokens = tokens;
-        self
-    }
 }
 
 impl Manifest {

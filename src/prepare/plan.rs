@@ -5,11 +5,8 @@
 use super::fits;
 use crate::contract::LongInput;
 use crate::messages::prepare::{self, Way};
-use crate::{Budget, BudgetState, Contract, Cost, Error, TokenInfo};
+use crate::{Budget, BudgetState, Contract, Cost, Error, TokenInfo, MAX_PARTS};
 use serde::{Deserialize, Serialize};
-
-/// The most parts a map-reduce plan runs; a longer input is refused.
-pub const MAX_PARTS: usize = 100;
 
 /// How the request will run.
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]

@@ -1,10 +1,11 @@
 //! Keeping the sections of a prepared body that best match the question
 //! and fit the budget, in their original order.
 
-use super::manifest::Step;
-use super::{fits, relevance, table, Body};
+use super::{fits, relevance, Body};
 use crate::contract::TableFormat;
 use crate::messages::prepare;
+use crate::trim::table;
+use crate::Step;
 use crate::StepKind;
 
 use crate::{chunk_text, Budget, ChunkOptions, Location, Table, Tokenizer};

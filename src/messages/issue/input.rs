@@ -104,25 +104,53 @@ pub fn too_large_unpacked(unpacked: u64, max: u64) -> Issue {
     )
 }
 
-/// The encoding was guessed. `label` is the WHATWG label used.
-pub fn encoding_guessed(label: &str) -> Issue {
-    let name = match label {
-        "windows-1252" => "Windows-1252 (Western European)".to_owned(),
-        "windows-1250" | "iso-8859-2" => format!("{} (Central European)", label.to_uppercase()),
-        "windows-1251" | "koi8-r" | "koi8-u" | "ibm866" => {
-            format!("{} (Cyrillic)", label.to_uppercase())
+/// The encoding was guessed. `label` is the WHATWG label used; the advice
+/// names the script the guess is about and how to save that kind of file.
+pub fn encoding_guessed(label: &str, kind: InputKind) -> Issue {
+    let upper = label.to_uppercase();
+    let (name, letters) = match label {
+        "windows-1252" | "iso-8859-1" | "iso-8859-15" => (
+            "Windows-1252 (Western European)".to_owned(),
+            "accented letters such as é, ü or ñ",
+        ),
+        "windows-1250" | "iso-8859-2" => (
+            format!("{upper} (Central European)"),
+            "letters such as ł, č or ő",
+        ),
+        "windows-1251" | "koi8-r" | "koi8-u" | "ibm866" | "iso-8859-5" => {
+            (format!("{upper} (Cyrillic)"), "Cyrillic letters")
         }
+        "windows-1253" | "iso-8859-7" => (format!("{upper} (Greek)"), "Greek letters"),
+        "windows-1254" | "iso-8859-9" => {
+            (format!("{upper} (Turkish)"), "letters such as ş, ğ or ı")
+        }
+        "windows-1255" | "iso-8859-8" => (format!("{upper} (Hebrew)"), "Hebrew letters"),
+        "windows-1256" | "iso-8859-6" => (format!("{upper} (Arabic)"), "Arabic letters"),
+        "windows-874" => (format!("{upper} (Thai)"), "Thai letters"),
         "shift_jis" | "euc-jp" | "iso-2022-jp" => {
-            format!("{} (Japanese)", label.to_uppercase())
+            (format!("{upper} (Japanese)"), "Japanese characters")
         }
-        "gbk" | "gb18030" => format!("{} (Simplified Chinese)", label.to_uppercase()),
-        "big5" => "Big5 (Traditional Chinese)".to_owned(),
-        "euc-kr" => "EUC-KR (Korean)".to_owned(),
-        other => other.to_uppercase(),
+        "gbk" | "gb18030" => (
+            format!("{upper} (Simplified Chinese)"),
+            "Chinese characters",
+        ),
+        "big5" => (
+            "Big5 (Traditional Chinese)".to_owned(),
+            "Chinese characters",
+        ),
+        "euc-kr" => ("EUC-KR (Korean)".to_owned(), "Korean characters"),
+        _ => (upper.clone(), "some characters"),
     };
-    catalogued(
+    let save = match kind {
+        InputKind::Csv => {
+            "save the file again as \"CSV UTF-8\" (in Excel: File > Save As, then CSV UTF-8)"
+        }
+        _ => "save the file again with the UTF-8 encoding (most editors offer it under Save As)",
+    };
+    make(
         Code::EncodingGuessed,
         format!("Your file is not saved as UTF-8, so we read it as {name}."),
+        format!("If {letters} look wrong, {save}."),
         None,
     )
 }

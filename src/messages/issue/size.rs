@@ -5,25 +5,24 @@ use crate::{Action, EstimateInfo};
 
 /// The input is over the tier's limit. `subject` is what the user sent
 /// (`text` or `file`); `bigger` names a larger tier and its limit, when
-/// the contract has one; `can_split` says whether the contract runs long
-/// inputs in parts (map-reduce).
+/// the contract has one; `split` is the least number of parts, when
+/// splitting can work; `trim` says that trimming removes something.
 pub fn over_token_limit(
     subject: &str,
     count: u64,
     limit: u64,
     tier: &str,
     bigger: Option<(&str, u64)>,
-    can_split: bool,
+    split: Option<u64>,
+    trim: bool,
 ) -> Issue {
-    let parts = count.div_ceil(limit.max(1));
-    let mut hint = if can_split {
-        format!(
+    let mut hint = match split {
+        Some(parts) => format!(
             "Remove parts you don't need, keep only the parts that matter to your question, or split it into at least {parts} parts of at most {} tokens and let us combine the answers.",
             group_digits(limit)
-        )
-    } else {
-        "Remove parts you don't need, or keep only the parts that matter to your question."
-            .to_owned()
+        ),
+        None => "Remove parts you don't need, or keep only the parts that matter to your question."
+            .to_owned(),
     };
     if let Some((name, big)) = bigger {
         hint.push_str(&format!(
@@ -41,8 +40,11 @@ pub fn over_token_limit(
         hint,
         None,
     );
-    issue.actions = vec![Action::Trim, Action::KeepRelevant];
-    if can_split {
+    if trim {
+        issue.actions.push(Action::Trim);
+    }
+    issue.actions.push(Action::KeepRelevant);
+    if let Some(parts) = split {
         issue.actions.push(Action::Split {
             parts,
             max_tokens: limit,
@@ -55,6 +57,16 @@ pub fn over_token_limit(
         });
     }
     issue
+}
+
+/// Offers Trim first on the over-limit issue among `issues`: for callers
+/// that know trimming the input removes something.
+pub fn offer_trim(issues: &mut [Issue]) {
+    for issue in issues.iter_mut().filter(|i| i.code == Code::OverTokenLimit) {
+        if !issue.actions.contains(&Action::Trim) {
+            issue.actions.insert(0, Action::Trim);
+        }
+    }
 }
 
 /// The whole request (input, template, answer) does not fit the model.

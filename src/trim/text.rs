@@ -4,11 +4,8 @@
 //! Trimming trimmed text changes nothing, so the server can run it again
 //! on what the browser prepared and get the same result.
 
-use super::manifest::Step;
 use crate::messages::prepare;
-use crate::StepKind;
-
-use crate::Location;
+use crate::{Location, Step, StepKind};
 use std::collections::HashMap;
 
 /// A line repeated at paragraph edges at least this often is boilerplate.
@@ -17,6 +14,12 @@ const MIN_REPEATS: usize = 3;
 const MAX_BOILERPLATE_CHARS: usize = 80;
 /// Layers of headers (a title line, then a date line) peeled.
 const MAX_PEELS: usize = 4;
+
+/// The text once trimmed, when [`trim`] removes anything from it.
+pub(crate) fn trimmed(text: &str, strip_markup: bool) -> Option<String> {
+    let (text, steps) = trim(text, strip_markup);
+    (!steps.is_empty()).then_some(text)
+}
 
 /// Trims `text`, returning the result and the steps that changed it.
 pub(crate) fn trim(text: &str, strip_markup: bool) -> (String, Vec<Step>) {

@@ -2,11 +2,11 @@
 //! duplicate rows, long cells, white space) and writing it compactly for
 //! the model.
 
-use super::manifest::Step;
 use crate::contract::{ExtraColumns, PrepareSpec, TableFormat, TableSpec};
 use crate::ingest::csv_lines;
 use crate::messages::prepare;
 use crate::schema::ColumnMap;
+use crate::Step;
 use crate::StepKind;
 
 use crate::Table;
