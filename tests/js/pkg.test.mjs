@@ -79,8 +79,19 @@ test("the meter follows edits and agrees with a full check", () => {
   }
   assert.equal(reading.tokens.state, "over");
   const over = reading.issues.find((i) => i.code === "over_token_limit");
-  // customer-list needs its input in one request: no split is offered.
-  assert.deepStrictEqual(over.actions.map((a) => a.kind), ["trim", "keep_relevant", "upgrade"]);
+  // customer-list needs its input in one request: no split is offered; and
+  // trimming this clean text would remove nothing, so Trim is not offered.
+  assert.deepStrictEqual(over.actions.map((a) => a.kind), ["keep_relevant", "upgrade"]);
+  // Extra white space is something trimming removes: now Trim is offered,
+  // by the meter and the full check alike.
+  const messy = text + "\n\n\n\nRenewals   rose.";
+  reading = meter.setText(messy);
+  const full = pf.checkText("free", messy);
+  assert.deepStrictEqual(reading.issues, full.issues.filter((i) => i.code === "over_token_limit"));
+  assert.deepStrictEqual(
+    reading.issues.find((i) => i.code === "over_token_limit").actions.map((a) => a.kind),
+    ["trim", "keep_relevant", "upgrade"],
+  );
   meter.free();
 });
 

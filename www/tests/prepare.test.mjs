@@ -258,15 +258,9 @@ test("a long document is split into parts that each fit, run as map-reduce, and 
 
   await page.fill("#prompt", text);
   await page.waitForSelector('#meter[data-state="over"]');
-  assert.deepStrictEqual(await actionsShown(), ["trim", "keep_relevant", "split", "upgrade"]);
-
-  // Trimming alone is not enough: the reason is shown and nothing can be uploaded.
-  await page.click('#meter-actions [data-action="trim"]');
-  const trimmed = await preparedResult();
-  assert.equal(trimmed.ok, "false");
-  assert.equal(trimmed.plan, "refuse");
-  assert.match(trimmed.planText, /^This can't be sent as it is: it is still [\d,]+ tokens, over the 2,000 allowed per request on the free plan\./);
-  assert.equal(trimmed.uploadEnabled, false);
+  // The history is clean prose: trimming would remove nothing, so there is
+  // no Trim button, only the ways that can work.
+  assert.deepStrictEqual(await actionsShown(), ["keep_relevant", "split", "upgrade"]);
 
   const label = await page.textContent('#meter-actions [data-action="split"]');
   assert.equal(label, `Split into about ${split.parts} parts`);
