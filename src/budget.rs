@@ -260,9 +260,7 @@ impl Budget {
                 estimate,
             ));
         } else if !tokens.exact {
-            issues.push(issue::token_count_estimated(
-                "the tokenizer is not loaded yet, so each byte counts as a token",
-            ));
+            issues.push(issue::tokenizer_not_loaded());
         }
         issues
     }

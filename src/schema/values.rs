@@ -5,7 +5,8 @@
 
 use crate::contract::{ColumnSpec, ColumnType, TableSpec};
 use crate::ingest::Table;
-use crate::{messages::issue, Code, Issue};
+use crate::messages::issue::{self, BrokenRule};
+use crate::{Code, Issue};
 
 /// Spellings of "no value" in exported data, compared case-insensitively.
 const NULLS: &[&str] = &[
@@ -117,32 +118,29 @@ pub fn matches_format(cell: &str, format: &str) -> bool {
     }
 }
 
-/// A rule of a column that a well-typed value breaks, in words.
-fn broken_rule(column: &ColumnSpec, cell: &str, pattern: Option<&regex::Regex>) -> Option<String> {
+/// The rule of a column that a well-typed value breaks, if any.
+fn broken_rule(
+    column: &ColumnSpec,
+    cell: &str,
+    pattern: Option<&regex::Regex>,
+) -> Option<BrokenRule> {
     let cell = cell.trim();
     if let Some(max) = column.max_length {
         let length = cell.chars().count();
         if length > max {
-            return Some(format!("it has {length} characters; the most is {max}"));
+            return Some(BrokenRule::TooLong(length));
         }
     }
-    if let Some(pattern) = pattern {
-        if !pattern.is_match(cell) {
-            let like = column
-                .example
-                .as_deref()
-                .map(|e| format!(" like '{e}'"))
-                .unwrap_or_default();
-            return Some(format!("it is not in the required form{like}"));
-        }
+    if pattern.is_some_and(|p| !p.is_match(cell)) {
+        return Some(BrokenRule::Form);
     }
     if column.min.is_some() || column.max.is_some() {
         let value: f64 = cell.parse().ok()?;
         if let Some(min) = column.min.filter(|&min| value < min) {
-            return Some(format!("it is below the smallest allowed value, {min}"));
+            return Some(BrokenRule::BelowMin(min));
         }
         if let Some(max) = column.max.filter(|&max| value > max) {
-            return Some(format!("it is above the largest allowed value, {max}"));
+            return Some(BrokenRule::AboveMax(max));
         }
     }
     None
@@ -252,13 +250,15 @@ pub fn check_values(spec: &TableSpec, table: &Table, positions: &[Option<usize>]
             issues.push(issue::type_mismatch(column, wrong.count, at(i), value));
         }
         if let Some((i, value)) = broken.first {
-            let reason = broken_rule(column, value, pattern.as_ref()).unwrap_or_default();
+            let Some(rule) = broken_rule(column, value, pattern.as_ref()) else {
+                continue;
+            };
             issues.push(issue::invalid_values(
                 column,
                 broken.count,
                 at(i),
                 value,
-                &reason,
+                &rule,
             ));
         }
     }
@@ -297,6 +297,7 @@ mod tests {
         };
         assert!(broken_rule(&c, "abcdef", None)
             .unwrap()
+            .words(&c)
             .contains("6 characters"));
         c.max_length = None;
         c.pattern = Some("[A-Z]{2}[0-9]+".into());
@@ -311,8 +312,14 @@ mod tests {
             max: Some(10.0),
             ..column(ColumnType::Number)
         };
-        assert!(broken_rule(&n, "-1", None).unwrap().contains("smallest"));
-        assert!(broken_rule(&n, "11", None).unwrap().contains("largest"));
+        assert!(broken_rule(&n, "-1", None)
+            .unwrap()
+            .words(&n)
+            .contains("smallest"));
+        assert!(broken_rule(&n, "11", None)
+            .unwrap()
+            .words(&n)
+            .contains("largest"));
         assert!(broken_rule(&n, "5", None).is_none());
     }
 

@@ -175,8 +175,9 @@ pub fn invalid_values(
     count: u64,
     at: Location,
     value: &str,
-    reason: &str,
+    broken: &BrokenRule,
 ) -> Issue {
+    let reason = broken.words(column);
     let row = at.row.unwrap_or(0);
     let shown: String = value.trim().chars().take(40).collect();
     cells_issue(
@@ -192,6 +193,41 @@ pub fn invalid_values(
         count,
         at,
     )
+}
+
+/// The rule of a column that a well-typed value breaks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BrokenRule {
+    /// Longer than `max_length`: its length in characters.
+    TooLong(usize),
+    /// Not matching `pattern`.
+    Form,
+    /// Below `min`.
+    BelowMin(f64),
+    /// Above `max`.
+    AboveMax(f64),
+}
+
+impl BrokenRule {
+    /// The rule broken, in words ("it has 300 characters; the most is 255").
+    pub fn words(&self, column: &ColumnSpec) -> String {
+        match *self {
+            BrokenRule::TooLong(length) => format!(
+                "it has {length} characters; the most is {}",
+                column.max_length.unwrap_or_default()
+            ),
+            BrokenRule::Form => {
+                let like = column
+                    .example
+                    .as_deref()
+                    .map(|e| format!(" like '{e}'"))
+                    .unwrap_or_default();
+                format!("it is not in the required form{like}")
+            }
+            BrokenRule::BelowMin(min) => format!("it is below the smallest allowed value, {min}"),
+            BrokenRule::AboveMax(max) => format!("it is above the largest allowed value, {max}"),
+        }
+    }
 }
 
 /// Empty cells in a required column, grouped.

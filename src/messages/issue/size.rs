@@ -107,6 +107,11 @@ pub fn token_count_estimated(reason: &str) -> Issue {
     )
 }
 
+/// The tokenizer is not loaded yet: each byte counts as a token.
+pub fn tokenizer_not_loaded() -> Issue {
+    token_count_estimated("the tokenizer is not loaded yet, so each byte counts as a token")
+}
+
 /// The model has no public tokenizer: the figures are estimates.
 pub fn token_estimate(provider: &str, model: &str, e: &EstimateInfo) -> Issue {
     make(
