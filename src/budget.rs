@@ -55,6 +55,10 @@ pub struct MeterReading {
     pub tokens: TokenInfo,
     /// The issues about its size (over or near the limit, estimated).
     pub issues: Vec<Issue>,
+    /// Whether the offers over the limit were made for exactly this text
+    /// (see [`LiveCheck`](crate::LiveCheck)): always under the limit and
+    /// for short texts; for long ones once `settle` is called.
+    pub settled: bool,
 }
 
 /// The fixed parts of a request for one contract and tier: everything but
@@ -263,14 +267,6 @@ impl Budget {
             issues.push(issue::tokenizer_not_loaded());
         }
         issues
-    }
-
-    /// The meter's reading for a count of the user message: its tokens
-    /// and the issues about its size.
-    pub fn reading(&self, user_message: TokenCount) -> MeterReading {
-        let tokens = self.tokens(user_message);
-        let issues = self.issues(&tokens);
-        MeterReading { tokens, issues }
     }
 
     /// The token section of a report, from the count of the user message

@@ -2,7 +2,7 @@
 
 mod live;
 
-pub use live::LiveCheck;
+pub use live::{LiveCheck, SETTLE_BYTES};
 
 use crate::contract::ExtraColumns;
 use crate::ingest::{ingest, Document, Input};

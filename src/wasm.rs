@@ -205,6 +205,13 @@ impl PreflightMeter {
         to_js(&self.live.reading())
     }
 
+    /// Makes the offers exact for the current text (long texts are not
+    /// trimmed at every edit): call it when typing pauses.
+    #[wasm_bindgen(unchecked_return_type = "MeterReading")]
+    pub fn settle(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.live.settle())
+    }
+
     /// The UTF-16 length of the text (to check edits are in step).
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {

@@ -750,7 +750,10 @@ fn offered_actions_succeed() {
     // 1,000 tokens a part, answers of 100: at most 10 answers combine.
     let contract = text_contract("gpt-4o-mini", 1_000, "long_input = \"map_reduce\"");
     let clean = "Renewals rose in the north while costs fell in the south. ".repeat(200);
-    let messy = "Renewals rose   in the north.  \n\n\n\nCosts fell in the south.\n".repeat(200);
+    // Extra white space to remove, and still over once it is gone.
+    let messy: String = (0..200)
+        .map(|i| format!("Renewals rose   in region {i} while costs fell.  \n\n\n\n"))
+        .collect();
     let huge = "Renewals rose in the north while costs fell in the south. ".repeat(3_000);
     for (name, text, trim, split) in [
         ("clean", &clean, false, true),
@@ -848,4 +851,39 @@ fn the_live_check_offers_what_the_full_check_offers() {
         assert_eq!(reading.issues, size);
         assert_eq!(reading.tokens, report.tokens);
     }
+}
+
+/// A long text is not trimmed at every edit: its reading says so until it
+/// is settled, and then offers what the full check offers.
+#[test]
+fn a_long_text_settles_to_the_full_checks_offers() {
+    use prompt_preflight::{check, Action, Edit, LiveCheck, SETTLE_BYTES};
+    let contract = text_contract("gpt-4o-mini", 300, "long_input = \"map_reduce\"");
+    let text = "Renewals rose   in the north.  \n\n\n\nCosts fell in the south.\n"
+        .repeat(SETTLE_BYTES / 40);
+    assert!(text.len() > SETTLE_BYTES);
+    let mut live = LiveCheck::new(&contract, None).unwrap();
+    let first = live.set_text(&text);
+    assert!(!first.settled);
+    let settled = live.settle();
+    assert!(settled.settled);
+    let full = check(&contract, None, &Input::Text(&text)).unwrap().report;
+    let size: Vec<_> = full
+        .issues
+        .into_iter()
+        .filter(|i| Code::SIZE.contains(&i.code))
+        .collect();
+    assert_eq!(settled.issues, size);
+    assert!(size[0].actions.contains(&Action::Trim));
+    // Typing on: the count is exact at once; the offers stay those of the
+    // last settled text until it settles again.
+    let typed = live.edit(&Edit {
+        start: 0,
+        end: 0,
+        text: "Note. ".into(),
+    });
+    assert!(!typed.settled);
+    assert!(typed.tokens.input > settled.tokens.input);
+    assert_eq!(typed.issues[0].actions, settled.issues[0].actions);
+    assert!(live.settle().settled);
 }

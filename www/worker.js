@@ -28,11 +28,25 @@ self.onmessage = ({ data }) => {
 
 const post = (message) => self.postMessage(message);
 
+// Long texts are not trimmed at every keystroke, so their offers (Trim, a
+// split) are settled once typing pauses.
+const SETTLE_AFTER_MS = 250;
+let settleTimer = null;
+
 /** The meter's reading, with how long the core took. */
 function reading(seq, update) {
   const begin = performance.now();
   const result = update();
   post({ type: "meter", seq, reading: result, ms: performance.now() - begin });
+  clearTimeout(settleTimer);
+  if (!result.settled) {
+    const settling = meter;
+    settleTimer = setTimeout(() => {
+      queue = queue.then(() => {
+        if (meter === settling) post({ type: "meter", seq, reading: meter.settle(), ms: 0 });
+      });
+    }, SETTLE_AFTER_MS);
+  }
 }
 
 async function handle(data) {

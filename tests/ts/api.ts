@@ -216,7 +216,7 @@ function report(r: Report): Required<Report> {
 }
 
 function reading(m: MeterReading): Required<MeterReading> {
-  return { tokens: tokens(m.tokens), issues: m.issues.map(issue) };
+  return { tokens: tokens(m.tokens), issues: m.issues.map(issue), settled: m.settled };
 }
 
 function step(s: ManifestStep): Required<ManifestStep> {
@@ -307,6 +307,8 @@ export async function main(contractToml: string, file: File): Promise<string[]> 
   const typed = reading(meter.setText("Hello"));
   const edited = reading(meter.edit(0, 5, "Hello, world"));
   const now = reading(meter.reading);
+  const settled = reading(meter.settle());
+  shown.push(String(settled.settled));
   shown.push(String(typed.tokens.input + edited.tokens.input + now.tokens.input), meter.text, String(meter.length));
 
   const options: PrepareOptions = { mode: "relevant", question: "Who wrote it?", overlap: 50 };
