@@ -10,6 +10,7 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 WASM_RAW := target/$(WASM_TARGET)/wasm/prompt_preflight.wasm
 PKG_WASM := pkg/dist/prompt_preflight_bg.wasm
+PKG_METER_WASM := pkg/dist/meter/prompt_preflight_bg.wasm
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 	--enable-reference-types --enable-multivalue --enable-mutable-globals
 PREFLIGHT := target/debug/preflight
@@ -37,15 +38,25 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 npm: node_modules/.package-lock.json
 
-## pkg: the npm package in pkg/dist (generated, not committed)
+# One Wasm module into $(1): wasm-bindgen's glue and types (tidied), the
+# glue as a factory of fresh instances, then wasm-opt.
+define wasm_module
+	wasm-bindgen $(WASM_RAW) --out-dir $(1) --target web
+	node scripts/dts.mjs $(1)/prompt_preflight.d.ts
+	node scripts/glue-factory.mjs $(1)/prompt_preflight.js $(1)/prompt_preflight_factory.js
+	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(1)/prompt_preflight_bg.wasm -o $(1)/prompt_preflight_bg.wasm
+endef
+
+## pkg: the npm package in pkg/dist (generated, not committed): the full
+## module (file readers, prepare, chunking) in pkg/dist, the small meter
+## module (contract, tokenizer, budget, meter, text check) in pkg/dist/meter
 pkg: tools npm
+	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm,readers
+	$(call wasm_module,pkg/dist)
 	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
-	wasm-bindgen $(WASM_RAW) --out-dir pkg/dist --target web
-	node scripts/dts.mjs pkg/dist/prompt_preflight.d.ts
-	node scripts/glue-factory.mjs pkg/dist/prompt_preflight.js pkg/dist/prompt_preflight_factory.js
-	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) $(PKG_WASM) -o $(PKG_WASM)
+	$(call wasm_module,pkg/dist/meter)
 	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
-	node scripts/compress.mjs $(PKG_WASM) pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin
+	node scripts/compress.mjs $(PKG_WASM) $(PKG_METER_WASM) pkg/dist/meter/prompt_preflight.js pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin
 
 ## build: the server and CLI (debug build; dependencies are optimised)
 build:

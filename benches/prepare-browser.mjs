@@ -63,6 +63,7 @@ try {
       const inPage = await page.evaluate(async ({ contract, text, options, runs }) => {
         const m = await import("/pkg/browser.js");
         await m.default();
+        await m.loadFull();
         const pf = new m.Preflight(contract);
         await m.loadTokenizer(pf.encoding);
         pf.prepareText("free", text, options); // warm-up

@@ -1,10 +1,14 @@
-// The package's runtime: one compiled WebAssembly module, instantiated more
-// than once, so that a crash in a file reader can never take the rest down.
+// The package's runtime: two WebAssembly modules built from the one core,
+// each instantiated as needed, so that a page's first download is small and
+// a crash in a file reader can never take the rest down.
 //
-// - The *main* instance runs what a page does while the user types: the
-//   meter, checks of typed text, token counts.
-// - The *readers* instance runs everything that reads a file (checkFile,
-//   prepareFile), with calamine, lopdf and the other third-party readers.
+// - The *meter* module (`dist/meter/`, well under the full one) runs what a
+//   page does while the user types: the contract, the meter, checks of
+//   typed text, token counts. `init()` loads it.
+// - The *full* module (`dist/`) adds the file readers (calamine, lopdf and
+//   the other third-party readers), preparing and chunking. It is loaded
+//   when first needed, or earlier with `loadFull()`; its instance reads
+//   every file (checkFile, prepareFile) and prepares text.
 //
 // The core checks files before its readers see them, so a reader should
 // never crash; if one does, the browser build traps (it aborts on panic).
@@ -13,16 +17,19 @@
 // starts a fresh one from the same compiled module and checks the file
 // again there with that call replayed as failed: the report says
 // `corrupt_file`, word for word as the server would, and no later call runs
-// on the poisoned instance. The main instance is never touched.
-import { createGlue } from "./dist/prompt_preflight_factory.js";
+// on the poisoned instance. The meter's instance is never touched.
+import { createGlue as createMeterGlue } from "./dist/meter/prompt_preflight_factory.js";
 
 /** The most reader crashes one file may replay before it counts as a bug. */
 const MAX_REPLAYS = 8;
 
-let compiled = null;
+let meterModule = null;
+let fullModule = null;
+/** The full module's glue factory, imported with it (not before). */
+let createFullGlue = null;
+let fullLoading = null;
 let main = null;
 let readers = null;
-let traceAddress = 0;
 let prescans = true;
 let restarts = 0;
 /** Installed vocabularies by encoding, for instances started later. */
@@ -35,19 +42,29 @@ function ready() {
   return main;
 }
 
-/** A fresh copy of the glue on the compiled module, set up like the others. */
-function instantiate() {
+/** A fresh copy of a glue on its compiled module, set up like the others. */
+function instantiate(createGlue, module) {
   const glue = createGlue();
-  const exports = glue.initSync({ module: compiled });
+  const exports = glue.initSync({ module });
   for (const bytes of vocabularies.values()) glue.installTokenizer(bytes);
-  if (!prescans) glue.__setPrescans(false);
   // The reader-side objects made in this instance, to let go of after a trap.
   return { glue, exports, objects: new Set() };
 }
 
 function readersInstance() {
   ready();
-  readers ??= instantiate();
+  if (!fullModule) {
+    const error = new Error(
+      "the part of prompt-preflight that reads files and prepares input is not loaded yet: `await loadFull()` first",
+    );
+    error.code = "full_module_not_loaded";
+    throw error;
+  }
+  if (!readers) {
+    readers = instantiate(createFullGlue, fullModule);
+    readers.traceAddress = readers.glue.readerTraceAddress();
+    if (!prescans) readers.glue.__setPrescans(false);
+  }
   return readers;
 }
 
@@ -57,7 +74,7 @@ function readersInstance() {
  * into it.
  */
 function crashedCall(instance) {
-  return new Uint32Array(instance.exports.memory.buffer, traceAddress, 2)[1];
+  return new Uint32Array(instance.exports.memory.buffer, instance.traceAddress, 2)[1];
 }
 
 /** Drops a trapped readers instance; the next file gets a fresh one. */
@@ -70,42 +87,76 @@ function discard(instance) {
   restarts += 1;
 }
 
+const compile = (given) => (given instanceof WebAssembly.Module ? given : new WebAssembly.Module(given));
+
 /**
- * Sets the package up from a compiled `WebAssembly.Module` (or the module's
- * bytes), synchronously. Node's entry calls it; pages use `init()`.
+ * Sets the package up synchronously from the meter module (`module`) and,
+ * if given, the full module (`full`, with `fullGlue`, the `createGlue` of
+ * `dist/prompt_preflight_factory.js`): compiled `WebAssembly.Module`s or
+ * their bytes. Node's entry passes both; pages use `init()`.
  */
 export function initSync(options) {
   if (main) return;
   const given = options?.module ?? options;
-  compiled = given instanceof WebAssembly.Module ? given : new WebAssembly.Module(given);
-  main = instantiate();
-  traceAddress = main.glue.readerTraceAddress();
+  meterModule = compile(given);
+  if (options?.full) {
+    if (!options.fullGlue) throw new Error("initSync: `full` needs `fullGlue`, the createGlue of dist/prompt_preflight_factory.js");
+    createFullGlue = options.fullGlue;
+    fullModule = compile(options.full);
+  }
+  main = instantiate(createMeterGlue, meterModule);
   PreflightMeter = main.glue.PreflightMeter;
 }
 
+/** A compiled module from a URL, a `Response`, bytes or a compiled module. */
+async function load(source) {
+  if (typeof source === "string" || source instanceof URL) source = fetch(source);
+  source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response === "function" && source instanceof Response) {
+    if (!source.ok) throw new Error(`could not load the module: HTTP ${source.status} from ${source.url}`);
+    return WebAssembly.compileStreaming(source).catch(async () => WebAssembly.compile(await source.clone().arrayBuffer()));
+  }
+  return WebAssembly.compile(source);
+}
+
 /**
- * Fetches, compiles and sets up the module (once; later calls return at
- * once). `module_or_path` may be a URL, a `Response`, the bytes or a compiled
- * module; by default `dist/prompt_preflight_bg.wasm` next to this file.
+ * Fetches, compiles and sets up the meter module (once; later calls return
+ * at once). `module_or_path` may be a URL, a `Response`, the bytes or a
+ * compiled module; by default `dist/meter/prompt_preflight_bg.wasm` next to
+ * this file.
  */
 export default async function init(options) {
   if (main) return;
-  let source = options?.module_or_path ?? options;
-  source ??= new URL("./dist/prompt_preflight_bg.wasm", import.meta.url);
-  if (typeof source === "string" || source instanceof URL) source = fetch(source);
-  source = await source;
-  let module;
-  if (source instanceof WebAssembly.Module) {
-    module = source;
-  } else if (typeof Response === "function" && source instanceof Response) {
-    if (!source.ok) throw new Error(`could not load the module: HTTP ${source.status} from ${source.url}`);
-    module = await WebAssembly.compileStreaming(source).catch(async () =>
-      WebAssembly.compile(await source.clone().arrayBuffer()),
-    );
-  } else {
-    module = await WebAssembly.compile(source);
-  }
+  const source = options?.module_or_path ?? options ?? new URL("./dist/meter/prompt_preflight_bg.wasm", import.meta.url);
+  const module = await load(source);
   initSync({ module });
+}
+
+/**
+ * Fetches and compiles the full module (file readers, prepare, chunking),
+ * once: a page may call it early as a preload hint, e.g. when the pointer
+ * nears the file picker. `checkFile`, `prepareFile` and `prepareText` need
+ * it. By default `dist/prompt_preflight_bg.wasm` next to this file.
+ */
+export function loadFull(options) {
+  if (fullModule) return Promise.resolve();
+  const source = options?.module_or_path ?? options ?? new URL("./dist/prompt_preflight_bg.wasm", import.meta.url);
+  fullLoading ??= Promise.all([load(source), import("./dist/prompt_preflight_factory.js")])
+    .then(([module, glue]) => {
+      createFullGlue = glue.createGlue;
+      fullModule = module;
+    })
+    .catch((error) => {
+      fullLoading = null;
+      throw error;
+    });
+  return fullLoading;
+}
+
+/** Whether the full module is loaded, so files can be read at once. */
+export function fullLoaded() {
+  return fullModule !== null;
 }
 
 /** The meter class of the main instance (made by `Preflight.meter`). */
@@ -147,12 +198,15 @@ export class Preflight {
     return this.#core.checkText(tier, text);
   }
 
-  /** Prepares typed text (trim, keep the relevant parts, or split). */
+  /** Prepares typed text (trim, keep the relevant parts, or split). Needs `loadFull()`. */
   prepareText(tier, text, options) {
-    return this.#core.prepareText(tier, text, options);
+    return this.#read(
+      (pf) => pf.prepareText(tier, text, options),
+      (pf) => pf.prepareText(tier, text, options),
+    );
   }
 
-  /** Checks a file's bytes; the name is only a hint. */
+  /** Checks a file's bytes; the name is only a hint. Needs `loadFull()`. */
   checkFile(tier, name, bytes) {
     return this.#read(
       (pf) => pf.checkFile(tier, name, bytes),
@@ -160,7 +214,7 @@ export class Preflight {
     );
   }
 
-  /** Prepares a file's bytes; the name is only a hint. */
+  /** Prepares a file's bytes; the name is only a hint. Needs `loadFull()`. */
   prepareFile(tier, name, bytes, options) {
     return this.#read(
       (pf) => pf.prepareFile(tier, name, bytes, options),
@@ -271,6 +325,5 @@ export function readerRestarts() {
  */
 export function __setPrescans(enabled) {
   prescans = enabled;
-  main?.glue.__setPrescans(enabled);
   readers?.glue.__setPrescans(enabled);
 }

@@ -5,14 +5,25 @@ export { loadTokenizer } from "./tokenizer.js";
 export type InitInput = string | URL | Response | BufferSource | WebAssembly.Module;
 
 /**
- * Fetches, compiles and sets up the module once (by default
- * `dist/prompt_preflight_bg.wasm` next to the package); later calls return
- * at once. Node's entry needs no call.
+ * Fetches, compiles and sets up the small meter module once (by default
+ * `dist/meter/prompt_preflight_bg.wasm` next to the package); later calls
+ * return at once. Node's entry needs no call.
  */
 export default function init(options?: { module_or_path?: InitInput | Promise<InitInput> } | InitInput): Promise<void>;
 
 /** Sets the package up synchronously from the module's bytes or a compiled module. */
 export function initSync(options: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+
+/**
+ * Fetches and compiles the full module (file readers, prepare, chunking),
+ * once; a page may call it early as a preload hint. `checkFile`,
+ * `prepareFile` and `prepareText` need it (Node's entry loads it on import).
+ * By default `dist/prompt_preflight_bg.wasm` next to the package.
+ */
+export function loadFull(options?: { module_or_path?: InitInput | Promise<InitInput> } | InitInput): Promise<void>;
+
+/** Whether the full module is loaded, so files can be read at once. */
+export function fullLoaded(): boolean;
 
 /** How many times a file reader's crash has made the package replace the instance that reads files. */
 export function readerRestarts(): number;

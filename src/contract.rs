@@ -8,7 +8,7 @@
 mod column;
 mod prepare;
 
-pub use column::{ColumnSpec, ColumnType, ExtraColumns, TableSpec};
+pub use column::{ColumnSpec, ColumnType, ExtraColumns, Pattern, TableSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 
 use crate::catalogue::Model;

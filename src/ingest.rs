@@ -6,11 +6,15 @@
 //! looks at the first bytes, then one reader per format takes over.
 
 mod csv;
+#[cfg(feature = "readers")]
+mod decode;
 mod guard;
 mod header;
 mod json;
 mod offsets;
+#[cfg(feature = "readers")]
 mod pdf;
+#[cfg(feature = "readers")]
 mod sheet;
 mod sniff;
 mod text;
@@ -148,6 +152,23 @@ fn read_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
         doc.issues.push(issue::too_large(size, limits.max_bytes));
         return doc;
     }
+    read_content(name, bytes, limits)
+}
+
+/// A build without the `readers` feature (the browser's meter module)
+/// reads no file; the package sends files to its full module instead.
+#[cfg(not(feature = "readers"))]
+fn read_content(_: Option<&str>, bytes: &[u8], _: &Limits) -> Document {
+    let mut doc = Document::unreadable(bytes.len() as u64);
+    doc.issues.push(issue::unsupported_format(
+        "a file, and this build of the checker only reads typed text",
+    ));
+    doc
+}
+
+#[cfg(feature = "readers")]
+fn read_content(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
+    let size = bytes.len() as u64;
     match sniff::container(bytes) {
         sniff::Container::Zip => sheet::read_zip(bytes, limits),
         sniff::Container::Ole => sheet::read_ole(bytes, limits),
@@ -161,9 +182,10 @@ fn read_file(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     }
 }
 
+#[cfg(feature = "readers")]
 fn read_text(name: Option<&str>, bytes: &[u8], limits: &Limits) -> Document {
     let size = bytes.len() as u64;
-    let Ok(mut decoded) = text::decode(bytes) else {
+    let Ok(mut decoded) = decode::decode(bytes) else {
         let mut doc = Document::unreadable(size);
         doc.issues.push(issue::corrupt_file(
             "text",

@@ -7,6 +7,9 @@ mod check;
 mod chunk;
 pub mod contract;
 mod error;
+// Without the `readers` feature (the browser's meter module), the file
+// parsers are compiled but unreached.
+#[cfg_attr(not(feature = "readers"), allow(dead_code))]
 pub mod ingest;
 mod language;
 pub mod messages;

@@ -3,7 +3,9 @@
 //! This file only translates types: JS values in, the same core calls the
 //! server makes, JSON-compatible plain objects out.
 
-use crate::{check, prepare, Contract, Edit, Encoding, Error, Input, LiveCheck, PrepareOptions};
+use crate::{check, Contract, Edit, Encoding, Error, Input, LiveCheck};
+#[cfg(feature = "readers")]
+use crate::{prepare, PrepareOptions};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -85,7 +87,12 @@ impl Preflight {
             check(&self.contract, tier.as_deref(), &Input::Text(text)).map_err(js_error)?;
         to_js(&checked.report)
     }
+}
 
+/// What only the full module has: files, and preparing.
+#[cfg(feature = "readers")]
+#[wasm_bindgen]
+impl Preflight {
     /// Checks a file's bytes; the name is only a hint.
     #[wasm_bindgen(js_name = checkFile, unchecked_return_type = "Report")]
     pub fn check_file(
@@ -265,6 +272,7 @@ pub fn within_token_limit(text: &str, encoding: &str, limit: f64) -> Result<JsVa
     to_js(&encoding.check_limit(text, limit))
 }
 
+#[cfg(feature = "readers")]
 /// The address of the reader guard's trace in this module's memory: two
 /// `u32`s, the guarded reader calls begun for the current input and the
 /// one running (0 when none is). The package reads it from the memory of
@@ -274,6 +282,7 @@ pub fn reader_trace_address() -> usize {
     crate::ingest::trace_address()
 }
 
+#[cfg(feature = "readers")]
 /// For tests only: whether the pre-scans may refuse a file before its
 /// reader sees it (see `ingest::without_prescans`).
 #[wasm_bindgen(js_name = __setPrescans)]

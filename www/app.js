@@ -810,6 +810,12 @@ $("upload-prepared").addEventListener("click", uploadPrepared);
 $("file").addEventListener("change", (e) => useFile(e.target.files[0]));
 $("clear-file").addEventListener("click", clearFile);
 const zone = $("dropzone");
+// The file readers are a second, larger module: start fetching it as soon
+// as a file may come (a drag over the page, the pointer or focus near the
+// picker), so it is usually there by the time the file is dropped.
+const preloadReaders = () => worker.postMessage({ type: "preload" });
+window.addEventListener("dragenter", preloadReaders, { once: true });
+for (const event of ["pointerenter", "focusin"]) zone.addEventListener(event, preloadReaders, { once: true });
 zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("dragover"); });
 zone.addEventListener("dragleave", () => zone.classList.remove("dragover"));
 zone.addEventListener("drop", (e) => {

@@ -4,7 +4,7 @@
 // split). Typing never waits for it. It only relays: the core does the work.
 // A file reader's crash is recovered by the package (a fresh instance for
 // files; the meter's is never touched), so the worker lives on.
-import init, { Preflight, __setPrescans } from "/pkg/browser.js";
+import init, { Preflight, __setPrescans, loadFull } from "/pkg/browser.js";
 import { loadTokenizer } from "/pkg/tokenizer.js";
 
 let preflight = null;
@@ -105,16 +105,24 @@ async function handle(data) {
     case "checkText":
       post({ id: data.id, result: preflight.checkText(data.tier, data.text) });
       return;
+    // The full module (file readers, prepare) is fetched the first time it
+    // is needed, or earlier on the page's hint.
+    case "preload":
+      loadFull().catch(() => {});
+      return;
     case "checkFile":
+      await loadFull();
       post({ id: data.id, result: preflight.checkFile(data.tier, data.name, data.bytes) });
       return;
     // Preparing counts exactly, so it waits for the vocabulary (a failed
     // load ends up as the core's `tokenizer_not_loaded` error).
     case "prepareText":
+      await loadFull();
       await tokenizer?.catch(() => {});
       post({ id: data.id, result: preflight.prepareText(data.tier, data.text, data.options) });
       return;
     case "prepareFile":
+      await loadFull();
       await tokenizer?.catch(() => {});
       post({ id: data.id, result: preflight.prepareFile(data.tier, data.name, data.bytes, data.options) });
       return;

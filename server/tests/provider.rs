@@ -4,7 +4,9 @@
 
 use prompt_preflight::Encoding;
 use prompt_preflight_server::fake::{FakeProvider, RecordedRequest, RETRY_AFTER};
-use prompt_preflight_server::{Provider, ProviderConfig, ProviderCount, ProviderError, Providers};
+use prompt_preflight_server::{
+    Provider, ProviderConfig, ProviderCount, ProviderError, Providers, COUNTING,
+};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -57,7 +59,7 @@ async fn counts_are_exact_for_both_providers() {
     let fake = FakeProvider::start().await;
     let system = "You are a terse assistant. Answer in one sentence.";
     let user = "Summarise this table:\nname,email\nAda,ada@example.com\n";
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let hello = count(&fake, KEY, provider, model(provider), None, "Hello, world!")
             .await
             .unwrap();
@@ -220,7 +222,7 @@ async fn a_wrong_key_is_unauthorized_with_the_providers_words() {
 #[tokio::test]
 async fn rate_limits_carry_retry_after() {
     let fake = FakeProvider::start().await;
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let e = count(
             &fake,
             "fake-rate-limited",
@@ -252,7 +254,7 @@ async fn rate_limits_carry_retry_after() {
 #[tokio::test]
 async fn overload_unknown_models_bad_requests_and_server_errors_map_to_their_variants() {
     let fake = FakeProvider::start().await;
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let m = model(provider);
         let e = count(&fake, "fake-overloaded", provider, m, None, "Hi")
             .await
@@ -319,7 +321,7 @@ async fn without_a_key_nothing_is_sent() {
     assert_eq!(e.code(), "not_configured");
     assert_eq!(
         e.to_string(),
-        "no API key is configured for Gemini (set GEMINI_API_KEY)"
+        "no API key is configured for Google Gemini (set GEMINI_API_KEY)"
     );
     assert!(fake.requests().is_empty());
 }
@@ -330,7 +332,7 @@ async fn a_closed_port_is_a_transport_error() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let config = ProviderConfig::default()
             .with_api_key(provider, KEY)
             .with_base_url(provider, format!("http://{closed}"));
@@ -398,7 +400,7 @@ async fn a_200_that_is_not_a_count_is_a_bad_response() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    for provider in Provider::ALL {
+    for provider in COUNTING {
         let config = ProviderConfig::default()
             .with_api_key(provider, KEY)
             .with_base_url(provider, format!("http://{addr}"));

@@ -15,7 +15,9 @@ use prompt_preflight::{Contract, Input};
 use prompt_preflight_server::fake::{
     FakeProvider, RecordedRequest, OVERLOADED_KEY, RATE_LIMITED_KEY, SERVER_ERROR_KEY, SLOW_KEY,
 };
-use prompt_preflight_server::{app, AppState, Provider, ProviderConfig, Providers, Registry};
+use prompt_preflight_server::{
+    app, AppState, Provider, ProviderConfig, Providers, Registry, COUNTING,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tower::ServiceExt;
@@ -322,7 +324,7 @@ async fn without_a_key_the_provider_is_never_asked() {
     };
     // No providers at all; the base URLs pointing at the fake but no keys;
     // and a key for the other provider only.
-    let no_keys = Provider::ALL
+    let no_keys = COUNTING
         .into_iter()
         .fold(ProviderConfig::default(), |config, p| {
             config.with_base_url(p, fake.base_url())

@@ -97,16 +97,52 @@ pub enum ColumnType {
 
 impl ColumnSpec {
     /// The column's `pattern`, anchored to match whole values, or `None`
-    /// when it has none.
-    pub fn compiled_pattern(&self) -> Option<Result<regex::Regex, regex::Error>> {
-        self.pattern
-            .as_ref()
-            .map(|p| regex::Regex::new(&format!("^(?:{p})$")))
+    /// when it has none. The error says why it is not a valid regular
+    /// expression.
+    pub fn compiled_pattern(&self) -> Option<Result<Pattern, String>> {
+        self.pattern.as_ref().map(|p| Pattern::new(p))
     }
 
     /// Every header name that matches this column: its name and aliases.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// A column's pattern, compiled to match whole values.
+///
+/// Builds without the `readers` feature (the browser's meter module,
+/// which reads no table) do not carry a regular expression engine: there
+/// a pattern is not compiled and matches every value, and the module that
+/// reads tables (and the server) check it.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    #[cfg(feature = "readers")]
+    regex: regex::Regex,
+}
+
+impl Pattern {
+    #[cfg(feature = "readers")]
+    fn new(pattern: &str) -> Result<Pattern, String> {
+        regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map(|regex| Pattern { regex })
+            .map_err(|e| e.to_string())
+    }
+
+    #[cfg(not(feature = "readers"))]
+    fn new(_: &str) -> Result<Pattern, String> {
+        Ok(Pattern {})
+    }
+
+    /// Whether `value` matches the whole pattern.
+    pub fn is_match(&self, value: &str) -> bool {
+        #[cfg(feature = "readers")]
+        return self.regex.is_match(value);
+        #[cfg(not(feature = "readers"))]
+        {
+            let _ = value;
+            true
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! Problems are grouped per column ("312 rows have …, first at row 14"), so
 //! the report stays small on huge tables.
 
-use crate::contract::{ColumnSpec, ColumnType, TableSpec};
+use crate::contract::{ColumnSpec, ColumnType, Pattern, TableSpec};
 use crate::ingest::Table;
 use crate::messages::issue::{self, BrokenRule};
 use crate::{Code, Issue};
@@ -119,11 +119,7 @@ pub fn matches_format(cell: &str, format: &str) -> bool {
 }
 
 /// The rule of a column that a well-typed value breaks, if any.
-fn broken_rule(
-    column: &ColumnSpec,
-    cell: &str,
-    pattern: Option<&regex::Regex>,
-) -> Option<BrokenRule> {
+fn broken_rule(column: &ColumnSpec, cell: &str, pattern: Option<&Pattern>) -> Option<BrokenRule> {
     let cell = cell.trim();
     if let Some(max) = column.max_length {
         let length = cell.chars().count();

@@ -9,6 +9,8 @@
 
 import init, {
   catalogue,
+  fullLoaded,
+  loadFull,
   countTokens,
   loadTokenizer,
   readerRestarts,
@@ -300,6 +302,10 @@ export async function main(contractToml: string, file: File): Promise<string[]> 
   const shown: string[] = [String(ready), loaded.source, String(loaded.bytes), String(readerRestarts())];
 
   const checked = report(pf.checkText("free", "Ada Lovelace, ada@example.com"));
+  // Files and preparing need the full module: a page may ask for it early.
+  const preload: Promise<void> = loadFull();
+  await preload;
+  shown.push(String(fullLoaded()));
   const fromFile = report(pf.checkFile("free", file.name, new Uint8Array(await file.arrayBuffer())));
   shown.push(String(checked.ok), fromFile.input.kind, String(pf.contract.tiers["free"]?.max_input_tokens));
 
