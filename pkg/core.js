@@ -172,10 +172,20 @@ export class Preflight {
   #reader = null;
   #readerOf = null;
 
+  /** Whether checking typed text needs the full module: the meter module
+   * does not detect languages, and this contract accepts only some. */
+  #needsFull;
+
   /** Parses and validates a contract (TOML or JSON text). */
   constructor(source) {
     this.#core = new (ready().glue.Preflight)(source);
     this.#source = source;
+    this.#needsFull = (this.#core.contract.input?.languages ?? []).length > 0;
+  }
+
+  /** Whether `checkText` needs `loadFull()` first (the contract accepts only some languages). */
+  get checkTextNeedsFull() {
+    return this.#needsFull;
   }
 
   /** The contract as a plain object. */
@@ -193,9 +203,16 @@ export class Preflight {
     return this.#core.meter(tier);
   }
 
-  /** Checks typed text. */
+  /**
+   * Checks typed text. The meter module gives the same verdict as the
+   * server, without the text's language; once the full module is loaded
+   * (and for contracts that accept only some languages, which need it),
+   * the report is the full one.
+   */
   checkText(tier, text) {
-    return this.#core.checkText(tier, text);
+    if (!fullModule && !this.#needsFull) return this.#core.checkText(tier, text);
+    const run = (pf) => pf.checkText(tier, text);
+    return this.#read(run, run);
   }
 
   /** Prepares typed text (trim, keep the relevant parts, or split). Needs `loadFull()`. */

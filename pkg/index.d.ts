@@ -30,3 +30,13 @@ export function readerRestarts(): number;
 
 /** For tests only: lets files reach their readers without the core's pre-scans. */
 export function __setPrescans(enabled: boolean): void;
+
+declare module "./dist/prompt_preflight.js" {
+  interface Preflight {
+    /**
+     * Whether `checkText` needs `loadFull()` first: the small meter module
+     * does not detect languages, and this contract accepts only some.
+     */
+    readonly checkTextNeedsFull: boolean;
+  }
+}

@@ -55,7 +55,7 @@ impl Checked {
 /// `extra_columns = "drop"` policy, a table without its undeclared columns;
 /// otherwise the text as decoded.
 fn content<'d>(contract: &Contract, document: &'d Document) -> Cow<'d, str> {
-    match (&document.table, contract.input.table.as_ref()) {
+    match (document.parsed_table(), contract.input.table.as_ref()) {
         (Some(table), Some(spec)) if spec.extra_columns == ExtraColumns::Drop => {
             Cow::Owned(table.to_csv(&schema::ColumnMap::new(spec, table).declared))
         }
@@ -90,7 +90,11 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
     if document.is_blank() && !unreadable {
         issues.insert(0, issue::empty_input(is_file));
     } else if !document.is_blank() {
-        match (document.info.kind, &contract.input.table, &document.table) {
+        match (
+            document.info.kind,
+            &contract.input.table,
+            document.parsed_table(),
+        ) {
             (_, Some(spec), Some(table)) => {
                 schema::escalate_reported(spec, table, &mut issues);
                 issues.extend(schema::check_table(spec, table));

@@ -298,6 +298,17 @@ impl Document {
         self.text = text;
     }
 
+    /// The parsed table, as the checks and trimming read it: always
+    /// `None` in builds that read no files (only files hold tables), so
+    /// that those builds leave the table code out.
+    pub(crate) fn parsed_table(&self) -> Option<&Table> {
+        if cfg!(feature = "readers") {
+            self.table.as_ref()
+        } else {
+            None
+        }
+    }
+
     /// Whether the input has nothing but whitespace in it.
     pub fn is_blank(&self) -> bool {
         self.info.kind != InputKind::Unsupported && self.text.trim().is_empty()

@@ -22,7 +22,7 @@ use crate::{Contract, Document, InputKind, StepKind};
 /// size the other offers are made for. Rewriting a table in another
 /// format is not removing.
 pub(crate) fn trimmed(contract: &Contract, doc: &Document) -> Option<String> {
-    match &doc.table {
+    match doc.parsed_table() {
         Some(t) => {
             let (rows, steps) = table::trim(t, contract.input.table.as_ref(), &contract.prepare);
             steps

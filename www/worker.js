@@ -103,6 +103,7 @@ async function handle(data) {
       return;
     }
     case "checkText":
+      if (preflight.checkTextNeedsFull) await loadFull();
       post({ id: data.id, result: preflight.checkText(data.tier, data.text) });
       return;
     // The full module (file readers, prepare) is fetched the first time it
