@@ -261,6 +261,10 @@ export class Preflight {
     if (this.#readerOf !== instance) {
       this.#reader = new instance.glue.Preflight(this.#source);
       this.#readerRef = new WeakRef(this.#reader);
+      // Forget the references whose objects are gone, so the set stays small.
+      if (instance.objects.size >= 1024) {
+        for (const ref of instance.objects) if (!ref.deref()) instance.objects.delete(ref);
+      }
       instance.objects.add(this.#readerRef);
       this.#readerOf = instance;
     }
@@ -328,6 +332,14 @@ export function withinTokenLimit(text, encoding, limit) {
 /** Every issue code with its severity, title, hint and example. */
 export function catalogue() {
   return ready().glue.catalogue();
+}
+
+/**
+ * For tests only: the bytes of Wasm memory each instance holds (memory
+ * grows and never shrinks, so a leak shows as growth).
+ */
+export function __memoryBytes() {
+  return { meter: main?.exports.memory.buffer.byteLength ?? 0, full: readers?.exports.memory.buffer.byteLength ?? 0 };
 }
 
 /** How many times a trapped readers instance has been replaced. */

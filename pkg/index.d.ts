@@ -28,6 +28,9 @@ export function fullLoaded(): boolean;
 /** How many times a file reader's crash has made the package replace the instance that reads files. */
 export function readerRestarts(): number;
 
+/** For tests only: the bytes of Wasm memory of the meter and the full instance. */
+export function __memoryBytes(): { meter: number; full: number };
+
 /** For tests only: lets files reach their readers without the core's pre-scans. */
 export function __setPrescans(enabled: boolean): void;
 

@@ -57,9 +57,8 @@ async function handle(data) {
       const current = ++generation;
       await init();
       __setPrescans(!data.noPrescans);
-      meter?.free();
+      // The objects let go of are released by the package's finalizers.
       meter = null;
-      preflight?.free();
       preflight = new Preflight(data.source);
       tier = data.tier;
       pending = "";
@@ -97,7 +96,6 @@ async function handle(data) {
       tier = data.tier;
       if (!meter) return;
       const text = meter.text;
-      meter.free();
       meter = preflight.meter(tier);
       reading(data.seq, () => meter.setText(text));
       return;
