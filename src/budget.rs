@@ -182,6 +182,12 @@ impl Budget {
         }
     }
 
+    /// Tokens of the template's own text around the input, which the
+    /// user message's count includes.
+    pub(crate) fn frame_tokens(&self) -> u64 {
+        self.frame
+    }
+
     /// The template's text before and after the input.
     pub fn frame(&self) -> (&str, &str) {
         (&self.prefix, &self.suffix)

@@ -39,7 +39,9 @@ pub use prepare::{
     prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Upload,
 };
 pub use report::{ContractRef, Report};
-pub use tokens::{install, Edit, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within};
+pub use tokens::{
+    install, Edit, Estimate, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within,
+};
 pub use types::{
     Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
     Issue, Limits, Location, Severity, SheetInfo, Step, StepKind, TokenInfo, MAX_LISTED,

@@ -15,10 +15,12 @@
 
 mod bpe;
 pub(crate) mod classes;
+mod estimate;
 mod meter;
 mod pretokenize;
 mod vocab;
 
+pub use estimate::Estimate;
 pub use meter::{Edit, Meter};
 
 use crate::{Encoding, Error};

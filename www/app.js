@@ -216,6 +216,7 @@ $("prompt").addEventListener("input", (event) => {
 /** A reading from the worker: the DOM is updated at once (a few text
  * nodes), and the browser paints it with the next frame. */
 function onReading({ seq, reading, ms }) {
+  timings.firstReadingMs ??= performance.now();
   if (seq !== -1 && seq < app.shownSeq) return;
   app.shownSeq = seq;
   app.reading = reading;
@@ -255,11 +256,14 @@ async function fullCheck() {
 
 // --- Rendering --------------------------------------------------------------
 
+/** The vocabulary's download, shown under the estimate until it is in. */
+let loading = "Loading the exact token counter…";
 function renderLoading(loaded, total) {
   const kb = (n) => `${fmt.format(Math.round(n / 1024))} KB`;
-  $("meter-count").textContent = total
-    ? `Loading the token counter… ${Math.round((loaded / total) * 100)}% of ${kb(total)}`
-    : `Loading the token counter… ${kb(loaded)}`;
+  loading = total
+    ? `Loading the exact token counter… ${Math.round((loaded / total) * 100)}% of ${kb(total)}`
+    : `Loading the exact token counter… ${kb(loaded)}`;
+  if (app.reading && !app.reading.tokens.exact) $("meter-cost").textContent = loading;
 }
 
 function renderMeter(tokens, issues) {
@@ -267,11 +271,14 @@ function renderMeter(tokens, issues) {
   const meter = $("meter");
   meter.dataset.state = state;
   $("meter-fill").style.width = `${Math.min(100, (input / limit) * 100)}%`;
-  const about = exact ? "" : "~";
+  // Until the vocabulary is in, the count is an estimate, and says so.
+  meter.dataset.exact = String(exact);
+  const about = exact ? "" : "about ";
   $("meter-count").textContent = `${about}${fmt.format(input)} / ${fmt.format(limit)} tokens`;
   $("meter-state").textContent = STATE_LABEL[state];
-  $("meter-cost").textContent =
-    `${about}${fmt.format(tokens.total)} tokens in all with the instructions (${fmt.format(tokens.overhead)}) and room for a ${fmt.format(tokens.output_reserved)}-token answer · at most ${usd(tokens.cost.total_usd_max)} on ${tokens.model} (prices of ${tokens.cost.prices_as_of})`;
+  $("meter-cost").textContent = !exact
+    ? loading
+    : `${fmt.format(tokens.total)} tokens in all with the instructions (${fmt.format(tokens.overhead)}) and room for a ${fmt.format(tokens.output_reserved)}-token answer · at most ${usd(tokens.cost.total_usd_max)} on ${tokens.model} (prices of ${tokens.cost.prices_as_of})`;
   const limitIssue = issues.find((i) => i.code === "over_token_limit" || i.code === "near_token_limit" || i.code === "context_window_exceeded");
   $("meter-message").textContent = limitIssue ? `${limitIssue.message} ${limitIssue.hint}` : "";
   renderActions(limitIssue?.actions ?? []);

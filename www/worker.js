@@ -10,7 +10,7 @@ import { loadTokenizer } from "/pkg/tokenizer.js";
 let preflight = null;
 let meter = null;
 let tier;
-// The text typed before the tokenizer arrived; the meter starts from it.
+// The text typed before the Wasm code was ready; the meter starts from it.
 let pending = "";
 // The vocabulary being loaded for the current contract.
 let tokenizer = null;
@@ -61,9 +61,12 @@ async function handle(data) {
       meter = null;
       preflight = new Preflight(data.source);
       tier = data.tier;
-      pending = "";
       post({ type: "code-ready", ms: performance.now() - begin });
-      // The vocabulary loads in the background; edits meanwhile go to `pending`.
+      // The meter estimates at once, and counts exactly when the
+      // vocabulary (loading in the background) is in.
+      meter = preflight.meter(tier);
+      reading(-1, () => meter.setText(pending));
+      pending = "";
       const encoding = preflight.encoding;
       tokenizer = loadTokenizer(encoding, {
         onProgress: (loaded, total) => post({ type: "progress", encoding, loaded, total }),
@@ -72,9 +75,7 @@ async function handle(data) {
         (loaded) => {
           queue = queue.then(() => {
             if (current !== generation) return;
-            meter = preflight.meter(tier);
-            reading(-1, () => meter.setText(pending));
-            pending = "";
+            reading(-1, () => meter.setText(meter.text));
             post({ type: "tokenizer-ready", ...loaded, ms: performance.now() - begin });
           });
         },

@@ -11,8 +11,10 @@
 //! are those of the last settled text.
 
 use crate::ingest::Sent;
+use crate::messages;
 use crate::{
-    Budget, BudgetState, Contract, Edit, Error, Meter, MeterReading, TokenCount, TokenInfo,
+    Budget, BudgetState, Code, Contract, Edit, Error, Estimate, Meter, MeterReading, TokenCount,
+    TokenInfo,
 };
 
 /// Texts up to this many bytes are trimmed at every edit to make the offers
@@ -20,9 +22,22 @@ use crate::{
 /// [`LiveCheck::settle`] is called.
 pub const SETTLE_BYTES: usize = 64 * 1024;
 
+/// How the text is counted: exactly, or estimated from its characters
+/// until the tokenizer's vocabulary is installed.
+#[derive(Debug)]
+enum Counter {
+    Exact(Meter),
+    Estimated { text: String, estimate: Estimate },
+}
+
 /// Text being typed into a contract's template on one tier: edits in, the
 /// report's `tokens` and its size issues out, with the same figures and,
 /// once settled, the same offers as a full check of the text.
+///
+/// It works before the tokenizer's vocabulary has arrived: the count is
+/// then an estimate from the text's characters (`exact: false`, with a
+/// `token_count_estimated` note), and the first edit after the vocabulary
+/// is installed counts exactly. Typing never waits for it.
 ///
 /// ```
 /// use prompt_preflight::{Contract, Edit, LiveCheck};
@@ -31,13 +46,15 @@ pub const SETTLE_BYTES: usize = 64 * 1024;
 /// let first = live.set_text("Customers from Lisbon");
 /// let next = live.edit(&Edit { start: 21, end: 21, text: " buy more.".into() });
 /// assert!(next.tokens.input > first.tokens.input);
-/// assert!(next.settled);
+/// assert!(next.settled && next.tokens.exact);
 /// assert_eq!(live.text(), "Customers from Lisbon buy more.");
 /// ```
 #[derive(Debug)]
 pub struct LiveCheck {
+    contract: Contract,
+    tier: Option<String>,
     budget: Budget,
-    meter: Meter,
+    counter: Counter,
     strip_markup: bool,
     /// Counts the edits, so an analysis knows which text it was made for.
     version: u64,
@@ -47,16 +64,22 @@ pub struct LiveCheck {
 }
 
 impl LiveCheck {
-    /// A live check on `tier` (the default tier for `None`). Needs the
-    /// tokenizer to be installed.
+    /// A live check on `tier` (the default tier for `None`). Without the
+    /// tokenizer installed yet, it estimates until it is.
     pub fn new(contract: &Contract, tier: Option<&str>) -> Result<LiveCheck, Error> {
         let budget = Budget::new(contract, tier)?;
-        let meter = budget
-            .meter()
-            .ok_or(Error::TokenizerNotLoaded(budget.model().encoding))?;
+        let counter = match budget.meter() {
+            Some(meter) => Counter::Exact(meter),
+            None => Counter::Estimated {
+                text: String::new(),
+                estimate: Estimate::default(),
+            },
+        };
         Ok(LiveCheck {
+            contract: contract.clone(),
+            tier: tier.map(str::to_owned),
             budget,
-            meter,
+            counter,
             strip_markup: contract.prepare.strip_markup,
             version: 0,
             trimmed: None,
@@ -65,20 +88,63 @@ impl LiveCheck {
 
     /// Replaces the whole text, recounting only what changed.
     pub fn set_text(&mut self, text: &str) -> MeterReading {
-        self.meter.set_text(text);
+        self.count_exactly_if_possible();
+        match &mut self.counter {
+            Counter::Exact(meter) => {
+                meter.set_text(text);
+            }
+            Counter::Estimated {
+                text: current,
+                estimate,
+            } => {
+                text.clone_into(current);
+                *estimate = Estimate::of(text);
+            }
+        }
         self.changed()
     }
 
     /// Replaces UTF-16 units `start..end` (as the DOM counts) with the
     /// edit's text.
     pub fn edit(&mut self, edit: &Edit) -> MeterReading {
-        self.meter.edit(edit);
+        self.count_exactly_if_possible();
+        match &mut self.counter {
+            Counter::Exact(meter) => {
+                meter.edit(edit);
+            }
+            Counter::Estimated { text, estimate } => {
+                let start = byte_offset(text, edit.start);
+                let end = byte_offset(text, edit.end.max(edit.start)).max(start);
+                *estimate = estimate.replaced(&text[start..end], &edit.text);
+                text.replace_range(start..end, &edit.text);
+            }
+        }
         self.changed()
+    }
+
+    /// Once the tokenizer is installed, the estimate gives way to the exact
+    /// count (with the template counted exactly too).
+    fn count_exactly_if_possible(&mut self) {
+        let Counter::Estimated { text, .. } = &self.counter else {
+            return;
+        };
+        if self.budget.model().encoding.tokenizer().is_none() {
+            return;
+        }
+        let Ok(budget) = Budget::new(&self.contract, self.tier.as_deref()) else {
+            return;
+        };
+        if let Some(mut meter) = budget.meter() {
+            meter.set_text(text);
+            self.budget = budget;
+            self.counter = Counter::Exact(meter);
+            self.version += 1;
+        }
     }
 
     fn changed(&mut self) -> MeterReading {
         self.version += 1;
-        if self.meter.text().len() <= SETTLE_BYTES {
+        if self.text().len() <= SETTLE_BYTES {
             self.settle()
         } else {
             self.reading()
@@ -87,11 +153,12 @@ impl LiveCheck {
 
     /// Makes the offers exact for the current text (trimming it once) and
     /// returns the settled reading: the same size issues as a full check.
+    /// While the count is an estimate there is nothing exact to settle.
     pub fn settle(&mut self) -> MeterReading {
-        if !self.is_settled() {
+        if !self.is_settled() && matches!(self.counter, Counter::Exact(_)) {
             let tokens = self.tokens();
             let trimmed = (tokens.state == BudgetState::Over)
-                .then(|| crate::trim::text::trimmed(self.meter.text(), self.strip_markup))
+                .then(|| crate::trim::text::trimmed(self.text(), self.strip_markup))
                 .flatten()
                 .map(|text| self.budget.measure(&text));
             self.trimmed = Some((self.version, trimmed));
@@ -99,18 +166,28 @@ impl LiveCheck {
         self.reading()
     }
 
-    /// The current reading: exact figures and verdict. Its offers are
-    /// exact when it is `settled`; otherwise they are those of the last
-    /// settled text (or made without trimming, before any), so the
-    /// buttons a page shows do not flicker while the user types.
+    /// The current reading: exact figures and verdict once the tokenizer
+    /// is in (an estimate before). Its offers are exact when it is
+    /// `settled`; otherwise they are those of the last settled text (or
+    /// made without trimming, before any), so the buttons a page shows do
+    /// not flicker while the user types.
     pub fn reading(&self) -> MeterReading {
         let tokens = self.tokens();
         let (trimmed, settled) = match &self.trimmed {
             Some((version, trimmed)) => (trimmed.as_ref(), *version == self.version),
             None => (None, false),
         };
+        let mut issues = self.budget.size_issues(&tokens, Sent::Text, trimmed);
+        if let Counter::Estimated { .. } = self.counter {
+            for issue in issues
+                .iter_mut()
+                .filter(|i| i.code == Code::TokenCountEstimated)
+            {
+                *issue = messages::issue::tokens_estimated_while_loading();
+            }
+        }
         MeterReading {
-            issues: self.budget.size_issues(&tokens, Sent::Text, trimmed),
+            issues,
             // Under the limit there is nothing to offer, so nothing to settle.
             settled: settled || tokens.state != BudgetState::Over,
             tokens,
@@ -122,19 +199,46 @@ impl LiveCheck {
     }
 
     fn tokens(&self) -> TokenInfo {
-        self.budget.tokens(TokenCount {
-            count: self.meter.count(),
-            exact: true,
-        })
+        match &self.counter {
+            Counter::Exact(meter) => self.budget.tokens(TokenCount {
+                count: meter.count(),
+                exact: true,
+            }),
+            Counter::Estimated { estimate, .. } => self.budget.tokens(TokenCount {
+                count: self.budget.frame_tokens() + estimate.tokens(),
+                exact: false,
+            }),
+        }
     }
 
     /// The text being checked.
     pub fn text(&self) -> &str {
-        self.meter.text()
+        match &self.counter {
+            Counter::Exact(meter) => meter.text(),
+            Counter::Estimated { text, .. } => text,
+        }
+    }
+
+    /// Whether the count is exact (the tokenizer is in), not an estimate.
+    pub fn is_exact(&self) -> bool {
+        matches!(self.counter, Counter::Exact(_))
     }
 
     /// The budget the text is held against.
     pub fn budget(&self) -> &Budget {
         &self.budget
     }
+}
+
+/// The byte offset of UTF-16 unit `utf16` in `text` (its end when past it,
+/// and the start of a character split by it).
+fn byte_offset(text: &str, utf16: usize) -> usize {
+    let mut left = utf16;
+    for (i, c) in text.char_indices() {
+        if left < c.len_utf16() {
+            return i;
+        }
+        left -= c.len_utf16();
+    }
+    text.len()
 }

@@ -45,3 +45,26 @@ test("a file brings the full module, once, and is read by it", async () => {
   await page.waitForFunction(() => /Table/.test(document.querySelector("#report")?.textContent ?? ""));
   assert.equal(wasm.length, 2, "the full module is fetched once");
 });
+
+test("before the vocabulary arrives, the meter shows a labelled estimate, then the exact count", async () => {
+  const fresh = await browser.context.newPage();
+  // Hold the vocabulary back, so the estimate can be seen.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await fresh.route("**/o200k_base.bin*", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await fresh.goto(`${server.url}/healthz`);
+  await fresh.evaluate(() => caches.delete("prompt-preflight-tokenizers-v1"));
+  await fresh.goto(server.url);
+  await fresh.waitForSelector("#prompt:not([disabled])");
+  await fresh.fill("#prompt", "Which customers in Lisbon renewed early this spring?");
+  await fresh.waitForSelector('#meter[data-exact="false"]');
+  assert.match(await fresh.textContent("#meter-count"), /^about \d+ \/ 2,000 tokens$/);
+  assert.match(await fresh.textContent("#meter-cost"), /Loading the exact token counter/);
+  release();
+  await fresh.waitForSelector('#meter[data-exact="true"]', { timeout: 30_000 });
+  assert.match(await fresh.textContent("#meter-count"), /^\d+ \/ 2,000 tokens$/);
+  await fresh.close();
+});

@@ -112,6 +112,13 @@ pub fn tokenizer_not_loaded() -> Issue {
     token_count_estimated("the tokenizer is not loaded yet, so each byte counts as a token")
 }
 
+/// The live meter estimates until the tokenizer's vocabulary arrives.
+pub fn tokens_estimated_while_loading() -> Issue {
+    token_count_estimated(
+        "the exact counter is still loading, so this is worked out from the length of the text; the exact count follows in a moment",
+    )
+}
+
 /// The model has no public tokenizer: the figures are estimates.
 pub fn token_estimate(provider: &str, model: &str, e: &EstimateInfo) -> Issue {
     make(
