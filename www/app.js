@@ -80,6 +80,7 @@ function job(message, transfer) {
   });
 }
 
+const SEVERITY_WORD = { error: "Error", warning: "Warning", info: "Note" };
 const STATE_LABEL = { ok: "Within your plan", warn: "Close to your limit", over: "Over your limit" };
 const SIZE_CODES = new Set(["over_token_limit", "near_token_limit", "token_count_estimated", "context_window_exceeded"]);
 
@@ -340,6 +341,20 @@ function renderActions(actions) {
   if (!actions.some((a) => a.kind === "keep_relevant")) $("relevant-box").hidden = true;
 }
 
+/** A size as people read it: "512 bytes", "1.5 KB", "20 MB" (as the core words sizes). */
+function humanSize(bytes) {
+  if (bytes < 1024) return bytes === 1 ? "1 byte" : `${fmt.format(bytes)} bytes`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit + 1 < units.length) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = value < 10 ? value.toFixed(1).replace(/\.0$/, "") : value.toFixed(0);
+  return `${shown} ${units[unit]}`;
+}
+
 function describeKind(input) {
   const names = {
     csv: "Table (delimited text)", text: "Plain text", xlsx: "Excel workbook (.xlsx)", xls: "Excel 97-2003 workbook (.xls)",
@@ -378,7 +393,7 @@ function renderReport(report) {
   if (app.bytes) {
     $("report-title").textContent = `Check of ${app.file.name}`;
     fact("Format", describeKind(input));
-    fact("Size", `${fmt.format(input.bytes)} bytes`);
+    fact("Size", humanSize(input.bytes));
     if (input.encoding !== "binary") fact("Character set", input.encoding);
     if (input.bom) fact("Byte-order mark", input.bom);
     if (input.line_ending) fact("Line endings", input.line_ending.toUpperCase());
@@ -421,6 +436,8 @@ function renderIssues(list, issues, emptyText) {
     item.className = issue.severity;
     item.dataset.code = issue.code;
     const head = document.createElement("div");
+    // The severity in words, beside its colour, for people who do not see colour.
+    head.append(Object.assign(document.createElement("span"), { className: "severity", textContent: `${SEVERITY_WORD[issue.severity] ?? issue.severity}: ` }));
     head.append(Object.assign(document.createElement("strong"), { textContent: issue.message }));
     const where = whereText(issue.at);
     if (where) head.append(" ", Object.assign(document.createElement("span"), { className: "where", textContent: `(${where})` }));

@@ -68,3 +68,27 @@ test("before the vocabulary arrives, the meter shows a labelled estimate, then t
   assert.match(await fresh.textContent("#meter-count"), /^\d+ \/ 2,000 tokens$/);
   await fresh.close();
 });
+
+test("issues say their severity in words, sizes read as people read them, and Markdown can be picked", async () => {
+  await page.click("#clear-file").catch(() => {});
+  await page.setInputFiles("#file", join(fixturesDir, "customers_missing_email.csv"));
+  await page.waitForSelector('#issues li[data-code="missing_column"]');
+  const severity = await page.textContent('#issues li[data-code="missing_column"] .severity');
+  assert.equal(severity, "Error: ");
+  const facts = await page.$$eval("#report-facts dt, #report-facts dd", (cells) => cells.map((c) => c.textContent));
+  const size = facts[facts.indexOf("Size") + 1];
+  assert.match(size, /^\d+ bytes$|^\d+(\.\d)? KB$/);
+  const accept = await page.getAttribute("#file", "accept");
+  assert.ok(accept.split(",").includes(".md"), accept);
+});
+
+test("the page has its own icon, so the browser asks for no favicon.ico", async () => {
+  const fresh = await browser.context.newPage();
+  const asked = [];
+  fresh.on("request", (request) => asked.push(new URL(request.url()).pathname));
+  await fresh.goto(server.url);
+  await fresh.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  assert.ok(!asked.includes("/favicon.ico"), asked.join(" "));
+  assert.match(await fresh.getAttribute('link[rel="icon"]', "href"), /^data:image\/svg\+xml/);
+  await fresh.close();
+});
