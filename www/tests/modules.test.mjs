@@ -92,3 +92,25 @@ test("the page has its own icon, so the browser asks for no favicon.ico", async 
   assert.match(await fresh.getAttribute('link[rel="icon"]', "href"), /^data:image\/svg\+xml/);
   await fresh.close();
 });
+
+test("the layout fits a 390 px phone: nothing is wider than the screen, typing over the limit or with a workbook's issues", async () => {
+  const phone = await browser.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(server.url);
+  await phone.waitForSelector('#meter[data-ready="true"]', { timeout: 30_000 });
+  const widest = () =>
+    phone.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      wider: [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => `${e.tagName.toLowerCase()}#${e.id}`),
+    }));
+  assert.deepStrictEqual(await widest(), { page: 390, wider: [] });
+  await phone.fill("#prompt", "Renewals rose in the north. ".repeat(400));
+  await phone.waitForSelector('#meter[data-state="over"]');
+  assert.deepStrictEqual(await widest(), { page: 390, wider: [] });
+  await phone.setInputFiles("#file", join(fixturesDir, "sheet_messy.xlsx"));
+  await phone.waitForSelector("#issues li", { timeout: 30_000 });
+  assert.deepStrictEqual(await widest(), { page: 390, wider: [] });
+  await phone.close();
+});
