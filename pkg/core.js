@@ -180,7 +180,7 @@ export class Preflight {
   constructor(source) {
     this.#core = new (ready().glue.Preflight)(source);
     this.#source = source;
-    this.#needsFull = (this.#core.contract.input?.languages ?? []).length > 0;
+    this.#needsFull = !this.#core.checksTextFully;
   }
 
   /** Whether `checkText` needs `loadFull()` first (the contract accepts only some languages). */

@@ -63,6 +63,19 @@ fn content<'d>(contract: &Contract, document: &'d Document) -> Cow<'d, str> {
     }
 }
 
+/// Whether this build can check typed text for `contract` completely: a
+/// build without language detection (the browser's meter module) cannot
+/// when the contract accepts only some languages.
+///
+/// ```
+/// use prompt_preflight::{checks_text_fully, Contract};
+/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// assert!(checks_text_fully(&contract)); // this build detects languages
+/// ```
+pub fn checks_text_fully(contract: &Contract) -> bool {
+    crate::language::DETECTS || contract.input.languages.is_empty()
+}
+
 /// Checks `input` against `contract` for the given tier (the contract's
 /// default tier when `None`).
 ///

@@ -10,6 +10,9 @@
 #[cfg(feature = "language")]
 const LANGUAGE_SAMPLE: usize = 4096;
 
+/// Whether this build detects languages (the `language` feature).
+pub(crate) const DETECTS: bool = cfg!(feature = "language");
+
 /// The languages `whatlang` 0.18 detects: ISO 639-3 code and English name.
 const LANGUAGES: &[(&str, &str)] = &[
     ("epo", "Esperanto"),

@@ -26,7 +26,7 @@ mod words;
 
 pub use budget::{Budget, MeterReading, MAX_PARTS};
 pub use catalogue::{Catalogue, Model, Provider};
-pub use check::{check, Checked, LiveCheck, SETTLE_BYTES};
+pub use check::{check, checks_text_fully, Checked, LiveCheck, SETTLE_BYTES};
 pub use chunk::{
     chunk_json_array, chunk_table, chunk_text, Boundary, Chunk, ChunkError, ChunkOptions,
     JsonChunk, JsonChunks, TableChunk, MIN_CHUNK_TOKENS,

@@ -47,7 +47,7 @@ pub use plan::{Plan, PlanKind, Refusal};
 
 use crate::contract::TableFormat;
 use crate::messages::prepare::{self as words, Pieces, Way};
-use crate::trim::{table, text};
+use crate::trim::{table, Body};
 use crate::{
     check, Budget, BudgetState, Checked, Code, Contract, Document, Error, Input, InputKind, Issue,
     Location, Severity, Step, StepKind, TokenInfo, Tokenizer, MIN_CHUNK_TOKENS,
@@ -157,13 +157,6 @@ pub struct Prepared {
     pub plan: Plan,
     /// The check's issues that still apply, and any found while preparing.
     pub issues: Vec<Issue>,
-}
-
-/// The prepared body before splitting.
-enum Body {
-    Text(String),
-    Json(String),
-    Table(table::Rows),
 }
 
 /// Where a part of a text lies in the upload, in bytes and in UTF-16
@@ -334,35 +327,19 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// Trims what the contract does not need, in every mode.
+    /// Trims what the contract does not need, in every mode, then writes
+    /// a table in the contract's format.
     fn trim(&self) -> Shaped {
-        let doc = self.doc;
-        let (body, steps) = match &doc.table {
-            Some(t) => {
-                let (rows, mut steps) = table::trim(
-                    t,
-                    self.contract.input.table.as_ref(),
-                    &self.contract.prepare,
-                );
-                if self.format != TableFormat::Csv {
-                    let (message, item) = words::reformatted(self.format);
-                    steps.push(Step::new(StepKind::Reformatted, 1, message).with_items([item]));
-                }
-                (Body::Table(rows), steps)
-            }
-            None if matches!(doc.info.kind, InputKind::Json | InputKind::Jsonl) => {
-                (Body::Json(doc.text.clone()), Vec::new())
-            }
-            None => {
-                let (text, steps) = text::trim(&doc.text, self.contract.prepare.strip_markup);
-                (Body::Text(text), steps)
-            }
-        };
+        let (body, mut steps) = crate::trim::trim(self.contract, self.doc);
+        if matches!(body, Body::Table(_)) && self.format != TableFormat::Csv {
+            let (message, item) = words::reformatted(self.format);
+            steps.push(Step::new(StepKind::Reformatted, 1, message).with_items([item]));
+        }
         self.shaped(body, steps)
     }
 
     fn shaped(&self, body: Body, steps: Vec<Step>) -> Shaped {
-        let whole = render(&body, self.format);
+        let whole = body.render(self.format);
         let tokens = self.budget.measure(&whole);
         Shaped {
             body,
@@ -404,7 +381,7 @@ impl<'a> Run<'a> {
             &self.budget,
         ) {
             shaped.steps.push(step);
-            shaped.whole = render(&shaped.body, self.format);
+            shaped.whole = shaped.body.render(self.format);
             shaped.tokens = self.budget.measure(&shaped.whole);
         }
         Ok(())
@@ -574,12 +551,4 @@ impl<'a> Run<'a> {
 /// Whether a request is within the tier's limit and the model's window.
 fn fits(t: &TokenInfo) -> bool {
     t.state != BudgetState::Over && t.total <= t.context_window
-}
-
-/// The body as the model reads it.
-fn render(body: &Body, format: TableFormat) -> String {
-    match body {
-        Body::Text(t) | Body::Json(t) => t.clone(),
-        Body::Table(rows) => table::write(rows, format).all(),
-    }
 }

@@ -80,6 +80,13 @@ impl Preflight {
             .map_err(js_error)
     }
 
+    /// Whether this module can check typed text for this contract
+    /// completely (see `checks_text_fully`).
+    #[wasm_bindgen(getter, js_name = checksTextFully)]
+    pub fn checks_text_fully(&self) -> bool {
+        crate::checks_text_fully(&self.contract)
+    }
+
     /// Checks typed text; `tier` defaults to the contract's default tier.
     #[wasm_bindgen(js_name = checkText, unchecked_return_type = "Report")]
     pub fn check_text(&self, tier: Option<String>, text: &str) -> Result<JsValue, JsValue> {

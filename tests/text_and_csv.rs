@@ -10,11 +10,15 @@ use std::path::Path;
 
 const CONTRACT: &str = include_str!("../contracts/customer-list.toml");
 
-fn report_with(contract: &Contract, file: &str) -> Report {
+fn fixture(file: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(file);
-    let bytes = std::fs::read(&path).unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+fn report_with(contract: &Contract, file: &str) -> Report {
+    let bytes = fixture(file);
     let input = Input::File {
         name: Some(file),
         bytes: &bytes,
@@ -418,10 +422,7 @@ fn padded_headers_match_and_backslash_escapes_are_named() {
 }
 
 fn table_of(file: &str) -> prompt_preflight::Table {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(file);
-    let bytes = std::fs::read(&path).unwrap();
+    let bytes = fixture(file);
     let input = Input::File {
         name: Some(file),
         bytes: &bytes,

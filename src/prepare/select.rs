@@ -1,10 +1,11 @@
 //! Keeping the sections of a prepared body that best match the question
 //! and fit the budget, in their original order.
 
-use super::{fits, relevance, Body};
+use super::{fits, relevance};
 use crate::contract::TableFormat;
 use crate::messages::prepare;
 use crate::trim::table;
+use crate::trim::Body;
 use crate::Step;
 use crate::StepKind;
 

@@ -1,10 +1,11 @@
 //! Splitting a prepared body into parts whose requests each fit.
 
-use super::{fits, Body, Draft, TextRange};
+use super::{fits, Draft, TextRange};
 use crate::chunk::pack_whole;
 use crate::contract::TableFormat;
 use crate::messages::issue;
 use crate::trim::table;
+use crate::trim::Body;
 use crate::{
     chunk_json_array, chunk_text, Budget, ChunkOptions, Issue, Table, TokenInfo, Tokenizer,
     MIN_CHUNK_TOKENS,

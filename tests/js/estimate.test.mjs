@@ -38,3 +38,24 @@ test("the meter estimates until the vocabulary arrives, then counts exactly", ()
   assert.equal(after.tokens.input, exact);
   assert.ok(!after.issues.some((i) => i.code === "token_count_estimated"));
 });
+
+const languages = `
+import { readFileSync } from "node:fs";
+import { initSync, Preflight } from ${JSON.stringify(new URL("../../pkg/core.js", import.meta.url).href)};
+initSync({ module: readFileSync(${file("../../pkg/dist/meter/prompt_preflight_bg.wasm")}) });
+const source = readFileSync(${file("../../contracts/customer-list.toml")}, "utf8");
+const limited = source.replace("[input]", '[input]\\nlanguages = ["eng"]');
+const open = new Preflight(source);
+const only = new Preflight(limited);
+let code = null;
+try { only.checkText("free", "Bonjour à tous."); } catch (e) { code = e.code; }
+console.log(JSON.stringify({ open: open.checkTextNeedsFull, only: only.checkTextNeedsFull, openOk: open.checkText("free", "Hello there.").ok, code }));
+`;
+
+test("the meter module says when a contract's text check needs the full module", () => {
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", languages], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  // Without language detection it checks text for contracts that accept any
+  // language, and refuses (with a code) to guess for those that do not.
+  assert.deepStrictEqual(JSON.parse(run.stdout), { open: false, only: true, openOk: true, code: "full_module_not_loaded" });
+});
