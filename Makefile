@@ -74,9 +74,12 @@ test-wasm: tools
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		cargo test -p prompt-preflight --target $(WASM_TARGET) --features wasm --test wasm
 
-## typecheck: the package's generated .d.ts against a program using its whole API (tsc --strict)
+## typecheck: the package's generated .d.ts against a program using its whole API (tsc --strict),
+## and the web app's modules and worker against it (`// @ts-check`)
 typecheck: npm
 	node_modules/.bin/tsc -p tests/ts
+	node_modules/.bin/tsc -p www
+	node_modules/.bin/tsc -p www/tsconfig.worker.json
 
 test-js: npm
 	node --test --test-reporter=spec tests/js/ www/tests/

@@ -215,27 +215,33 @@ export class Preflight {
     return this.#read(run, run);
   }
 
-  /** Prepares typed text (trim, keep the relevant parts, or split). Needs `loadFull()`. */
-  prepareText(tier, text, options) {
+  /**
+   * Prepares typed text (trim, keep the relevant parts, or split). Needs
+   * `loadFull()`. `onProgress` is called with each step (`Progress`).
+   */
+  prepareText(tier, text, options, onProgress) {
     return this.#read(
-      (pf) => pf.prepareText(tier, text, options),
-      (pf) => pf.prepareText(tier, text, options),
+      (pf) => pf.prepareText(tier, text, options, onProgress),
+      (pf) => pf.prepareText(tier, text, options, onProgress),
     );
   }
 
-  /** Checks a file's bytes; the name is only a hint. Needs `loadFull()`. */
-  checkFile(tier, name, bytes) {
+  /**
+   * Checks a file's bytes; the name is only a hint. Needs `loadFull()`.
+   * `onProgress` is called with each step (`Progress`: "Reading sheet 2 of 3").
+   */
+  checkFile(tier, name, bytes, onProgress) {
     return this.#read(
-      (pf) => pf.checkFile(tier, name, bytes),
-      (pf, calls) => pf.checkFileAfterCrash(tier, name, bytes, calls),
+      (pf) => pf.checkFile(tier, name, bytes, onProgress),
+      (pf, calls) => pf.checkFileAfterCrash(tier, name, bytes, calls, onProgress),
     );
   }
 
   /** Prepares a file's bytes; the name is only a hint. Needs `loadFull()`. */
-  prepareFile(tier, name, bytes, options) {
+  prepareFile(tier, name, bytes, options, onProgress) {
     return this.#read(
-      (pf) => pf.prepareFile(tier, name, bytes, options),
-      (pf, calls) => pf.prepareFileAfterCrash(tier, name, bytes, options, calls),
+      (pf) => pf.prepareFile(tier, name, bytes, options, onProgress),
+      (pf, calls) => pf.prepareFileAfterCrash(tier, name, bytes, options, calls, onProgress),
     );
   }
 

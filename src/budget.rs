@@ -53,7 +53,8 @@ impl BudgetState {
 pub struct MeterReading {
     /// The request in tokens.
     pub tokens: TokenInfo,
-    /// The issues about its size (over or near the limit, estimated).
+    /// The issues a live check decides at every edit ([`Code::LIVE`](crate::Code::LIVE)):
+    /// the size (over or near the limit, estimated), and an empty text.
     pub issues: Vec<Issue>,
     /// Whether the offers over the limit were made for exactly this text
     /// (see [`LiveCheck`](crate::LiveCheck)): always under the limit and

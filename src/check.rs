@@ -1,6 +1,7 @@
 //! The one entry point both surfaces call: check an input against a contract.
 
 mod live;
+mod question;
 
 pub use live::{LiveCheck, SETTLE_BYTES};
 
@@ -8,6 +9,8 @@ use crate::contract::ExtraColumns;
 use crate::ingest::{ingest, Document, Input};
 use crate::language;
 use crate::messages::issue;
+use crate::messages::progress as progress_words;
+use crate::progress;
 use crate::report::ContractRef;
 use std::borrow::Cow;
 
@@ -76,6 +79,10 @@ pub fn checks_text_fully(contract: &Contract) -> bool {
     crate::language::DETECTS || contract.input.languages.is_empty()
 }
 
+/// The steps a check reports to a progress listener: reading, checking
+/// the columns, counting, and (over the limit) measuring the trim.
+const STEPS: usize = 4;
+
 /// Checks `input` against `contract` for the given tier (the contract's
 /// default tier when `None`).
 ///
@@ -93,7 +100,11 @@ pub fn checks_text_fully(contract: &Contract) -> bool {
 /// ```
 pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Result<Checked, Error> {
     let (tier_name, _) = contract.tier(tier)?;
-    let mut document = ingest(input, &contract.limits);
+    let reading = || match input {
+        Input::File { name, bytes } => progress_words::reading(*name, bytes.len()),
+        Input::Text(_) => progress_words::reading(None, 0),
+    };
+    let mut document = progress::step(0, STEPS, reading, || ingest(input, &contract.limits));
     let mut issues = std::mem::take(&mut document.issues);
     let is_file = matches!(input, Input::File { .. });
 
@@ -109,17 +120,21 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
             document.parsed_table(),
         ) {
             (_, Some(spec), Some(table)) => {
-                schema::escalate_reported(spec, table, &mut issues);
-                issues.extend(schema::check_table(spec, table));
+                let rows = || progress_words::checking_rows(table.rows.len());
+                progress::step(1, STEPS, rows, || {
+                    schema::escalate_reported(spec, table, &mut issues);
+                    issues.extend(schema::check_table(spec, table));
+                });
             }
             (kind, Some(spec), None) if !contract.input.text && kind != InputKind::Unsupported => {
-                let names: Vec<&str> = spec
-                    .columns
-                    .iter()
-                    .filter(|c| c.required)
-                    .map(|c| c.name.as_str())
-                    .collect();
-                issues.push(issue::table_expected(&names));
+                issues.push(issue::table_expected(&spec.required()));
+            }
+            // Notes are welcome; a question alone has nothing to work on.
+            (InputKind::Text, Some(spec), None)
+                if !is_file && question::looks_like_question(&document.text) =>
+            {
+                let example = spec.example_csv();
+                issues.push(issue::question_without_data(&spec.required(), example));
             }
             _ => {}
         }
@@ -135,12 +150,17 @@ pub fn check(contract: &Contract, tier: Option<&str>, input: &Input<'_>) -> Resu
 
     let budget = Budget::new(contract, Some(tier_name))?;
     let content = content(contract, &document);
-    let tokens = budget.measure(&content);
+    let tokens = progress::step(2, STEPS, progress_words::counting_tokens, || {
+        budget.measure(&content)
+    });
     // Over the limit, the offers are made for what trimming would leave.
     let trimmed = (tokens.state == BudgetState::Over)
-        .then(|| crate::trim::trimmed(contract, &document))
-        .flatten()
-        .map(|text| budget.measure(&text));
+        .then(|| {
+            progress::step(3, STEPS, progress_words::measuring_trim, || {
+                crate::trim::trimmed(contract, &document).map(|text| budget.measure(&text))
+            })
+        })
+        .flatten();
     issues.extend(budget.size_issues(&tokens, input.sent(), trimmed.as_ref()));
 
     let contract_ref = ContractRef {

@@ -15,6 +15,7 @@ mod language;
 pub mod messages;
 mod payload;
 mod prepare;
+mod progress;
 mod report;
 pub mod schema;
 mod tokens;
@@ -38,13 +39,15 @@ pub use payload::{Message, Payload, Role};
 pub use prepare::{
     prepare, Manifest, Mode, Part, Plan, PlanKind, PrepareOptions, Prepared, Refusal, Upload,
 };
+pub use progress::{with_progress, Progress};
 pub use report::{ContractRef, Report};
 pub use tokens::{
     install, Edit, Estimate, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within,
 };
 pub use types::{
     Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
-    Issue, Limits, Location, Severity, SheetInfo, Step, StepKind, TokenInfo, MAX_LISTED,
+    Issue, Limits, Location, Severity, SheetInfo, Step, StepKind, TokenInfo, Verdict, VerdictState,
+    MAX_LISTED,
 };
 #[cfg(feature = "wasm")]
 pub use wasm::{

@@ -75,6 +75,9 @@ impl Code {
             Code::UnsupportedFormat => (Error,
                 "The file is of a kind we cannot read.",
                 "Upload a CSV file or paste the text. From Excel or Google Sheets, use File > Download or Save As > CSV.", None),
+            Code::QuestionWithoutData => (Error,
+                "This looks like a question, but the data it is about is missing.",
+                "Add the data under your question: paste the table, or drop a file (CSV or Excel).", None),
             Code::WrongInputKind => (Error,
                 "This task needs a different kind of input.",
                 "Send the kind of input the task describes.", None),
@@ -203,6 +206,8 @@ pub use crate::words::{group_digits, human_size};
 
 pub mod issue;
 pub(crate) mod prepare;
+pub(crate) mod progress;
+pub(crate) mod verdict;
 
 #[cfg(test)]
 mod tests {

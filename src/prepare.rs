@@ -47,6 +47,8 @@ pub use plan::{Plan, PlanKind, Refusal};
 
 use crate::contract::TableFormat;
 use crate::messages::prepare::{self as words, Pieces, Way};
+use crate::messages::progress as words_of_progress;
+use crate::progress;
 use crate::trim::{table, Body};
 use crate::{
     check, Budget, BudgetState, Checked, Code, Contract, Document, Error, Input, InputKind, Issue,
@@ -220,6 +222,10 @@ struct Parts {
     tokens: Vec<TokenInfo>,
 }
 
+/// The steps prepare reports to a progress listener: the check, trim,
+/// keep what is relevant, split, plan.
+const STEPS: usize = 5;
+
 /// Prepares `input` for `contract` on `tier` (the default tier for
 /// `None`). The errors are those of [`check`], and a tokenizer that is
 /// not loaded; every problem with the input is an issue, and a plan that
@@ -234,7 +240,7 @@ pub fn prepare(
     input: &Input<'_>,
     options: &PrepareOptions,
 ) -> Result<Prepared, Error> {
-    let checked = check(contract, tier, input)?;
+    let checked = progress::within(0, STEPS, || check(contract, tier, input))?;
     let run = Run::new(contract, options, &checked)?;
     let prices = checked.report.tokens.cost.prices_as_of.clone();
     let before = run.budget.measure(&run.doc.text).input;
@@ -263,7 +269,7 @@ pub fn prepare(
         });
     }
 
-    let mut shaped = run.trim();
+    let mut shaped = progress::step(1, STEPS, words_of_progress::trimming, || run.trim());
     if shaped
         .steps
         .iter()
@@ -274,8 +280,16 @@ pub fn prepare(
     }
     let outcome = run
         .something_left(&shaped)
-        .and_then(|()| run.keep_relevant(&mut shaped))
-        .and_then(|()| run.split(&mut shaped, &mut issues));
+        .and_then(|()| {
+            progress::step(2, STEPS, words_of_progress::keeping_relevant, || {
+                run.keep_relevant(&mut shaped)
+            })
+        })
+        .and_then(|()| {
+            progress::step(3, STEPS, words_of_progress::splitting, || {
+                run.split(&mut shaped, &mut issues)
+            })
+        });
     let upload = run.upload(&shaped.body);
     let after = shaped.tokens.input;
     let (parts, plan) = match outcome {
@@ -284,7 +298,10 @@ pub fn prepare(
             Plan::refuse(refused.refusal, refused.reason, &prices),
         ),
         Ok(parts) => {
-            let plan = run.plan(&shaped.tokens, &parts, &prices)?;
+            let planning = || words_of_progress::planning(parts.drafts.len());
+            let plan = progress::step(4, STEPS, planning, || {
+                run.plan(&shaped.tokens, &parts, &prices)
+            })?;
             (parts, plan)
         }
     };

@@ -1,14 +1,16 @@
 //! The report: the JSON both the browser and the server return for a check.
 
-use crate::{Action, Code, InputInfo, Issue, Severity, TokenInfo};
+use crate::{Action, Code, InputInfo, Issue, MeterReading, Severity, TokenInfo, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// The result of checking one input against a contract.
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// True when no issue has severity `error`.
+    /// True when no issue has severity `error`: the input can be sent.
     pub ok: bool,
+    /// What the report comes to, in one line: the verdict a page shows.
+    pub verdict: Verdict,
     /// Which contract the input was checked against.
     pub contract: ContractRef,
     /// What the input turned out to be.
@@ -40,6 +42,7 @@ impl Report {
     ) -> Report {
         let mut report = Report {
             ok: true,
+            verdict: crate::messages::verdict::verdict(&issues, &tokens),
             contract,
             input,
             tokens,
@@ -52,6 +55,7 @@ impl Report {
     fn settle(&mut self) {
         crate::types::most_severe_first(&mut self.issues);
         self.ok = self.issues.iter().all(|i| i.severity != Severity::Error);
+        self.verdict = crate::messages::verdict::verdict(&self.issues, &self.tokens);
     }
 
     /// Adds an issue found after the check (such as a provider that could
@@ -78,6 +82,29 @@ impl Report {
         }
         self.tokens = tokens;
         self.settle();
+    }
+
+    /// This report of typed text brought up to date with a live reading of
+    /// the text as it is now: the reading's size and emptiness replace the
+    /// report's, and every other issue stays until the next full check.
+    /// The one verdict a page shows while the user types.
+    ///
+    /// ```
+    /// use prompt_preflight::{check, Contract, Input, LiveCheck, VerdictState};
+    /// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    /// let empty = check(&contract, None, &Input::Text("")).unwrap().report;
+    /// assert_eq!(empty.verdict.state, VerdictState::Empty);
+    /// let mut live = LiveCheck::new(&contract, None).unwrap();
+    /// let now = empty.with_reading(&live.set_text("Ada Lovelace, ada@example.com"));
+    /// assert!(now.ok);
+    /// ```
+    pub fn with_reading(&self, reading: &MeterReading) -> Report {
+        let mut report = self.clone();
+        report.issues.retain(|i| !Code::LIVE.contains(&i.code));
+        report.issues.extend(reading.issues.iter().cloned());
+        report.tokens = reading.tokens.clone();
+        report.settle();
+        report
     }
 
     /// The issues with severity `error`.

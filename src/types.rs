@@ -13,6 +13,7 @@ mod input;
 mod issue;
 mod size;
 mod step;
+mod verdict;
 
 pub use code::Code;
 pub use input::{ErrorCell, InputInfo, InputKind, Limits, SheetInfo};
@@ -20,3 +21,4 @@ pub(crate) use issue::most_severe_first;
 pub use issue::{Action, Issue, Location, Severity};
 pub use size::{BudgetState, Cost, Encoding, EstimateInfo, TokenInfo};
 pub use step::{Step, StepKind, MAX_LISTED};
+pub use verdict::{Verdict, VerdictState};

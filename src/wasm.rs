@@ -42,6 +42,24 @@ fn coded_error(message: &str, code: &str, field: Option<&str>) -> JsValue {
     js.into()
 }
 
+/// Runs `work`, calling `on_progress` (if any) with each `Progress` it
+/// reports. An exception thrown by the callback is ignored: progress never
+/// stops the work.
+#[cfg(feature = "readers")]
+fn reporting<R>(on_progress: Option<js_sys::Function>, work: impl FnOnce() -> R) -> R {
+    match on_progress {
+        Some(callback) => crate::with_progress(
+            move |progress| {
+                if let Ok(value) = to_js(progress) {
+                    let _ = callback.call1(&JsValue::NULL, &value);
+                }
+            },
+            work,
+        ),
+        None => work(),
+    }
+}
+
 /// A contract loaded for checking, the browser's handle on the core.
 #[wasm_bindgen]
 pub struct Preflight {
@@ -107,12 +125,17 @@ impl Preflight {
         tier: Option<String>,
         name: Option<String>,
         bytes: &[u8],
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         let input = Input::File {
             name: name.as_deref(),
             bytes,
         };
-        let checked = check(&self.contract, tier.as_deref(), &input).map_err(js_error)?;
+        let checked = reporting(on_progress, || {
+            check(&self.contract, tier.as_deref(), &input)
+        })
+        .map_err(js_error)?;
         to_js(&checked.report)
     }
 
@@ -124,8 +147,10 @@ impl Preflight {
         tier: Option<String>,
         text: &str,
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
-        self.prepare(tier, &Input::Text(text), options)
+        self.prepare(tier, &Input::Text(text), options, on_progress)
     }
 
     /// Prepares a file's bytes; the name is only a hint.
@@ -136,12 +161,14 @@ impl Preflight {
         name: Option<String>,
         bytes: &[u8],
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         let input = Input::File {
             name: name.as_deref(),
             bytes,
         };
-        self.prepare(tier, &input, options)
+        self.prepare(tier, &input, options, on_progress)
     }
 
     /// `checkFile` again after the instance that ran it trapped: the
@@ -155,8 +182,10 @@ impl Preflight {
         name: Option<String>,
         bytes: &[u8],
         calls: Vec<u32>,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
-        crate::ingest::replaying_crashes(&calls, || self.check_file(tier, name, bytes))
+        crate::ingest::replaying_crashes(&calls, || self.check_file(tier, name, bytes, on_progress))
     }
 
     /// `prepareFile` again after a trap, as [`Preflight::check_file_after_crash`].
@@ -168,8 +197,12 @@ impl Preflight {
         bytes: &[u8],
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
         calls: Vec<u32>,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
-        crate::ingest::replaying_crashes(&calls, || self.prepare_file(tier, name, bytes, options))
+        crate::ingest::replaying_crashes(&calls, || {
+            self.prepare_file(tier, name, bytes, options, on_progress)
+        })
     }
 
     fn prepare(
@@ -177,6 +210,7 @@ impl Preflight {
         tier: Option<String>,
         input: &Input<'_>,
         options: JsValue,
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         let options: PrepareOptions = if options.is_undefined() || options.is_null() {
             PrepareOptions::default()
@@ -185,8 +219,10 @@ impl Preflight {
                 coded_error(&format!("invalid options: {e}"), "invalid_options", None)
             })?
         };
-        let prepared =
-            prepare(&self.contract, tier.as_deref(), input, &options).map_err(js_error)?;
+        let prepared = reporting(on_progress, || {
+            prepare(&self.contract, tier.as_deref(), input, &options)
+        })
+        .map_err(js_error)?;
         to_js(&prepared)
     }
 }
@@ -200,6 +236,24 @@ pub struct PreflightMeter {
 
 #[wasm_bindgen]
 impl PreflightMeter {
+    /// Checks the text in full now (as `checkText`) and keeps the report:
+    /// `report` then brings it up to date at every edit.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
+    pub fn check(&mut self) -> Result<JsValue, JsValue> {
+        let report = self.live.check().map_err(js_error)?;
+        to_js(&report)
+    }
+
+    /// The last full check brought up to date with the text as it is now
+    /// (its size and emptiness from the meter): the one verdict to show
+    /// while the user types. `undefined` before the first `check`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Report | undefined")]
+    pub fn report(&self) -> Result<JsValue, JsValue> {
+        match self.live.report() {
+            Some(report) => to_js(&report),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
     /// Replaces the whole text (recounting only what changed). Returns
     /// the `tokens` section and the size issues (over or near the limit).
     #[wasm_bindgen(js_name = setText, unchecked_return_type = "MeterReading")]

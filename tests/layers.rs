@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // Leaves: text helpers, languages, and the plain data every layer shares.
-    "words", "language", "types", "error",
+    "words", "language", "types", "error", "progress",
     // Counting tokens, the model catalogue, and the contract.
     "tokens", "catalogue", "contract",
     // Every user-facing sentence.

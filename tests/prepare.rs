@@ -839,17 +839,24 @@ fn the_live_check_offers_what_the_full_check_offers() {
     for text in [
         "Renewals rose in the north while costs fell in the south. ".repeat(60),
         "Renewals rose   in the north.  \n\n\n\nCosts fell.\n".repeat(60),
+        "Renewals rose.".to_owned(),
+        String::new(),
+        " \n\t ".to_owned(),
     ] {
         let mut live = LiveCheck::new(&contract, None).unwrap();
         let reading = live.set_text(&text);
         let report = check(&contract, None, &Input::Text(&text)).unwrap().report;
         let size: Vec<_> = report
             .issues
-            .into_iter()
-            .filter(|i| Code::SIZE.contains(&i.code))
+            .iter()
+            .filter(|i| Code::LIVE.contains(&i.code))
+            .cloned()
             .collect();
         assert_eq!(reading.issues, size);
         assert_eq!(reading.tokens, report.tokens);
+        // The full check brought up to date with the reading of the same
+        // text is the full check: one verdict, whichever is newer.
+        assert_eq!(report.with_reading(&reading), report);
     }
 }
 
@@ -871,7 +878,7 @@ fn a_long_text_settles_to_the_full_checks_offers() {
     let size: Vec<_> = full
         .issues
         .into_iter()
-        .filter(|i| Code::SIZE.contains(&i.code))
+        .filter(|i| Code::LIVE.contains(&i.code))
         .collect();
     assert_eq!(settled.issues, size);
     assert!(size[0].actions.contains(&Action::Trim));

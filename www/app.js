@@ -1,55 +1,74 @@
-// The web app's glue: it reads the page, asks the Wasm core (in a worker)
-// and renders what the core returns. Every verdict and every message comes
-// from the core (the same Rust code the server runs); nothing here decides
-// what is valid.
+// @ts-check
+// The web app's entry: it wires the page's events to the store, the worker
+// (which runs the Wasm core) and the server, and the store to the views.
+// Every verdict, message and offer comes from the core, the same Rust code
+// the server runs; nothing here decides what is valid.
 //
-// The main thread never runs Wasm: typing only computes what changed (an
-// edit of a few characters) and posts it to the worker, whose meter
-// recounts around the edit and posts the reading back.
-//
-// An input over the limit gets buttons for what the core can do about it
-// (trim, keep the most relevant parts, split, a bigger plan). Preparing runs
-// in the worker; only the prepared payload is uploaded, and the server
-// prepares it again as its final check.
+// Typing only computes what changed (an edit of a few characters) and
+// posts it to the worker, whose meter recounts around the edit and posts
+// the reading back, with the last full check brought up to date by the core.
 
-const $ = (id) => document.getElementById(id);
-const fmt = new Intl.NumberFormat("en-US");
-const usd = (n) => (n >= 0.01 ? `$${n.toFixed(2)}` : n >= 0.0001 ? `$${n.toFixed(4)}` : `$${n.toPrecision(2)}`);
+import * as api from "./api.js";
+import { WorkerClient } from "./worker-client.js";
+import { createStore, currentReport, initial, inputChanged } from "./state.js";
+import { $, fmt } from "./views/format.js";
+import { renderMeter } from "./views/meter.js";
+import { renderReport } from "./views/report.js";
+import { renderPrepared } from "./views/prepared.js";
+import { renderProgress, SHOW_AFTER_MS } from "./views/progress.js";
+import { renderSend } from "./views/send.js";
+
+/** @typedef {import("./state.js").State} State */
+/** @typedef {import("./state.js").PreparedState} PreparedState */
+/** @typedef {import("/pkg/index.js").Report} Report */
+/** @typedef {import("/pkg/index.js").Action} Action */
+/** @typedef {import("/pkg/index.js").Progress} Progress */
+/** @typedef {import("./worker-client.js").FromWorker} FromWorker */
+
 // Figures read by the browser tests and benches.
-const timings = (window.preflightTimings = {
-  codeReadyMs: null, meterReadyMs: null, tokenizer: null, updates: [],
+/**
+ * @type {{ codeReadyMs: number | null, meterReadyMs: number | null, firstReadingMs: number | null,
+ *   tokenizer: { source: string, bytes: number, workerMs: number } | null,
+ *   updates: { meterMs: number, sinceInputMs: number, length: number }[] }}
+ */
+const timings = { codeReadyMs: null, meterReadyMs: null, firstReadingMs: null, tokenizer: null, updates: [] };
+/** @type {any} */ (window).preflightTimings = timings;
+
+const store = createStore(initial);
+// `?testing=…` (browser tests only): `no-prescans` lets files reach their
+// readers without the core's pre-scans, to see the recovery from a reader's
+// crash; `slow-progress` makes each step of a long job slow, to cancel it.
+const testing = (new URLSearchParams(location.search).get("testing") ?? "").split(",");
+const client = new WorkerClient({
+  onMessage, text: () => store.get().text,
+  noPrescans: testing.includes("no-prescans"), slowSteps: testing.includes("slow-progress"),
 });
 
-const app = {
-  contracts: [], contract: null, contractSeq: 0,
-  file: null, bytes: null, report: null, fileReport: null,
-  reading: null, text: "", seq: 0, shownSeq: -1, inputTimes: new Map(), full: null,
-  // Bumped whenever the input changes (text, file, plan, task): a prepared
-  // result for an earlier input is dropped.
-  version: 0, prepareSeq: 0, prepared: null,
-};
+// --- Rendering: each view when what it shows changed -------------------------
 
-const worker = new Worker("/worker.js", { type: "module" });
-// `?testing=no-prescans` (browser tests only) lets files reach their readers
-// without the core's pre-scans, to see the recovery from a reader's crash.
-const noPrescans = new URLSearchParams(location.search).get("testing") === "no-prescans";
-let nextJob = 0;
-const jobs = new Map();
-worker.onmessage = ({ data }) => {
-  if (data.id !== undefined) {
-    const job = jobs.get(data.id);
-    jobs.delete(data.id);
-    if (!job) return;
-    if (data.error !== undefined) job.reject(Object.assign(new Error(data.error), { code: data.code }));
-    else job.resolve(data.result);
-    return;
-  }
+/** @type {[(s: State) => void, (keyof State)[]][]} */
+const VIEWS = [
+  [renderMeter, ["reading", "textReport", "fileReport", "bytes", "accepted", "tokenizer", "loading", "tokenizerError", "startError"]],
+  [(s) => renderReport(s, runAction), ["textReport", "fileReport", "bytes", "file", "accepted"]],
+  [(s) => renderPrepared(s, { onPage }), ["prepared", "accepted", "file"]],
+  [(s) => renderProgress(s, performance.now()), ["busy"]],
+  [renderSend, ["textReport", "fileReport", "fileError", "bytes", "accepted", "busy", "sent"]],
+];
+
+store.subscribe((s, before) => {
+  for (const [render, keys] of VIEWS) if (keys.some((k) => s[k] !== before[k])) render(s);
+});
+
+// --- Messages from the worker -------------------------------------------------
+
+/** @param {FromWorker} data */
+function onMessage(data) {
   switch (data.type) {
     case "code-ready":
       timings.codeReadyMs = performance.now();
       break;
     case "progress":
-      renderLoading(data.loaded, data.total);
+      store.update({ loading: { loaded: data.loaded, total: data.total } });
       break;
     case "tokenizer-ready":
       // Switching tasks reuses the vocabulary already in ("installed").
@@ -57,10 +76,10 @@ worker.onmessage = ({ data }) => {
         timings.meterReadyMs = performance.now();
         timings.tokenizer = { source: data.source, bytes: data.bytes, workerMs: data.ms };
       }
-      $("meter").dataset.ready = "true";
+      store.update({ tokenizer: "ready" });
       break;
     case "tokenizer-failed":
-      $("meter-count").textContent = `The token counter could not load: ${data.error}. Reload the page to try again.`;
+      store.update({ tokenizer: "failed", tokenizerError: data.error });
       break;
     case "meter":
       onReading(data);
@@ -69,113 +88,111 @@ worker.onmessage = ({ data }) => {
       console.error(data.error);
       break;
   }
-};
-
-/** Runs a job in the worker and resolves with its result. */
-function job(message, transfer) {
-  const id = nextJob++;
-  return new Promise((resolve, reject) => {
-    jobs.set(id, { resolve, reject });
-    worker.postMessage({ ...message, id }, transfer ?? []);
-  });
 }
 
-const SEVERITY_WORD = { error: "Error", warning: "Warning", info: "Note" };
-const STATE_LABEL = { ok: "Within your plan", warn: "Close to your limit", over: "Over your limit" };
-const SIZE_CODES = new Set(["over_token_limit", "near_token_limit", "token_count_estimated", "context_window_exceeded"]);
+let shownSeq = -1;
+/** @type {Map<number, number>} */
+const inputTimes = new Map();
 
-async function getJson(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response.json();
-}
-
-async function start() {
-  try {
-    const contracts = await getJson("/v1/contracts");
-    if (contracts.length === 0) throw new Error("the server has no contracts");
-    app.contracts = contracts;
-    fillContracts(contracts);
-    app.text = $("prompt").value;
-    await useContract(contracts[0].id);
-    // Typing works at once; the meter catches up when the tokenizer is in.
-    $("prompt").disabled = false;
-    $("tier").disabled = false;
-    $("contract").disabled = false;
-  } catch (error) {
-    $("contract-description").textContent = `We could not start the checker: ${error.message}. Reload the page to try again.`;
-    $("meter-count").textContent = "The token counter is not available.";
+/** A reading: the DOM is updated at once (a few text nodes), painted with the next frame. @param {Extract<FromWorker, { type: "meter" }>} data */
+function onReading({ seq, reading, report, ms }) {
+  timings.firstReadingMs ??= performance.now();
+  if (seq !== -1 && seq < shownSeq) return;
+  shownSeq = seq;
+  store.update({ reading, textReport: report ?? store.get().textReport });
+  const since = inputTimes.get(seq);
+  inputTimes.delete(seq);
+  if (since !== undefined) {
+    timings.updates.push({ meterMs: ms, sinceInputMs: performance.now() - since, length: store.get().text.length });
+    if (timings.updates.length > 1000) timings.updates.shift();
   }
 }
 
-/** "customer-list" → "Customer list". */
+// --- Start, tasks and plans ---------------------------------------------------
+
+async function start() {
+  try {
+    const contracts = await api.contracts();
+    if (contracts.length === 0) throw new Error("the server has no contracts");
+    store.update({ contracts, text: $("prompt").value });
+    fillContracts(contracts);
+    await useContract(contracts[0].id);
+    // Typing works at once; the meter estimates until the tokenizer is in.
+    for (const id of ["prompt", "tier", "contract"]) $(id).disabled = false;
+  } catch (error) {
+    $("contract-description").textContent = `We could not start the checker: ${message(error)}. Reload the page to try again.`;
+    store.update({ startError: message(error) });
+  }
+}
+
+const message = (/** @type {unknown} */ error) => (error instanceof Error ? error.message : String(error));
+
+/** "customer-list" → "Customer list". @param {string} id */
 const taskName = (id) => {
   const words = id.replace(/[-_]+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
+/** @param {import("./state.js").ContractSummary[]} contracts */
 function fillContracts(contracts) {
   const select = $("contract");
   select.replaceChildren();
   for (const [i, contract] of contracts.entries()) {
-    const option = new Option(taskName(contract.id), contract.id);
+    const option = new Option(taskName(contract.id), contract.id, i === 0, i === 0);
     option.title = contract.description;
-    option.selected = i === 0;
     select.add(option);
   }
 }
 
-/**
- * Loads a contract and (re)starts the worker's checker and meter on it,
- * then checks the current text or file again.
- */
+let contractSeq = 0;
+/** Loads a contract and (re)starts the worker on it, then checks the input again. @param {string} id */
 async function useContract(id) {
-  const seq = ++app.contractSeq;
-  const summary = app.contracts.find((c) => c.id === id) ?? app.contracts[0];
-  const contract = await getJson(`/v1/contracts/${encodeURIComponent(summary.id)}`);
-  if (seq !== app.contractSeq) return; // another task was picked meanwhile
-  const first = app.contract === null;
-  app.contract = contract;
+  const seq = ++contractSeq;
+  const { contracts } = store.get();
+  const summary = contracts.find((c) => c.id === id) ?? contracts[0];
+  const contract = await api.contract(summary.id);
+  if (seq !== contractSeq) return; // another task was picked meanwhile
   fillTiers(contract, summary.default_tier);
   $("contract-description").textContent = contract.description;
   $("contract-id").textContent = `${contract.id} v${contract.version}`;
-  inputChanged();
-  app.full = null;
-  if (!first) {
-    // The meter reads again once the worker has the new contract.
-    $("meter").dataset.ready = "false";
-    $("meter").dataset.state = "loading";
-    $("verdict").hidden = true;
-  }
-  worker.postMessage({ type: "start", source: JSON.stringify(contract), tier: tier(), noPrescans });
-  worker.postMessage({ type: "set", seq: ++app.seq, text: app.text });
-  if (app.bytes) checkFile();
+  const restart = store.get().contract !== null;
+  store.update({
+    ...inputChanged, contract, tier: $("tier").value || undefined, textReport: null, reading: null,
+    ...(restart ? { tokenizer: "loading" } : {}),
+  });
+  client.start(JSON.stringify(contract), store.get().tier);
+  if (store.get().bytes) checkFile();
   else scheduleFullCheck();
 }
 
+/** @param {import("./state.js").ContractJson} contract @param {string} defaultTier */
 function fillTiers(contract, defaultTier) {
   const select = $("tier");
   select.replaceChildren();
   const tiers = Object.entries(contract.tiers).sort((a, b) => a[1].max_input_tokens - b[1].max_input_tokens);
   for (const [name, tier] of tiers) {
-    const option = new Option(`${name} (${fmt.format(tier.max_input_tokens)} tokens per request)`, name);
-    option.selected = name === defaultTier;
-    select.add(option);
+    select.add(new Option(`${name} (${fmt.format(tier.max_input_tokens)} tokens per request)`, name, false, name === defaultTier));
   }
 }
 
-const tier = () => $("tier").value || undefined;
+function tierChanged() {
+  store.update({ ...inputChanged, tier: $("tier").value || undefined });
+  if (store.get().bytes) return checkFile();
+  client.setTier(store.get().tier);
+  scheduleFullCheck();
+}
 
-// --- Typing: edits to the worker ------------------------------------------
+// --- Typing: edits to the worker ----------------------------------------------
 
-const isHigh = (c) => c >= 0xd800 && c <= 0xdbff;
-const isLow = (c) => c >= 0xdc00 && c <= 0xdfff;
+const isHigh = (/** @type {number} */ c) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (/** @type {number} */ c) => c >= 0xdc00 && c <= 0xdfff;
 
 /**
  * The edit that turns `a` into `b`, as UTF-16 offsets into `a`. The caret
  * positions before and after the change locate it in the usual cases
- * (typing, deleting, pasting), checked with two native string
- * comparisons; anything else falls back to scanning both ends.
+ * (typing, deleting, pasting), checked with two native string comparisons;
+ * anything else falls back to scanning both ends.
+ * @param {string} a @param {string} b @param {{ start: number, end: number } | null} before @param {number} caret
  */
 function diff(a, b, before, caret) {
   let start = Math.min(before?.start ?? 0, caret);
@@ -195,657 +212,325 @@ function diff(a, b, before, caret) {
   return { start, end: a.length - tail, text: b.slice(start, b.length - tail) };
 }
 
+/** @type {{ start: number, end: number } | null} */
 let selectionBefore = null;
-$("prompt").addEventListener("beforeinput", (e) => {
-  selectionBefore = { start: e.target.selectionStart, end: e.target.selectionEnd };
+$("prompt").addEventListener("beforeinput", (/** @type {InputEvent} */ e) => {
+  const box = /** @type {HTMLTextAreaElement} */ (e.target);
+  selectionBefore = { start: box.selectionStart, end: box.selectionEnd };
 });
 
-$("prompt").addEventListener("input", (event) => {
-  const next = $("prompt").value;
-  const edit = diff(app.text, next, selectionBefore, $("prompt").selectionEnd);
+$("prompt").addEventListener("input", (/** @type {InputEvent} */ event) => {
+  const box = $("prompt");
+  const next = box.value;
+  const edit = diff(store.get().text, next, selectionBefore, box.selectionEnd);
   selectionBefore = null;
-  app.text = next;
-  if (!app.bytes) inputChanged();
-  const seq = ++app.seq;
-  app.inputTimes.set(seq, event.timeStamp);
-  worker.postMessage({ type: "edit", seq, ...edit });
-  app.full = null;
-  if (!app.bytes) renderSend();
+  const seq = client.edit(edit);
+  inputTimes.set(seq, event.timeStamp);
+  store.update(store.get().bytes ? { text: next } : { text: next, ...inputChanged });
   scheduleFullCheck();
 });
 
-/** A reading from the worker: the DOM is updated at once (a few text
- * nodes), and the browser paints it with the next frame. */
-function onReading({ seq, reading, ms }) {
-  timings.firstReadingMs ??= performance.now();
-  if (seq !== -1 && seq < app.shownSeq) return;
-  app.shownSeq = seq;
-  app.reading = reading;
-  const since = app.inputTimes.get(seq);
-  app.inputTimes.delete(seq);
-  if (!app.bytes) {
-    renderMeter(reading.tokens, reading.issues);
-    renderSend();
-  }
-  if (since !== undefined) {
-    timings.updates.push({ meterMs: ms, sinceInputMs: performance.now() - since, length: app.text.length });
-    if (timings.updates.length > 1000) timings.updates.shift();
-  }
-}
+// --- The full check of typed text (language, emptiness, …), when idle --------
 
-// --- The full check of typed text (language, emptiness, …), when idle ------
-
-let fullTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let fullTimer;
 function scheduleFullCheck() {
   clearTimeout(fullTimer);
-  const wait = app.text.length > 100_000 ? 600 : 200;
+  const wait = store.get().text.length > 100_000 ? 600 : 200;
   fullTimer = setTimeout(() => fullCheck(), wait);
 }
 
-/** Checks the typed text in full; resolves with the report for `app.text`. */
+/** Checks the typed text in full; resolves with the report for the current text. @returns {Promise<Report | null>} */
 async function fullCheck() {
-  if (app.bytes || !app.contract) return null;
-  const text = app.text;
-  const report = await job({ type: "checkText", tier: tier(), text });
-  if (text !== app.text || app.bytes) return null; // typing went on meanwhile
-  app.full = report;
-  app.report = report;
-  renderReport(report);
-  renderSend();
+  const s = store.get();
+  if (s.bytes || !s.contract) return null;
+  const text = s.text;
+  const report = await client.checkText(s.tier, text);
+  if (text !== store.get().text || store.get().bytes) return null; // typing went on meanwhile
+  store.update({ textReport: report });
   return report;
 }
 
-// --- Rendering --------------------------------------------------------------
-
-/** The vocabulary's download, shown under the estimate until it is in. */
-let loading = "Loading the exact token counter…";
-function renderLoading(loaded, total) {
-  const kb = (n) => `${fmt.format(Math.round(n / 1024))} KB`;
-  loading = total
-    ? `Loading the exact token counter… ${Math.round((loaded / total) * 100)}% of ${kb(total)}`
-    : `Loading the exact token counter… ${kb(loaded)}`;
-  if (app.reading && !app.reading.tokens.exact) $("meter-cost").textContent = loading;
-}
-
-function renderMeter(tokens, issues) {
-  const { input, limit, state, exact } = tokens;
-  const meter = $("meter");
-  meter.dataset.state = state;
-  $("meter-fill").style.width = `${Math.min(100, (input / limit) * 100)}%`;
-  // Until the vocabulary is in, the count is an estimate, and says so.
-  meter.dataset.exact = String(exact);
-  const about = exact ? "" : "about ";
-  $("meter-count").textContent = `${about}${fmt.format(input)} / ${fmt.format(limit)} tokens`;
-  $("meter-state").textContent = STATE_LABEL[state];
-  $("meter-cost").textContent = !exact
-    ? loading
-    : `${fmt.format(tokens.total)} tokens in all with the instructions (${fmt.format(tokens.overhead)}) and room for a ${fmt.format(tokens.output_reserved)}-token answer · at most ${usd(tokens.cost.total_usd_max)} on ${tokens.model} (prices of ${tokens.cost.prices_as_of})`;
-  const limitIssue = issues.find((i) => i.code === "over_token_limit" || i.code === "near_token_limit" || i.code === "context_window_exceeded");
-  $("meter-message").textContent = limitIssue ? `${limitIssue.message} ${limitIssue.hint}` : "";
-  renderActions(limitIssue?.actions ?? []);
-}
-
-/** What each action's button says and does. */
-const ACTIONS = {
-  trim: {
-    label: () => "Trim what isn't needed",
-    title: "Remove what this task doesn't use: extra columns, blank and duplicate rows, repeated headers and footers, extra spaces.",
-    run: () => runPrepare({ mode: "trim" }),
-  },
-  keep_relevant: {
-    label: () => "Keep the most relevant parts",
-    title: "Tell us what you want to find out, and we keep the parts of your input that match it best.",
-    run: () => {
-      $("relevant-box").hidden = false;
-      $("meter-actions").querySelector('[data-action="keep_relevant"]')?.setAttribute("aria-expanded", "true");
-      $("question").focus();
-    },
-  },
-  split: {
-    // `parts` is a lower bound (chunks end at boundaries, so are not all full).
-    label: (a) => `Split into about ${fmt.format(a.parts)} parts`,
-    title: "Send it in parts that each fit; each part gets an answer, then one more request combines them.",
-    run: () => runPrepare({ mode: "split" }),
-  },
-  upgrade: {
-    label: (a) => `Use the ${a.tier} plan (${fmt.format(a.max_input_tokens)} tokens)`,
-    title: "Switch to a plan with a higher limit.",
-    run: (a) => {
-      $("tier").value = a.tier;
-      $("tier").dispatchEvent(new Event("change"));
-    },
-  },
-};
-
-/** Buttons for what the product can do about an over-limit input. */
-function renderActions(actions) {
-  const box = $("meter-actions");
-  box.replaceChildren();
-  for (const action of actions) {
-    const spec = ACTIONS[action.kind];
-    if (!spec) continue; // an action this page does not know yet
-    const button = Object.assign(document.createElement("button"), {
-      type: "button",
-      className: "secondary",
-      textContent: spec.label(action),
-      title: spec.title,
-    });
-    button.dataset.action = action.kind;
-    if (action.kind === "keep_relevant") {
-      button.setAttribute("aria-controls", "relevant-box");
-      button.setAttribute("aria-expanded", String(!$("relevant-box").hidden));
-    }
-    button.addEventListener("click", () => spec.run(action));
-    box.append(button);
-  }
-  if (!actions.some((a) => a.kind === "keep_relevant")) $("relevant-box").hidden = true;
-}
-
-/** A size as people read it: "512 bytes", "1.5 KB", "20 MB" (as the core words sizes). */
-function humanSize(bytes) {
-  if (bytes < 1024) return bytes === 1 ? "1 byte" : `${fmt.format(bytes)} bytes`;
-  const units = ["KB", "MB", "GB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit + 1 < units.length) {
-    value /= 1024;
-    unit += 1;
-  }
-  const shown = value < 10 ? value.toFixed(1).replace(/\.0$/, "") : value.toFixed(0);
-  return `${shown} ${units[unit]}`;
-}
-
-function describeKind(input) {
-  const names = {
-    csv: "Table (delimited text)", text: "Plain text", xlsx: "Excel workbook (.xlsx)", xls: "Excel 97-2003 workbook (.xls)",
-    xlsb: "Excel binary workbook (.xlsb)", ods: "OpenDocument spreadsheet (.ods)", json: "JSON", jsonl: "JSON Lines",
-    pdf: "PDF document", unsupported: "Not readable",
-  };
-  return names[input.kind] ?? input.kind;
-}
-
-function describeSheets(input) {
-  return input.sheets
-    .map((s) => {
-      const notes = [`${fmt.format(s.rows)} × ${fmt.format(s.columns)}`];
-      if (!s.visible) notes.push("hidden");
-      if (s.merged.length) notes.push(`merged ${s.merged.slice(0, 3).join(", ")}${s.merged.length > 3 ? "…" : ""}`);
-      if (s.error_cells.length) notes.push(`${s.error_cells.length} error cell${s.error_cells.length === 1 ? "" : "s"}`);
-      const used = s.name === input.selected_sheet ? " (used)" : "";
-      return `${s.name}${used}: ${notes.join(", ")}`;
-    })
-    .join("; ");
-}
-
-function renderReport(report) {
-  const section = $("report");
-  const shownIssues = report.issues.filter((i) => !SIZE_CODES.has(i.code) && !(i.code === "empty_input" && !app.bytes));
-  section.hidden = !app.bytes && shownIssues.length === 0;
-  if (section.hidden) return;
-  const facts = $("report-facts");
-  facts.replaceChildren();
-  const input = report.input;
-  const fact = (term, value) => {
-    if (value === undefined || value === null) return;
-    facts.append(Object.assign(document.createElement("dt"), { textContent: term }));
-    facts.append(Object.assign(document.createElement("dd"), { textContent: String(value) }));
-  };
-  if (app.bytes) {
-    $("report-title").textContent = `Check of ${app.file.name}`;
-    fact("Format", describeKind(input));
-    fact("Size", humanSize(input.bytes));
-    if (input.encoding !== "binary") fact("Character set", input.encoding);
-    if (input.bom) fact("Byte-order mark", input.bom);
-    if (input.line_ending) fact("Line endings", input.line_ending.toUpperCase());
-    if (input.language) fact("Language", input.language_name ?? input.language);
-    if (input.sheets) fact("Sheets", describeSheets(input));
-    if (input.pages !== undefined) fact("Pages", fmt.format(input.pages));
-    if (input.pages_without_text?.length) fact("Pages without text", input.pages_without_text.join(", "));
-    if (input.encrypted) fact("Encrypted", "yes");
-    if (input.delimiter_name) {
-      const visible = input.delimiter !== "\t" && input.delimiter !== " ";
-      fact("Separator", visible ? `${input.delimiter_name} (${input.delimiter})` : input.delimiter_name);
-    }
-    if (input.rows !== undefined) fact("Rows", fmt.format(input.rows));
-    if (input.columns !== undefined) fact("Columns", fmt.format(input.columns));
-    if (input.headers) fact("Column names", input.headers.join(", "));
-  } else {
-    $("report-title").textContent = "Check of your text";
-  }
-  renderIssues($("issues"), shownIssues, "No problems found.");
-}
-
-function whereText(at) {
-  if (!at) return "";
-  const parts = [];
-  if (at.sheet) parts.push(`sheet '${at.sheet}'`);
-  if (at.row) parts.push(`row ${fmt.format(at.row)}`);
-  if (at.column) parts.push(`column '${at.column}'`);
-  if (at.line) parts.push(`line ${fmt.format(at.line)}`);
-  return parts.join(", ");
-}
-
-function renderIssues(list, issues, emptyText) {
-  list.replaceChildren();
-  if (issues.length === 0) {
-    list.append(Object.assign(document.createElement("li"), { className: "none", textContent: emptyText }));
-    return;
-  }
-  for (const issue of issues) {
-    const item = document.createElement("li");
-    item.className = issue.severity;
-    item.dataset.code = issue.code;
-    const head = document.createElement("div");
-    // The severity in words, beside its colour, for people who do not see colour.
-    head.append(Object.assign(document.createElement("span"), { className: "severity", textContent: `${SEVERITY_WORD[issue.severity] ?? issue.severity}: ` }));
-    head.append(Object.assign(document.createElement("strong"), { textContent: issue.message }));
-    const where = whereText(issue.at);
-    if (where) head.append(" ", Object.assign(document.createElement("span"), { className: "where", textContent: `(${where})` }));
-    item.append(head);
-    item.append(Object.assign(document.createElement("p"), { className: "hint", textContent: `What to do: ${issue.hint}` }));
-    if (issue.example) item.append(Object.assign(document.createElement("pre"), { textContent: issue.example }));
-    list.append(item);
-  }
-}
-
-/** Enables Send when nothing blocks it, and says why when something does. */
-function renderSend() {
-  const send = $("send");
-  let errors;
-  let over;
-  if (app.bytes) {
-    const report = app.fileReport;
-    errors = report ? report.issues.filter((i) => i.severity === "error") : [{ code: "checking" }];
-    over = report?.tokens.state === "over";
-  } else {
-    // Size from the live meter; everything else from the last full check.
-    const others = (app.full ?? app.report)?.issues.filter((i) => i.severity === "error" && !SIZE_CODES.has(i.code)) ?? [];
-    const empty = app.text.length === 0;
-    errors = [...others.filter((i) => i.code !== "empty_input" || empty), ...(app.reading?.issues.filter((i) => i.severity === "error") ?? [])];
-    if (empty && !errors.some((i) => i.code === "empty_input")) errors.push({ code: "empty_input" });
-    over = app.reading?.tokens.state === "over";
-  }
-  send.disabled = errors.length > 0;
-  if (over) {
-    $("send-note").textContent = "Over your plan's limit: use one of the options above, or shorten the input before sending.";
-  } else if (errors.some((i) => i.code === "checking")) {
-    $("send-note").textContent = "Checking your file…";
-  } else if (errors.some((i) => i.code === "empty_input")) {
-    $("send-note").textContent = "Type some text or choose a file first.";
-  } else if (errors.length > 0) {
-    $("send-note").textContent = `Fix the ${errors.length === 1 ? "problem" : `${errors.length} problems`} above before sending.`;
-  } else {
-    $("send-note").textContent = "Your input passed the check in your browser. The server checks it again.";
-  }
-}
-
-async function send() {
-  $("send").disabled = true;
-  $("send-note").textContent = "Sending…";
-  let response;
-  let local;
-  try {
-    if (app.bytes) {
-      local = app.fileReport;
-      const form = new FormData();
-      form.append("contract", app.contract.id);
-      if (tier()) form.append("tier", tier());
-      form.append("file", new Blob([app.bytes]), app.file.name);
-      response = await fetch("/v1/check", { method: "POST", body: form });
-    } else {
-      // The browser's verdict on exactly the text being sent.
-      clearTimeout(fullTimer);
-      local = app.full ?? (await fullCheck());
-      if (!local) return;
-      if (!local.ok) return;
-      response = await fetch("/v1/check", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ contract: app.contract.id, tier: tier(), text: app.text }),
-      });
-    }
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error?.message ?? `the server answered ${response.status}`);
-    renderVerdict(body, local);
-  } catch (error) {
-    renderVerdict(null, local, error);
-  } finally {
-    renderSend();
-  }
-}
-
-function renderVerdict(body, local, error) {
-  const section = $("verdict");
-  section.hidden = false;
-  const payloadBox = $("payload-box");
-  if (error) {
-    section.dataset.ok = "false";
-    $("verdict-title").textContent = `We could not reach the server: ${error.message}`;
-    $("verdict-issues").replaceChildren();
-    payloadBox.hidden = true;
-    return;
-  }
-  const { report, payload } = body;
-  section.dataset.ok = String(report.ok);
-  const same = JSON.stringify(report) === JSON.stringify(local);
-  const errors = report.issues.filter((i) => i.severity === "error").length;
-  $("verdict-title").textContent = report.ok
-    ? `Accepted: the server checked your input (${fmt.format(report.tokens.input)} tokens${report.tokens.counted_by ? `, counted by ${report.tokens.counted_by}` : ""}) and it is ready for the model.`
-    : `Refused: the server found ${errors === 1 ? "a problem" : `${errors} problems`}.`;
-  section.dataset.matchesBrowser = String(same);
-  renderIssues($("verdict-issues"), report.issues.filter((i) => i.severity !== "info"), "No problems found.");
-  payloadBox.hidden = !payload;
-  $("payload").textContent = payload ? JSON.stringify(payload, null, 2) : "";
-}
-
-// --- Preparing an over-limit input: trim, keep the most relevant, split ------
-
-/** The input changed: what was prepared for the old one no longer applies. */
-function inputChanged() {
-  app.version++;
-  app.prepared = null;
-  $("prepared").hidden = true;
-  $("prepared-verdict").hidden = true;
-}
-
-const PLAN_TITLE = {
-  trim: "Trimmed to what this task needs",
-  relevant: "Kept the parts that match your question",
-  split: "Split into parts that each fit",
-};
-
-function runRelevant() {
-  runPrepare({ mode: "relevant", question: $("question").value.trim() });
-}
-
-/** Prepares the current text or file in the worker and shows the result. */
-async function runPrepare({ mode, question }) {
-  if (!app.contract) return;
-  const version = app.version;
-  const seq = ++app.prepareSeq;
-  const request = { contract: app.contract.id, tier: tier(), mode, question: mode === "relevant" && question ? question : undefined };
-  const options = { mode };
-  if (request.question) options.question = request.question;
-  app.prepared = null;
-  const section = $("prepared");
-  section.hidden = false;
-  section.dataset.state = "busy";
-  section.dataset.mode = mode;
-  delete section.dataset.ok;
-  delete section.dataset.plan;
-  $("prepared-title").textContent = PLAN_TITLE[mode];
-  $("prepared-summary").textContent = app.bytes ? `Preparing ${app.file.name}…` : "Preparing your text…";
-  for (const id of ["prepared-steps", "prepared-issues", "prepared-parts"]) $(id).replaceChildren();
-  $("prepared-plan").textContent = "";
-  $("prepared-verdict").hidden = true;
-  $("upload-prepared").disabled = true;
-  try {
-    let prepared;
-    if (app.bytes) {
-      const bytes = app.bytes.slice();
-      prepared = await job({ type: "prepareFile", tier: request.tier, name: app.file.name, bytes, options }, [bytes.buffer]);
-    } else {
-      prepared = await job({ type: "prepareText", tier: request.tier, text: app.text, options });
-    }
-    if (version !== app.version || seq !== app.prepareSeq) return; // the input changed meanwhile
-    app.prepared = { ...request, prepared };
-    renderPrepared(prepared);
-  } catch (error) {
-    if (version !== app.version || seq !== app.prepareSeq) return;
-    section.dataset.state = "failed";
-    $("prepared-summary").textContent = error.code === "tokenizer_not_loaded"
-      ? "The token counter has not loaded, so we cannot prepare your input. Reload the page to try again."
-      : `We could not prepare your input: ${error.message}`;
-  }
-}
-
-/** Where a table part starts and ends, as the user counts rows. */
-function partRows(part) {
-  const row = (at) => at?.row ?? at?.line;
-  const first = row(part.first_row);
-  const last = row(part.last_row);
-  if (first === undefined) return "";
-  const sheet = part.first_row.sheet ? ` of sheet '${part.first_row.sheet}'` : "";
-  return first === last ? ` · row ${fmt.format(first)}${sheet}` : ` · rows ${fmt.format(first)}–${fmt.format(last)}${sheet}`;
-}
-
-const PREVIEW_CHARS = 20_000;
-
-function renderPrepared(prepared) {
-  const section = $("prepared");
-  section.dataset.state = "done";
-  section.dataset.ok = String(prepared.ok);
-  section.dataset.plan = prepared.plan.kind;
-  if (!prepared.ok) $("prepared-title").textContent = "This can't be sent yet";
-  const { manifest, plan } = prepared;
-  $("prepared-summary").textContent = manifest.summary;
-
-  const steps = $("prepared-steps");
-  steps.replaceChildren();
-  for (const step of manifest.steps) {
-    const item = document.createElement("li");
-    item.dataset.kind = step.kind;
-    item.append(Object.assign(document.createElement("span"), { textContent: step.message }));
-    // What was left out, so that nothing disappears silently (the column
-    // names are in the message already).
-    const items = step.kind === "columns_removed" || step.kind === "reformatted" ? [] : step.items ?? [];
-    // Boilerplate lists the distinct lines and, separately, where they were:
-    // the two lists do not pair up, so only the lines are shown.
-    const at = step.kind === "boilerplate_removed" ? [] : step.at ?? [];
-    const listed = items.length || at.length;
-    if (listed) {
-      const details = document.createElement("details");
-      const what = step.kind === "sections_omitted" ? "What was left out" : "Where";
-      details.append(Object.assign(document.createElement("summary"), { textContent: what }));
-      const list = Object.assign(document.createElement("ul"), { className: "step-items" });
-      for (let i = 0; i < listed; i++) {
-        const where = whereText(at[i]);
-        const text = items[i] ?? "";
-        list.append(Object.assign(document.createElement("li"), {
-          textContent: where && text ? `${where}: ${text}` : where || text,
-        }));
-      }
-      if (step.count > listed) {
-        list.append(Object.assign(document.createElement("li"), {
-          className: "muted", textContent: `…and ${fmt.format(step.count - listed)} more`,
-        }));
-      }
-      details.append(list);
-      item.append(details);
-    }
-    steps.append(item);
-  }
-
-  const planBox = $("prepared-plan");
-  planBox.dataset.kind = plan.kind;
-  planBox.textContent = plan.kind === "refuse" && plan.reason
-    ? `This can't be sent as it is: ${plan.reason}`
-    : plan.message;
-  // Problems other than the size (the plan speaks to that), if any.
-  const issues = prepared.issues.filter((i) => i.severity !== "info" && !SIZE_CODES.has(i.code));
-  if (issues.length) renderIssues($("prepared-issues"), issues, "");
-  else $("prepared-issues").replaceChildren();
-
-  const parts = $("prepared-parts");
-  parts.replaceChildren();
-  for (const [i, part] of prepared.parts.entries()) {
-    const item = document.createElement("li");
-    item.className = "part";
-    item.dataset.tokens = String(part.tokens);
-    const of = prepared.parts.length > 1 ? ` of ${prepared.parts.length}` : "";
-    item.append(Object.assign(document.createElement("strong"), {
-      className: "part-title",
-      textContent: `Part ${i + 1}${of} · ${fmt.format(part.tokens)} tokens${partRows(part)}`,
-    }));
-    const details = document.createElement("details");
-    details.append(Object.assign(document.createElement("summary"), { textContent: "Show what goes to the model" }));
-    const shown = part.content.length > PREVIEW_CHARS
-      ? `${part.content.slice(0, PREVIEW_CHARS)}\n… (${fmt.format(part.content.length - PREVIEW_CHARS)} more characters)`
-      : part.content;
-    details.append(Object.assign(document.createElement("pre"), { className: "part-content", textContent: shown }));
-    item.append(details);
-    parts.append(item);
-  }
-  $("upload-prepared").disabled = !prepared.ok;
-}
-
-/** The browser and the server prepared the same payload. */
-const sameParts = (a, b) =>
-  a.length === b.length && a.every((p, i) => p.content === b[i].content && p.tokens === b[i].tokens);
+// --- Long jobs in the worker: progress and cancel -----------------------------
 
 /**
- * Uploads only the prepared payload (never the original), with the same
- * mode and question; the server prepares it again as its final check.
+ * Runs a long job, with a progress bar once it has taken `SHOW_AFTER_MS`.
+ * @template T
+ * @param {string} label
+ * @param {(onProgress: (p: Progress) => void) => Promise<T>} run
+ * @returns {Promise<T>}
  */
-async function uploadPrepared() {
-  const current = app.prepared;
-  if (!current?.prepared.ok) return;
-  const { prepared } = current;
-  const button = $("upload-prepared");
-  const verdict = $("prepared-verdict");
-  button.disabled = true;
-  verdict.hidden = false;
-  verdict.dataset.status = "sending";
-  verdict.textContent = "Uploading the prepared input…";
+async function busy(label, run) {
+  const mine = { label, progress: null, startedAt: performance.now() };
+  store.update({ busy: mine });
+  const reveal = setTimeout(() => store.get().busy === mine && renderProgress(store.get(), performance.now()), SHOW_AFTER_MS);
   try {
-    let response;
-    if (prepared.upload.name !== null) {
-      const form = new FormData();
-      form.append("contract", current.contract);
-      if (current.tier) form.append("tier", current.tier);
-      form.append("mode", prepared.mode);
-      if (current.question) form.append("question", current.question);
-      form.append("file", new Blob([prepared.upload.text]), prepared.upload.name);
-      response = await fetch("/v1/prepare", { method: "POST", body: form });
-    } else {
-      // JSON keeps the text byte for byte (a form would turn its line
-      // breaks into CRLF).
-      response = await fetch("/v1/prepare", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          contract: current.contract, tier: current.tier, text: prepared.upload.text,
-          mode: prepared.mode, question: current.question,
-        }),
-      });
-    }
-    const body = await response.json().catch(() => null);
-    if (app.prepared !== current) return; // the input changed meanwhile
-    if (response.status === 200 && body?.parts) {
-      const n = body.parts.length;
-      const same = sameParts(body.parts, prepared.parts);
-      verdict.dataset.status = same ? "same" : "different";
-      verdict.textContent = same
-        ? `The server checked it again and got the same ${n === 1 ? "single part" : `${fmt.format(n)} parts`}, so this is exactly what goes to the model.`
-        : `The server checked it again but got different parts (${fmt.format(n)} on the server, ${fmt.format(prepared.parts.length)} here). The server's version is the one that counts: ${body.plan.message}`;
-    } else if (response.status === 422 && body?.plan) {
-      verdict.dataset.status = "refused";
-      verdict.textContent = `The server did not accept it. ${body.plan.reason ? `It can't be sent as it is: ${body.plan.reason}` : body.plan.message}`;
-    } else {
-      throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
-    }
-  } catch (error) {
-    if (app.prepared !== current) return;
-    verdict.dataset.status = "error";
-    verdict.textContent = `We could not upload it: ${error.message}. Try again in a moment.`;
+    return await run((progress) => {
+      if (store.get().busy?.startedAt === mine.startedAt) store.update({ busy: { ...mine, progress } });
+    });
   } finally {
-    if (app.prepared === current) button.disabled = false;
+    clearTimeout(reveal);
+    if (store.get().busy?.startedAt === mine.startedAt) store.update({ busy: null });
   }
 }
 
+function cancel() {
+  client.cancel();
+  store.update({ busy: null });
+}
+
+// --- Files --------------------------------------------------------------------
+
+/** @param {File | undefined} file */
 async function useFile(file) {
   if (!file) return;
-  app.file = file;
-  app.fileReport = null;
-  app.bytes = new Uint8Array(await file.arrayBuffer());
-  inputChanged();
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  store.update({ ...inputChanged, file, bytes, fileReport: null, fileError: null });
   $("file-name").textContent = `File: ${file.name} (your text is ignored while a file is chosen)`;
   $("file-bar").hidden = false;
-  $("verdict").hidden = true;
   await checkFile();
 }
 
-/** Checks the chosen file in the worker, showing that it is busy. */
+let fileSeq = 0;
+/** Checks the chosen file in the worker, with progress. */
 async function checkFile() {
-  const file = app.file;
-  const version = app.version;
-  const started = performance.now();
-  renderSend();
-  $("send-note").textContent = `Checking ${file.name} (${fmt.format(app.bytes.length)} bytes)…`;
+  const { file, bytes, tier } = store.get();
+  if (!file || !bytes) return;
+  const seq = ++fileSeq;
+  store.update({ fileReport: null, fileError: null });
   $("dropzone").dataset.busy = "true";
-  const ticker = setInterval(() => {
-    const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    $("send-note").textContent = `Checking ${file.name}… ${seconds} s`;
-  }, 500);
   try {
-    const report = await job({ type: "checkFile", tier: tier(), name: file.name, bytes: app.bytes.slice() });
-    if (app.file !== file || app.version !== version) return; // the input changed meanwhile
-    app.fileReport = report;
-    app.report = report;
-    renderMeter(report.tokens, report.issues);
-    renderReport(report);
-    renderSend();
+    const report = await busy(`Checking ${file.name} (${fmt.format(bytes.length)} bytes)…`, (onProgress) =>
+      client.checkFile(tier, file.name, bytes, onProgress));
+    if (seq === fileSeq) store.update({ fileReport: report });
   } catch (error) {
-    $("send-note").textContent = `We could not check this file: ${error.message}`;
+    if (seq !== fileSeq) return;
+    const cancelled = /** @type {any} */ (error).code === "cancelled";
+    store.update({ fileError: cancelled ? "the check was cancelled. Choose the file again to check it." : message(error) });
   } finally {
-    clearInterval(ticker);
-    delete $("dropzone").dataset.busy;
+    if (seq === fileSeq) delete $("dropzone").dataset.busy;
   }
 }
 
 function clearFile() {
-  app.file = null;
-  app.bytes = null;
-  app.fileReport = null;
-  inputChanged();
+  fileSeq++;
   $("file").value = "";
   $("file-bar").hidden = true;
-  $("verdict").hidden = true;
-  if (app.reading) renderMeter(app.reading.tokens, app.reading.issues);
-  app.report = app.full;
-  if (app.full) renderReport(app.full);
-  else $("report").hidden = true;
-  renderSend();
+  store.update({ ...inputChanged, file: null, bytes: null, fileReport: null, fileError: null });
   scheduleFullCheck();
 }
 
-$("tier").addEventListener("change", () => {
-  $("verdict").hidden = true;
-  inputChanged();
-  if (app.bytes) return checkFile();
-  worker.postMessage({ type: "tier", seq: ++app.seq, tier: tier() });
-  app.full = null;
-  scheduleFullCheck();
-});
+// --- Preparing an over-limit input: trim, keep the most relevant, split -------
+
+/** What each offer does. @param {Action} action */
+function runAction(action) {
+  switch (action.kind) {
+    case "trim":
+      return runPrepare("trim");
+    case "split":
+      return runPrepare("split");
+    case "keep_relevant":
+      $("relevant-box").hidden = false;
+      $("meter-actions").querySelector('[data-action="keep_relevant"]')?.setAttribute("aria-expanded", "true");
+      return $("question").focus();
+    case "upgrade":
+      $("tier").value = action.tier;
+      return tierChanged();
+  }
+}
+
+const runRelevant = () => runPrepare("relevant", $("question").value.trim() || undefined);
+
+let prepareSeq = 0;
+/**
+ * Prepares the current text or file in the worker and shows the result.
+ * @param {"trim" | "relevant" | "split"} mode @param {string} [question]
+ */
+async function runPrepare(mode, question) {
+  const s = store.get();
+  if (!s.contract) return;
+  const seq = ++prepareSeq;
+  /** @type {PreparedState} */
+  const current = {
+    state: "busy", mode, prepared: null, error: null, page: 0, upload: null,
+    request: { contract: s.contract.id, tier: s.tier, question: mode === "relevant" ? question : undefined },
+  };
+  store.update({ prepared: current, accepted: null, sent: null });
+  /** @type {import("/pkg/index.js").PrepareOptions} */
+  const options = current.request.question ? { mode, question: current.request.question } : { mode };
+  const input = s.file && s.bytes ? { name: s.file.name, bytes: s.bytes } : { text: s.text };
+  try {
+    const prepared = await busy(s.file ? `Preparing ${s.file.name}…` : "Preparing your text…", (onProgress) =>
+      client.prepare(s.tier, input, options, onProgress));
+    if (seq === prepareSeq && store.get().prepared === current) store.update({ prepared: { ...current, state: "done", prepared } });
+  } catch (error) {
+    if (seq !== prepareSeq || store.get().prepared !== current) return;
+    const code = /** @type {any} */ (error).code;
+    store.update({
+      prepared: {
+        ...current,
+        state: code === "cancelled" ? "cancelled" : "failed",
+        error: code === "tokenizer_not_loaded"
+          ? "the token counter has not loaded. Reload the page to try again."
+          : message(error),
+      },
+    });
+  }
+}
+
+/** @param {number} page */
+function onPage(page) {
+  const { prepared, accepted } = store.get();
+  if (accepted) store.update({ accepted: { ...accepted, page } });
+  else if (prepared) store.update({ prepared: { ...prepared, page } });
+}
+
+/** The browser and the server prepared the same payload. @param {any[]} a @param {any[]} b */
+const sameParts = (a, b) =>
+  a.length === b.length && a.every((p, i) => p.content === b[i].content && p.tokens === b[i].tokens);
+
+/** Asks the server to prepare the same again. @param {PreparedState} current */
+function prepareOnServer(current) {
+  const prepared = /** @type {import("/pkg/index.js").Prepared} */ (current.prepared);
+  return api.prepare({
+    contract: current.request.contract, tier: current.request.tier, mode: prepared.mode,
+    question: current.request.question, upload: prepared.upload,
+  });
+}
+
+/**
+ * Uploads only the prepared payload (never the original); the server
+ * prepares it again as its final check. When it gets the same parts, the
+ * page moves to the prepared version: the limit is met, and Send sends it.
+ */
+async function usePrepared() {
+  const current = store.get().prepared;
+  if (!current?.prepared?.ok) return;
+  const prepared = current.prepared;
+  const still = () => store.get().prepared?.request === current.request;
+  /** @param {NonNullable<PreparedState["upload"]>} upload */
+  const say = (upload) => ({ ...current, upload });
+  store.update({ prepared: say({ status: "sending", message: "Uploading the prepared input…" }) });
+  try {
+    const { status, body } = await prepareOnServer(current);
+    if (!still()) return;
+    if (status === 200 && body?.parts) {
+      const n = body.parts.length;
+      if (sameParts(body.parts, prepared.parts)) {
+        const done = say({
+          status: "same",
+          message: `The server checked it again and got the same ${n === 1 ? "single part" : `${fmt.format(n)} parts`}, so this is exactly what goes to the model.`,
+        });
+        store.update({ prepared: done, accepted: done });
+      } else {
+        store.update({
+          prepared: say({
+            status: "different",
+            message: `The server checked it again but got different parts (${fmt.format(n)} on the server, ${fmt.format(prepared.parts.length)} here). The server's version is the one that counts: ${body.plan.message}`,
+          }),
+        });
+      }
+    } else {
+      store.update({
+        prepared: say({
+          status: "refused",
+          message: `The server did not accept it. ${body.plan.reason ? `It can't be sent as it is: ${body.plan.reason}` : body.plan.message}`,
+        }),
+      });
+    }
+  } catch (error) {
+    if (still()) store.update({ prepared: say({ status: "error", message: `We could not upload it: ${message(error)}. Try again in a moment.` }) });
+  }
+}
+
+// --- Send ---------------------------------------------------------------------
+
+/** The verdicts that matter agree: sendable, the state, and each issue (code, severity, message). @param {Report} a @param {Report} b */
+function sameVerdict(a, b) {
+  const issues = (/** @type {Report} */ r) => r.issues.map((i) => `${i.severity}:${i.code}:${i.message}`).sort().join("\n");
+  const counted = a.tokens.counted_by || b.tokens.counted_by ? true : a.tokens.input === b.tokens.input;
+  return a.ok === b.ok && a.verdict.state === b.verdict.state && issues(a) === issues(b) && counted;
+}
+
+async function send() {
+  const s = store.get();
+  if (!s.contract) return;
+  store.update({ sent: { status: "sending", report: null, payload: null, message: "", matchesBrowser: null, prepared: false } });
+  try {
+    if (s.accepted) {
+      const { status, body } = await prepareOnServer(s.accepted);
+      const ok = status === 200;
+      store.update({
+        sent: {
+          status: ok ? "accepted" : "refused", report: null, prepared: true, matchesBrowser: null,
+          payload: ok ? { plan: body.plan.kind, parts: body.parts.map((/** @type {any} */ p) => ({ tokens: p.tokens, content: p.content })) } : null,
+          message: ok
+            ? `Accepted: the server prepared the same again. ${body.plan.message}`
+            : `Refused: ${body.plan.reason ?? body.plan.message}`,
+        },
+      });
+      return;
+    }
+    let local = currentReport(s);
+    if (!s.bytes) {
+      // The browser's verdict on exactly the text being sent.
+      clearTimeout(fullTimer);
+      local = await fullCheck();
+      if (!local?.ok) return store.update({ sent: null });
+    }
+    const body = await api.check(s.bytes && s.file
+      ? { contract: s.contract.id, tier: s.tier, file: { name: s.file.name, bytes: s.bytes } }
+      : { contract: s.contract.id, tier: s.tier, text: s.text });
+    const { report, payload } = body;
+    store.update({
+      sent: {
+        status: report.ok ? "accepted" : "refused", report, payload, prepared: false,
+        matchesBrowser: local ? sameVerdict(report, local) : null,
+        message: report.ok
+          ? `Accepted: the server checked your input (${fmt.format(report.tokens.input)} tokens). ${report.verdict.message}`
+          : `Refused by the server: ${report.verdict.message}`,
+      },
+    });
+  } catch (error) {
+    store.update({
+      sent: { status: "error", report: null, payload: null, prepared: false, matchesBrowser: null, message: `We could not reach the server: ${message(error)}` },
+    });
+  }
+}
+
+// --- Events -------------------------------------------------------------------
+
+$("tier").addEventListener("change", tierChanged);
 $("send").addEventListener("click", send);
 $("contract").addEventListener("change", () => {
   useContract($("contract").value).catch((error) => {
-    $("contract-description").textContent = `We could not load this task: ${error.message}. Pick it again or reload the page.`;
+    $("contract-description").textContent = `We could not load this task: ${message(error)}. Pick it again or reload the page.`;
   });
 });
 $("run-relevant").addEventListener("click", runRelevant);
-$("question").addEventListener("keydown", (e) => {
+$("question").addEventListener("keydown", (/** @type {KeyboardEvent} */ e) => {
   if (e.key === "Enter") {
     e.preventDefault();
     runRelevant();
   }
 });
-$("upload-prepared").addEventListener("click", uploadPrepared);
-$("file").addEventListener("change", (e) => useFile(e.target.files[0]));
+$("upload-prepared").addEventListener("click", usePrepared);
+$("progress-cancel").addEventListener("click", cancel);
+$("file").addEventListener("change", (/** @type {Event} */ e) => useFile(/** @type {HTMLInputElement} */ (e.target).files?.[0]));
 $("clear-file").addEventListener("click", clearFile);
 const zone = $("dropzone");
 // The file readers are a second, larger module: start fetching it as soon
 // as a file may come (a drag over the page, the pointer or focus near the
 // picker), so it is usually there by the time the file is dropped.
-const preloadReaders = () => worker.postMessage({ type: "preload" });
+const preloadReaders = () => client.preload();
 window.addEventListener("dragenter", preloadReaders, { once: true });
 for (const event of ["pointerenter", "focusin"]) zone.addEventListener(event, preloadReaders, { once: true });
-zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("dragover"); });
+zone.addEventListener("dragover", (/** @type {DragEvent} */ e) => { e.preventDefault(); zone.classList.add("dragover"); });
 zone.addEventListener("dragleave", () => zone.classList.remove("dragover"));
-zone.addEventListener("drop", (e) => {
+zone.addEventListener("drop", (/** @type {DragEvent} */ e) => {
   e.preventDefault();
   zone.classList.remove("dragover");
-  useFile(e.dataTransfer.files[0]);
+  useFile(e.dataTransfer?.files[0]);
 });
 
 start();

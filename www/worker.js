@@ -1,3 +1,4 @@
+// @ts-check
 // All the Wasm work of the page, off the main thread: the live token meter
 // (edits in, counts out), the full check of typed text, dropped files, and
 // preparing an over-limit input (trim, keep the most relevant parts,
@@ -9,6 +10,11 @@ import { loadTokenizer } from "/pkg/tokenizer.js";
 
 let preflight = null;
 let meter = null;
+// Whether the full check of typed text needs the full module (the contract
+// accepts only some languages). Otherwise the meter checks its own text in
+// full, and each reading brings that report up to date (the core's
+// `LiveCheck::report`), so the page shows one verdict.
+let needsFull = false;
 let tier;
 // The text typed before the Wasm code was ready; the meter starts from it.
 let pending = "";
@@ -37,17 +43,33 @@ let settleTimer = null;
 function reading(seq, update) {
   const begin = performance.now();
   const result = update();
-  post({ type: "meter", seq, reading: result, ms: performance.now() - begin });
+  const ms = performance.now() - begin;
+  post({ type: "meter", seq, reading: result, report: current(), ms });
   clearTimeout(settleTimer);
   if (!result.settled) {
     const settling = meter;
     settleTimer = setTimeout(() => {
       queue = queue.then(() => {
-        if (meter === settling) post({ type: "meter", seq, reading: meter.settle(), ms: 0 });
+        if (meter !== settling) return;
+        const settled = meter.settle();
+        post({ type: "meter", seq, reading: settled, report: current(), ms: 0 });
       });
     }, SETTLE_AFTER_MS);
   }
 }
+
+/** The last full check, up to date with the meter's text. */
+const current = () => (needsFull ? null : meter.report ?? null);
+
+// `?testing=slow-progress` (browser tests only): each step of a long job
+// takes 400 ms more, so a test sees the bar and can cancel.
+let slowSteps = false;
+
+/** Posts a job's progress (the core calls this at each step). */
+const progressOf = (id) => (progress) => {
+  post({ type: "job-progress", id, progress });
+  if (slowSteps) for (const until = performance.now() + 400; performance.now() < until;);
+};
 
 async function handle(data) {
   switch (data.type) {
@@ -57,17 +79,22 @@ async function handle(data) {
       const current = ++generation;
       await init();
       __setPrescans(!data.noPrescans);
+      slowSteps = Boolean(data.slowSteps);
       // The objects let go of are released by the package's finalizers.
       meter = null;
       preflight = new Preflight(data.source);
+      needsFull = preflight.checkTextNeedsFull;
       tier = data.tier;
       post({ type: "code-ready", ms: performance.now() - begin });
       // The meter estimates at once, and counts exactly when the
       // vocabulary (loading in the background) is in.
       meter = preflight.meter(tier);
-      reading(-1, () => meter.setText(pending));
+      meter.setText(pending);
+      // A first full check, so every reading carries the report.
+      if (!needsFull) meter.check();
+      reading(-1, () => meter.reading);
       pending = "";
-      const encoding = preflight.encoding;
+      const encoding = /** @type {"o200k_base" | "cl100k_base"} */ (preflight.encoding);
       tokenizer = loadTokenizer(encoding, {
         onProgress: (loaded, total) => post({ type: "progress", encoding, loaded, total }),
       });
@@ -98,12 +125,19 @@ async function handle(data) {
       if (!meter) return;
       const text = meter.text;
       meter = preflight.meter(tier);
-      reading(data.seq, () => meter.setText(text));
+      meter.setText(text);
+      if (!needsFull) meter.check();
+      reading(data.seq, () => meter.reading);
       return;
     }
     case "checkText":
-      if (preflight.checkTextNeedsFull) await loadFull();
-      post({ id: data.id, result: preflight.checkText(data.tier, data.text) });
+      if (needsFull) {
+        await loadFull();
+        post({ id: data.id, result: preflight.checkText(data.tier, data.text) });
+      } else {
+        // The meter's text is the newest: the page may have typed on.
+        post({ id: data.id, result: meter.check() });
+      }
       return;
     // The full module (file readers, prepare) is fetched the first time it
     // is needed, or earlier on the page's hint.
@@ -112,19 +146,19 @@ async function handle(data) {
       return;
     case "checkFile":
       await loadFull();
-      post({ id: data.id, result: preflight.checkFile(data.tier, data.name, data.bytes) });
+      post({ id: data.id, result: preflight.checkFile(data.tier, data.name, data.bytes, progressOf(data.id)) });
       return;
     // Preparing counts exactly, so it waits for the vocabulary (a failed
     // load ends up as the core's `tokenizer_not_loaded` error).
     case "prepareText":
       await loadFull();
       await tokenizer?.catch(() => {});
-      post({ id: data.id, result: preflight.prepareText(data.tier, data.text, data.options) });
+      post({ id: data.id, result: preflight.prepareText(data.tier, data.text, data.options, progressOf(data.id)) });
       return;
     case "prepareFile":
       await loadFull();
       await tokenizer?.catch(() => {});
-      post({ id: data.id, result: preflight.prepareFile(data.tier, data.name, data.bytes, data.options) });
+      post({ id: data.id, result: preflight.prepareFile(data.tier, data.name, data.bytes, data.options, progressOf(data.id)) });
       return;
   }
 }

@@ -1,6 +1,6 @@
-//! The live check of text as it is typed: the same size verdict as
-//! [`check`](crate::check()) on the same text, recounting only around each
-//! edit.
+//! The live check of text as it is typed: the same size and emptiness
+//! verdict as [`check`](crate::check()) on the same text, recounting only
+//! around each edit.
 //!
 //! The count and the verdict are exact at every edit. The offers over the
 //! limit (Trim, and a split for what trimming leaves) need the whole text
@@ -10,11 +10,11 @@
 //! pauses). Until then a reading says it is not settled, and its offers
 //! are those of the last settled text.
 
-use crate::ingest::Sent;
+use crate::ingest::{Input, Sent};
 use crate::messages;
 use crate::{
-    Budget, BudgetState, Code, Contract, Edit, Error, Estimate, Meter, MeterReading, TokenCount,
-    TokenInfo,
+    Budget, BudgetState, Code, Contract, Edit, Error, Estimate, Meter, MeterReading, Report,
+    TokenCount, TokenInfo,
 };
 
 /// Texts up to this many bytes are trimmed at every edit to make the offers
@@ -61,6 +61,8 @@ pub struct LiveCheck {
     /// What trimming leaves of the text at `version`: its request's
     /// tokens, or `None` when trimming removes nothing.
     trimmed: Option<(u64, Option<TokenInfo>)>,
+    /// The last full check of the text, from [`LiveCheck::check`].
+    report: Option<Report>,
 }
 
 impl LiveCheck {
@@ -83,6 +85,7 @@ impl LiveCheck {
             strip_markup: contract.prepare.strip_markup,
             version: 0,
             trimmed: None,
+            report: None,
         })
     }
 
@@ -186,6 +189,12 @@ impl LiveCheck {
                 *issue = messages::issue::tokens_estimated_while_loading();
             }
         }
+        // Whether there is anything at all, as the full check judges it (a
+        // text too large to read is not empty: its size issue says why).
+        let text = self.text();
+        if text.trim().is_empty() && text.len() as u64 <= self.contract.limits.max_bytes {
+            issues.insert(0, messages::issue::empty_input(false));
+        }
         MeterReading {
             issues,
             // Under the limit there is nothing to offer, so nothing to settle.
@@ -209,6 +218,36 @@ impl LiveCheck {
                 exact: false,
             }),
         }
+    }
+
+    /// Checks the text in full, as [`check`](crate::check()) does, and
+    /// keeps the report for [`report`](LiveCheck::report).
+    ///
+    /// ```
+    /// use prompt_preflight::{Contract, Edit, LiveCheck, VerdictState};
+    /// let contract = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+    /// let mut live = LiveCheck::new(&contract, None).unwrap();
+    /// assert!(live.report().is_none());
+    /// live.set_text("");
+    /// assert_eq!(live.check().unwrap().verdict.state, VerdictState::Empty);
+    /// live.edit(&Edit { start: 0, end: 0, text: "Ada renewed early.".into() });
+    /// assert_eq!(live.report().unwrap().verdict.state, VerdictState::Ready);
+    /// ```
+    pub fn check(&mut self) -> Result<Report, Error> {
+        let input = Input::Text(self.text());
+        let report = crate::check(&self.contract, self.tier.as_deref(), &input)?.report;
+        self.report = Some(report.clone());
+        Ok(report)
+    }
+
+    /// The last full check brought up to date with the text as it is now
+    /// ([`Report::with_reading`]): its size and emptiness are the live
+    /// ones, every other issue is the check's until the next one. `None`
+    /// before the first [`check`](LiveCheck::check).
+    pub fn report(&self) -> Option<Report> {
+        self.report
+            .as_ref()
+            .map(|report| report.with_reading(&self.reading()))
     }
 
     /// The text being checked.

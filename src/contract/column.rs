@@ -17,6 +17,44 @@ pub struct TableSpec {
     pub extra_columns: ExtraColumns,
 }
 
+impl TableSpec {
+    /// The names of the required columns, in order.
+    pub fn required(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// A small table that fits: a header of the declared columns and a
+    /// row of their examples (columns without one are left blank).
+    ///
+    /// ```
+    /// use prompt_preflight::Contract;
+    /// let contract = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+    /// let example = contract.input.table.unwrap().example_csv();
+    /// assert!(example.starts_with("name,email,"));
+    /// assert!(example.contains("\nAda Lovelace,ada@example.com,"));
+    /// ```
+    pub fn example_csv(&self) -> String {
+        let cell = |value: &str| {
+            if value.contains([',', '"', '\n']) {
+                format!("\"{}\"", value.replace('"', "\"\""))
+            } else {
+                value.to_owned()
+            }
+        };
+        let header: Vec<String> = self.columns.iter().map(|c| cell(&c.name)).collect();
+        let row: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| cell(c.example.as_deref().unwrap_or("")))
+            .collect();
+        format!("{}\n{}", header.join(","), row.join(","))
+    }
+}
+
 /// What happens to columns the contract does not declare.
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

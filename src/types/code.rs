@@ -62,6 +62,9 @@ codes! {
         UnsupportedFormat = "unsupported_format",
         /// The contract needs a table but got text (or the reverse).
         WrongInputKind = "wrong_input_kind",
+        /// Typed text that is a question or a request, with none of the
+        /// data the contract works on.
+        QuestionWithoutData = "question_without_data",
         /// The file is not UTF-8 and its encoding was guessed.
         EncodingGuessed = "encoding_guessed",
         /// The file is larger than allowed.
@@ -134,6 +137,17 @@ impl Code {
         Code::NearTokenLimit,
         Code::ContextWindowExceeded,
         Code::TokenCountEstimated,
+    ];
+
+    /// The codes a live check decides at every edit of typed text (see
+    /// [`LiveCheck`](crate::LiveCheck)): the size, and whether there is
+    /// any text at all.
+    pub const LIVE: &'static [Code] = &[
+        Code::OverTokenLimit,
+        Code::NearTokenLimit,
+        Code::ContextWindowExceeded,
+        Code::TokenCountEstimated,
+        Code::EmptyInput,
     ];
 }
 

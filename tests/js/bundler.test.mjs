@@ -35,7 +35,7 @@ window.result = (async () => {
   const pf = new Preflight(contract);
   await loadTokenizer(pf.encoding);
   const count = countTokens("Hello, world!", "o200k_base");
-  const typed = pf.checkText("free", "Which customers renewed early?");
+  const typed = pf.checkText("free", "Ada renewed early and asked about the pro plan.");
   await loadFull();
   const file = pf.checkFile("free", "c.csv", new TextEncoder().encode("name,email\\nAda,ada@example.com\\n"));
   return { count, typedOk: typed.ok, fileKind: file.input.kind, fileOk: file.ok };

@@ -52,7 +52,9 @@ test("typing near and past the limit warns, then blocks Send", async () => {
   await page.locator("#prompt").press("End");
   await page.keyboard.type(" Renewals in Porto grew steadily. ".repeat(12)); // ~80 tokens
   await page.waitForSelector('#meter[data-state="warn"]');
-  assert.match(await page.textContent("#meter-message"), /of the 2,000 allowed per request on the free plan/);
+  await page.waitForSelector('#issues li[data-code="near_token_limit"]');
+  assert.match(await page.textContent('#issues li[data-code="near_token_limit"]'), /of the 2,000 allowed per request on the free plan/);
+  assert.equal(await page.getAttribute("#report-verdict", "data-state"), "warnings");
   assert.equal(await page.isEnabled("#send"), true, "a warning does not block");
 
   // Paste past the limit, then keep typing: blocked, with what to do.
@@ -60,7 +62,11 @@ test("typing near and past the limit warns, then blocks Send", async () => {
   await page.locator("#prompt").press("End");
   await page.keyboard.type(" More notes about renewals and churn in the north.");
   await page.waitForSelector('#meter[data-state="over"]');
-  const message = await page.textContent("#meter-message");
+  await page.waitForSelector('#issues li[data-code="over_token_limit"]');
+  const message = await page.textContent('#issues li[data-code="over_token_limit"]');
+  // One verdict on screen: the report's, in the core's words.
+  assert.match(await page.textContent("#report-verdict"), /^Too long for your plan: [\d,]+ tokens where 2,000 fit\.$/);
+  assert.doesNotMatch(await page.textContent("#report"), /No problems found/);
   assert.match(message, /the free plan allows 2,000 per request/);
   // customer-list refuses long input, so splitting is not offered.
   assert.match(message, /keep only the parts that matter to your question/);
@@ -172,7 +178,7 @@ test("dropping a CSV with a missing column names the column before any upload", 
 
 test("Send shows the server's verdict for an accepted file", async () => {
   await page.setInputFiles("#file", join(fixturesDir, "customers_ok.csv"));
-  await page.waitForSelector("#report:not([hidden])");
+  await page.waitForSelector('#report[data-input="file"]:not([hidden])');
   assert.equal(await page.isEnabled("#send"), true);
   await page.click("#send");
   await page.waitForSelector("#verdict:not([hidden])");
@@ -187,16 +193,19 @@ test("Send shows the server's verdict for an accepted file", async () => {
 
 test("Send shows the server's verdict for typed text", async () => {
   await page.selectOption("#tier", "free");
-  await page.fill("#prompt", "Which of our customers are most likely to upgrade?");
+  await page.fill("#prompt", "Ada renewed early and asked about the pro plan; Grace wants audit logs.");
+  await page.waitForSelector('#report-verdict[data-state="ready"]');
   await page.click("#send");
   await page.waitForSelector('#verdict[data-ok="true"]');
+  assert.equal(await page.getAttribute("#verdict", "data-matches-browser"), "true");
+  assert.match(await page.textContent("#verdict-note"), /No model is called yet/);
   const payload = JSON.parse(await page.textContent("#payload"));
-  assert.match(payload.messages.at(-1).content, /most likely to upgrade/);
+  assert.match(payload.messages.at(-1).content, /asked about the pro plan/);
 });
 
 test("a dropped workbook shows its format and sheets, checked off the main thread", async () => {
   await page.setInputFiles("#file", join(fixturesDir, "sheet_customers.ods"));
-  await page.waitForSelector("#report:not([hidden])");
+  await page.waitForSelector('#report[data-input="file"]:not([hidden])');
   const facts = await page.textContent("#report-facts");
   assert.match(facts, /OpenDocument spreadsheet/);
   assert.match(facts, /Sheets/);

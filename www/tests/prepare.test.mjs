@@ -242,6 +242,26 @@ test("an over-limit CSV is trimmed to what the task needs, and only the trimmed 
   assert.match(sent.body, /name="mode"\r\n\r\ntrim\r\n/);
   assert.ok(sent.body.includes(result.parts[0].content), "the prepared table was uploaded");
 
+  // Accepted: the page moves to the prepared version. The limit is met,
+  // one verdict says so, and Send sends the prepared version.
+  await page.waitForSelector('#prepared[data-accepted="true"]');
+  assert.equal(await page.getAttribute("#meter", "data-state"), "ok");
+  assert.match(await page.textContent("#meter-count"), new RegExp(`^${afterTokens.toLocaleString("en-US")} / 2,000 tokens, prepared$`));
+  assert.equal(await page.getAttribute("#report-verdict", "data-state"), "ready");
+  assert.match(await page.textContent("#report-verdict"), /^Ready to send the prepared version\. This runs as one request/);
+  assert.doesNotMatch(await page.textContent("#report"), /Too long|Over your limit/);
+  assert.equal(await page.isHidden("#upload-prepared"), true);
+  assert.equal(await page.isEnabled("#send"), true);
+  const sending = await capturePosts();
+  await page.click("#send");
+  await page.waitForSelector('#verdict[data-ok="true"]', { timeout: 30_000 });
+  await sending.stop();
+  assert.deepStrictEqual(sending.posts.map((p) => new URL(p.url).pathname), ["/v1/prepare"]);
+  assert.ok(!sending.posts[0].body.includes(NOTE), "Send uploads the prepared version, not the original");
+  assert.match(await page.textContent("#verdict-note"), /No model is called yet/);
+  const payload = JSON.parse(await page.textContent("#payload"));
+  assert.equal(payload.parts[0].content, result.parts[0].content);
+
   // Another file: what was prepared for this one is gone.
   await page.click("#clear-file");
   assert.equal(await page.isHidden("#prepared"), true);

@@ -52,7 +52,7 @@ test("a workbook that traps its reader is reported as damaged, and the page carr
 
     // The next good file is checked in the fresh instance.
     await page.setInputFiles("#file", join(fixturesDir, "customers_ok.csv"));
-    await page.waitForSelector("#report:not([hidden])");
+    await page.waitForSelector('#report[data-input="file"]:not([hidden])');
     assert.match(await page.textContent("#report-facts"), /Table \(delimited text\)/);
     assert.equal(await page.locator("#issues li[data-code]").count(), 0);
     assert.match(await page.textContent("#issues"), /No problems found/);

@@ -142,11 +142,20 @@ fn merged<E>(merge_cells: impl FnOnce() -> Result<Vec<Dimensions>, E>) -> Vec<St
     }
 }
 
+/// Tells a listener which sheet is being read.
+fn reading_sheet(index: usize, count: usize, name: &str) {
+    crate::progress::at(index, count, || {
+        crate::messages::progress::reading_sheet(index + 1, count, name)
+    });
+}
+
 /// Reads an xlsx or xlsm workbook.
 pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
     let mut book: Xlsx<_> = open(bytes)?;
     let mut grids = Vec::new();
-    for sheet in cell_sheets(book.sheets_metadata()) {
+    let sheets = cell_sheets(book.sheets_metadata());
+    for (i, sheet) in sheets.iter().enumerate() {
+        reading_sheet(i, sheets.len(), &sheet.name);
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
         stream(&mut grid, limits, || {
             let mut cells = book.worksheet_cells_reader(&sheet.name).ok()?;
@@ -170,7 +179,9 @@ pub(super) fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> 
 pub(super) fn xlsb(bytes: &[u8], scanned: &Scanned, limits: &Limits) -> Result<Vec<Grid>, Failure> {
     let mut book: Xlsb<_> = open(bytes)?;
     let mut grids = Vec::new();
-    for sheet in cell_sheets(book.sheets_metadata()) {
+    let sheets = cell_sheets(book.sheets_metadata());
+    for (i, sheet) in sheets.iter().enumerate() {
+        reading_sheet(i, sheets.len(), &sheet.name);
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
         stream(&mut grid, limits, || {
             let mut cells = book.worksheet_cells_reader(&sheet.name).ok()?;
@@ -223,7 +234,9 @@ pub(super) fn ods(
 ) -> Result<Vec<Grid>, Failure> {
     let mut book: Ods<_> = open(bytes)?;
     let mut grids = Vec::new();
-    for (i, sheet) in cell_sheets(book.sheets_metadata()).into_iter().enumerate() {
+    let sheets = cell_sheets(book.sheets_metadata());
+    for (i, sheet) in sheets.iter().enumerate() {
+        reading_sheet(i, sheets.len(), &sheet.name);
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
         let unreadable = || unreadable_sheet(&sheet.name);
         let range = guard(
@@ -258,7 +271,9 @@ pub(super) fn xls(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Failure> {
         opening_failed,
     )?;
     let mut grids = Vec::new();
-    for sheet in cell_sheets(book.sheets_metadata()) {
+    let sheets = cell_sheets(book.sheets_metadata());
+    for (i, sheet) in sheets.iter().enumerate() {
+        reading_sheet(i, sheets.len(), &sheet.name);
         let mut grid = Grid::new(&sheet.name, sheet.visible == SheetVisible::Visible);
         let unreadable = || unreadable_sheet(&sheet.name);
         let range = guard(

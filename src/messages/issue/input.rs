@@ -37,6 +37,23 @@ pub fn table_expected(columns: &[&str]) -> Issue {
     issue
 }
 
+/// Typed text that only asks (a question, a request) for a contract that
+/// works on a table: `columns` are the required ones, `example` a header
+/// and a row of example values.
+pub fn question_without_data(columns: &[&str], example: String) -> Issue {
+    let mut issue = make(
+        Code::QuestionWithoutData,
+        "This looks like a question, but the data it is about is missing: this task works on a table, and there is none in your text.".into(),
+        format!(
+            "Add the data under your question: paste the table (its first row naming the columns {}), or drop a file (CSV or Excel).",
+            crate::words::and_list(&columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>())
+        ),
+        None,
+    );
+    issue.example = Some(example);
+    issue
+}
+
 /// The file name's extension says `named`, the content is `actual`.
 pub fn extension_mismatch(extension: &str, actual: &str) -> Issue {
     catalogued(

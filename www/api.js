@@ -1,0 +1,95 @@
+// @ts-check
+// The server's API, as the page uses it. Every call resolves with the
+// parsed body and the status; a failed request throws `ApiError` with the
+// error body's message (the server's documented `{error: {code, message}}`).
+
+/** @typedef {import("/pkg/index.js").Report} Report */
+/** @typedef {import("/pkg/index.js").Prepared} Prepared */
+/** @typedef {import("./state.js").ContractJson} ContractJson */
+/** @typedef {import("./state.js").ContractSummary} ContractSummary */
+
+export class ApiError extends Error {
+  /** @param {string} message @param {number} status @param {string | undefined} code */
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** @param {string} url @param {RequestInit} [init] */
+async function call(url, init) {
+  const response = await fetch(url, init);
+  const body = await response.json().catch(() => null);
+  return { status: response.status, ok: response.ok, body };
+}
+
+/** @param {string} url @param {RequestInit} [init] */
+async function okJson(url, init) {
+  const { status, ok, body } = await call(url, init);
+  if (!ok) throw new ApiError(body?.error?.message ?? `${url} answered ${status}`, status, body?.error?.code);
+  return body;
+}
+
+/** The contracts the server serves. @returns {Promise<ContractSummary[]>} */
+export const contracts = () => okJson("/v1/contracts");
+
+/** One contract in full. @param {string} id @returns {Promise<ContractJson>} */
+export const contract = (id) => okJson(`/v1/contracts/${encodeURIComponent(id)}`);
+
+/**
+ * The server's check of typed text or a file: its report and, when the
+ * input passes, the payload for the model.
+ * @param {{ contract: string, tier: string | undefined, text?: string, file?: { name: string, bytes: Uint8Array } }} input
+ * @returns {Promise<{ report: Report, payload: unknown }>}
+ */
+export function check(input) {
+  if (input.file) {
+    const form = new FormData();
+    form.append("contract", input.contract);
+    if (input.tier) form.append("tier", input.tier);
+    form.append("file", new Blob([/** @type {BlobPart} */ (input.file.bytes)]), input.file.name);
+    return okJson("/v1/check", { method: "POST", body: form });
+  }
+  return okJson("/v1/check", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ contract: input.contract, tier: input.tier, text: input.text }),
+  });
+}
+
+/**
+ * The server prepares what the browser prepared, as its final check: 200
+ * with the parts, or 422 with the plan that says why not.
+ * @param {{ contract: string, tier: string | undefined, mode: string, question: string | undefined,
+ *   upload: { name: string | null, text: string } }} input
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+export async function prepare(input) {
+  const { upload } = input;
+  let init;
+  if (upload.name !== null) {
+    const form = new FormData();
+    form.append("contract", input.contract);
+    if (input.tier) form.append("tier", input.tier);
+    form.append("mode", input.mode);
+    if (input.question) form.append("question", input.question);
+    form.append("file", new Blob([upload.text]), upload.name);
+    init = { method: "POST", body: form };
+  } else {
+    // JSON keeps the text byte for byte (a form would turn its line breaks
+    // into CRLF).
+    init = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        contract: input.contract, tier: input.tier, text: upload.text, mode: input.mode, question: input.question,
+      }),
+    };
+  }
+  const { status, ok, body } = await call("/v1/prepare", init);
+  if (!ok && !(status === 422 && body?.plan)) {
+    throw new ApiError(body?.error?.message ?? `the server answered ${status}`, status, body?.error?.code);
+  }
+  return { status, body };
+}
