@@ -125,7 +125,7 @@ impl Preflight {
         tier: Option<String>,
         name: Option<String>,
         bytes: &[u8],
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: Progress) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         let input = Input::File {
@@ -147,7 +147,7 @@ impl Preflight {
         tier: Option<String>,
         text: &str,
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: Progress) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         self.prepare(tier, &Input::Text(text), options, on_progress)
@@ -161,7 +161,7 @@ impl Preflight {
         name: Option<String>,
         bytes: &[u8],
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: Progress) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         let input = Input::File {
@@ -182,7 +182,7 @@ impl Preflight {
         name: Option<String>,
         bytes: &[u8],
         calls: Vec<u32>,
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: Progress) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         crate::ingest::replaying_crashes(&calls, || self.check_file(tier, name, bytes, on_progress))
@@ -197,7 +197,7 @@ impl Preflight {
         bytes: &[u8],
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions | undefined")] options: JsValue,
         calls: Vec<u32>,
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: Progress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: Progress) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsValue> {
         crate::ingest::replaying_crashes(&calls, || {

@@ -37,7 +37,10 @@ fn check_file_finds_the_missing_column() {
         name: Some("c.csv"),
         bytes,
     };
-    let js = from_js(pf.check_file(None, Some("c.csv".into()), bytes).unwrap());
+    let js = from_js(
+        pf.check_file(None, Some("c.csv".into()), bytes, None)
+            .unwrap(),
+    );
     assert_eq!(js, core_report("free", &input));
     assert!(!js.ok);
     let missing = js
@@ -46,6 +49,31 @@ fn check_file_finds_the_missing_column() {
         .find(|i| i.code.as_str() == "missing_column")
         .unwrap();
     assert!(missing.message.contains("'email'"));
+}
+
+/// A progress callback hears each step of a check, in JavaScript, and the
+/// report is the same as without one.
+#[wasm_bindgen_test]
+fn a_file_check_reports_its_steps_to_a_callback() {
+    let pf = Preflight::new(CONTRACT).unwrap();
+    let bytes = b"name,email\nAda Lovelace,ada@example.com\n";
+    let steps = js_sys::Array::new();
+    let push = js_sys::Function::new_with_args("step", "this.push(step.message)").bind(&steps);
+    let with = from_js(
+        pf.check_file(None, Some("c.csv".into()), bytes, Some(push))
+            .unwrap(),
+    );
+    let without = from_js(
+        pf.check_file(None, Some("c.csv".into()), bytes, None)
+            .unwrap(),
+    );
+    assert_eq!(with, without);
+    let messages: Vec<String> = steps.iter().filter_map(|m| m.as_string()).collect();
+    assert!(messages[0].starts_with("Reading c.csv ("), "{messages:?}");
+    assert!(
+        messages.contains(&"Counting tokens".to_owned()),
+        "{messages:?}"
+    );
 }
 
 #[wasm_bindgen_test]

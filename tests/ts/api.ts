@@ -38,6 +38,7 @@ import init, {
   type PlanKind,
   type PrepareMode,
   type PrepareOptions,
+  type Progress,
   type Prepared,
   type Refusal,
   type Report,
@@ -47,6 +48,8 @@ import init, {
   type TokenCount,
   type TokenInfo,
   type Upload,
+  type Verdict,
+  type VerdictState,
 } from "prompt-preflight";
 
 const kinds: Record<InputKind, string> = {
@@ -63,6 +66,7 @@ const kinds: Record<InputKind, string> = {
 };
 const severities: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const states: Record<BudgetState, string> = { ok: "ok", warn: "close", over: "over" };
+const verdicts: Record<VerdictState, boolean> = { ready: true, warnings: true, empty: false, over_limit: false, fix: false };
 const modes: Record<PrepareMode, true> = { trim: true, relevant: true, split: true };
 const planKinds: Record<PlanKind, true> = { single: true, map_reduce: true, refuse: true };
 const refusals: Record<Refusal, true> = {
@@ -214,7 +218,12 @@ function report(r: Report): Required<Report> {
   const contract: Required<ContractRef> = { id: r.contract.id, version: r.contract.version };
   const issues = r.issues.map(issue);
   issues.sort((a, b) => severities[a.severity] - severities[b.severity]);
-  return { ok: r.ok, contract, input: input(r.input), tokens: tokens(r.tokens), issues };
+  const verdict: Required<Verdict> = { state: r.verdict.state, message: r.verdict.message + String(verdicts[r.verdict.state]) };
+  return { ok: r.ok, verdict, contract, input: input(r.input), tokens: tokens(r.tokens), issues };
+}
+
+function progress(p: Progress): Required<Progress> {
+  return { message: p.message, fraction: p.fraction };
 }
 
 function reading(m: MeterReading): Required<MeterReading> {
@@ -306,7 +315,9 @@ export async function main(contractToml: string, file: File): Promise<string[]> 
   const preload: Promise<void> = loadFull();
   await preload;
   shown.push(String(fullLoaded()));
-  const fromFile = report(pf.checkFile("free", file.name, new Uint8Array(await file.arrayBuffer())));
+  const steps: Required<Progress>[] = [];
+  const fromFile = report(pf.checkFile("free", file.name, new Uint8Array(await file.arrayBuffer()), (p) => void steps.push(progress(p))));
+  shown.push(String(steps.length));
   shown.push(String(checked.ok), fromFile.input.kind, String(pf.contract.tiers["free"]?.max_input_tokens));
 
   const meter = pf.meter(undefined);
@@ -315,11 +326,16 @@ export async function main(contractToml: string, file: File): Promise<string[]> 
   const now = reading(meter.reading);
   const settled = reading(meter.settle());
   shown.push(String(settled.settled));
+  // The meter keeps a full check of its text, brought up to date at every edit.
+  const full = report(meter.check());
+  meter.edit(0, 0, "Ada. ");
+  const live: Report | undefined = meter.report;
+  shown.push(full.verdict.state, live ? report(live).verdict.message : "none");
   shown.push(String(typed.tokens.input + edited.tokens.input + now.tokens.input), meter.text, String(meter.length));
 
   const options: PrepareOptions = { mode: "relevant", question: "Who wrote it?", overlap: 50 };
   const ready2 = prepared(pf.prepareText("free", "A long text.", options));
-  const fileParts = prepared(pf.prepareFile("free", file.name, new Uint8Array(), { mode: "split" }));
+  const fileParts = prepared(pf.prepareFile("free", file.name, new Uint8Array(), { mode: "split" }, (p: Progress) => void p.fraction));
   shown.push(ready2.plan.kind, String(fileParts.parts.length));
 
   const count: Required<TokenCount> = countTokens("Hello, world!", "o200k_base");
