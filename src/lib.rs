@@ -45,9 +45,9 @@ pub use tokens::{
     install, Edit, Estimate, LimitCheck, Meter, TokenCount, Tokenizer, TokenizerError, Within,
 };
 pub use types::{
-    Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, InputInfo, InputKind,
-    Issue, Limits, Location, Severity, SheetInfo, Step, StepKind, TokenInfo, Verdict, VerdictState,
-    MAX_LISTED,
+    Action, BudgetState, Code, Cost, Encoding, ErrorCell, EstimateInfo, FailureClass, InputInfo,
+    InputKind, Issue, Limits, Location, RetryPolicy, Severity, SheetInfo, Step, StepKind,
+    TokenInfo, Verdict, VerdictState, MAX_LISTED,
 };
 #[cfg(feature = "wasm")]
 pub use wasm::{

@@ -204,6 +204,7 @@ pub fn catalogue() -> Vec<CatalogueEntry> {
 pub(crate) use crate::words::{compared_sizes, plural};
 pub use crate::words::{group_digits, human_size};
 
+pub mod failure;
 pub mod issue;
 pub(crate) mod prepare;
 pub(crate) mod progress;

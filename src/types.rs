@@ -9,6 +9,7 @@
 //! [`BudgetState`] in `budget`.
 
 mod code;
+mod failure;
 mod input;
 mod issue;
 mod size;
@@ -16,6 +17,7 @@ mod step;
 mod verdict;
 
 pub use code::Code;
+pub use failure::{FailureClass, RetryPolicy};
 pub use input::{ErrorCell, InputInfo, InputKind, Limits, SheetInfo};
 pub(crate) use issue::most_severe_first;
 pub use issue::{Action, Issue, Location, Severity};

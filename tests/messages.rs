@@ -25,6 +25,16 @@ fn catalogue_snapshot() {
     insta::assert_json_snapshot!("catalogue", catalogue());
 }
 
+/// What users and operators read when a call to a model fails, and the
+/// retry policy of each class.
+#[test]
+fn failure_catalogue_snapshot() {
+    insta::assert_json_snapshot!(
+        "failure_catalogue",
+        prompt_preflight::messages::failure::failure_catalogue()
+    );
+}
+
 #[test]
 fn missing_email_issues() {
     insta::assert_json_snapshot!(

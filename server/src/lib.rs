@@ -13,6 +13,7 @@ mod routes;
 mod state;
 
 pub use error::AppError;
+pub use provider::{classify, hints};
 pub use provider::{
     Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,
     Providers, COUNTING,

@@ -15,7 +15,9 @@
 //! The project's fake of both endpoints is [`crate::fake`].
 
 mod anthropic;
+pub mod classify;
 mod gemini;
+pub mod hints;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -413,11 +415,10 @@ fn status_text(status: reqwest::StatusCode, body: &str) -> String {
     }
 }
 
-/// A `retry-after` header in seconds (the form both providers use).
+/// The wait a rate-limited answer asks for (every hint the providers
+/// give, see [`hints`]).
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    hints::retry_after(headers, None, std::time::SystemTime::now())
 }
 
 /// The client for the providers' count endpoints: one connection pool,
@@ -641,10 +642,11 @@ mod tests {
         assert_eq!(retry_after_header(&headers), None);
         headers.insert("retry-after", "7".parse().unwrap());
         assert_eq!(retry_after_header(&headers), Some(Duration::from_secs(7)));
+        // A date already past means now.
         headers.insert(
             "retry-after",
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
-        assert_eq!(retry_after_header(&headers), None);
+        assert_eq!(retry_after_header(&headers), Some(Duration::ZERO));
     }
 }
