@@ -27,6 +27,9 @@ pub enum CliError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::ConfigError),
     /// The contract or a request to the core is invalid.
     #[error(transparent)]
     Core(#[from] prompt_preflight::Error),

@@ -5,6 +5,7 @@
 //! [`app`] builds the router, so tests drive it with `oneshot` and no socket.
 
 pub mod cli;
+pub mod config;
 mod error;
 pub mod fake;
 mod provider;
@@ -12,6 +13,7 @@ mod registry;
 mod routes;
 mod state;
 
+pub use config::{Config, ConfigError};
 pub use error::AppError;
 pub use provider::{classify, hints};
 pub use provider::{

@@ -761,3 +761,32 @@ fn chunk_splits_tables_between_rows_and_json_between_elements() {
     ]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn serve_refuses_a_configuration_it_cannot_use() {
+    let out = preflight(&["serve", "--config", "/nonexistent/preflight.toml"]);
+    assert_ne!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("cannot read the configuration /nonexistent/preflight.toml"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = std::env::temp_dir().join(format!("preflight-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("preflight.toml");
+    std::fs::write(
+        &file,
+        "[providers.anthropic]\napi_key = \"sk-ant-secret\"\n",
+    )
+    .unwrap();
+    let out = preflight(&["serve", "--config", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_ne!(code(&out), 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("set ANTHROPIC_API_KEY in the environment"),
+        "{err}"
+    );
+    assert!(!err.contains("sk-ant-secret"), "{err}");
+}

@@ -1,13 +1,16 @@
-//! `preflight serve [--addr A] [--contracts DIR] [--www DIR] [--pkg DIR]`
+//! `preflight serve [--addr A] [--contracts DIR] [--www DIR] [--pkg DIR] [--config FILE]`
+//!
+//! Flags (and their `PREFLIGHT_*` variables) win over the configuration
+//! file (`--config`, else ./preflight.toml when it exists; see
+//! [`crate::config`]).
 //!
 //! With `ANTHROPIC_API_KEY` or `GEMINI_API_KEY` set (and optionally
 //! `ANTHROPIC_BASE_URL`, `GEMINI_BASE_URL`), the final check asks that
 //! provider for the exact token count of Claude or Gemini requests.
 
 use super::CliError;
-use crate::{
-    app, AppState, ProviderConfig, ProviderEnv, Providers, Registry, StaticDirs, COUNTING,
-};
+use crate::config::{Config, Overrides};
+use crate::{app, AppState, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,48 +18,65 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub(super) struct Args {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "PREFLIGHT_ADDR", default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:8080].
+    #[arg(long, env = "PREFLIGHT_ADDR")]
+    addr: Option<SocketAddr>,
     /// Directory of contract files (*.toml, *.json). Without it, the
     /// built-in example contracts are served.
     #[arg(long, env = "PREFLIGHT_CONTRACTS")]
     contracts: Option<PathBuf>,
-    /// The web app directory, served at `/`.
-    #[arg(long, env = "PREFLIGHT_WWW", default_value = "www")]
-    www: PathBuf,
-    /// The npm package directory, served at `/pkg`.
-    #[arg(long, env = "PREFLIGHT_PKG", default_value = "pkg")]
-    pkg: PathBuf,
+    /// The web app directory, served at `/` [default: www].
+    #[arg(long, env = "PREFLIGHT_WWW")]
+    www: Option<PathBuf>,
+    /// The npm package directory, served at `/pkg` [default: pkg].
+    #[arg(long, env = "PREFLIGHT_PKG")]
+    pkg: Option<PathBuf>,
+    /// The configuration file (timeouts, limits per provider); without it,
+    /// ./preflight.toml if it exists. Flags and variables win over it.
+    #[arg(long, env = "PREFLIGHT_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     super::init_logging("info,tower_http=warn");
-    let registry = match &args.contracts {
+    let overrides = Overrides {
+        addr: args.addr,
+        contracts: args.contracts,
+        www: args.www,
+        pkg: args.pkg,
+    };
+    let config = Config::load(overrides, args.config.as_deref(), |name| {
+        std::env::var(name).ok()
+    })?;
+    if let Some(file) = &config.file {
+        tracing::info!(file = %file.display(), "configuration read");
+    }
+    let registry = match &config.contracts {
         Some(dir) => Registry::load_dir(dir)?,
         None => Registry::builtin(),
     };
     let mut state = AppState::new(registry);
-    if let Some(providers) = providers_from_env() {
+    if let Some(providers) = counting_providers(&config) {
         state = state.with_providers(providers);
     }
-    if args.www.is_dir() {
+    if config.www.is_dir() {
         state.static_dirs = Some(StaticDirs {
-            www: args.www,
-            pkg: args.pkg,
+            www: config.www.clone(),
+            pkg: config.pkg.clone(),
         });
     } else {
-        tracing::warn!(www = %args.www.display(), "no web app directory; serving the API only");
+        tracing::warn!(www = %config.www.display(), "no web app directory; serving the API only");
     }
+    let addr = config.addr;
     let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
         what: "cannot start the async runtime".into(),
         source,
     })?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.addr)
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| CliError::Io {
-                what: format!("cannot listen on {}", args.addr),
+                what: format!("cannot listen on {addr}"),
                 source,
             })?;
         let local = listener.local_addr().map_err(|source| CliError::Io {
@@ -81,8 +101,8 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
 
 /// The providers with an API key in the environment, for exact counts of
 /// Claude and Gemini. Logs which have keys (never the keys themselves).
-fn providers_from_env() -> Option<Providers> {
-    let config = ProviderConfig::from_env();
+fn counting_providers(config: &Config) -> Option<Providers> {
+    let config = config.providers.clone();
     for provider in COUNTING {
         let base_url = &config.endpoint(provider).base_url;
         if config.is_configured(provider) {
