@@ -46,6 +46,7 @@
 
 mod anthropic;
 mod gemini;
+pub mod openai;
 
 use crate::{Provider, ProviderConfig, COUNTING};
 use axum::body::{Body, Bytes};
@@ -253,13 +254,15 @@ impl Drop for FakeProvider {
 /// Both providers' routes, with every request recorded first.
 fn router(log: RequestLog) -> Router {
     Router::new()
+        .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/messages/count_tokens", post(anthropic::count_tokens))
         .route(
             "/v1beta/models/{model_and_method}",
             post(gemini::count_tokens),
         )
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(log, record))
+        .layer(middleware::from_fn_with_state(log.clone(), record))
+        .with_state(log)
 }
 
 /// Reads the body, records the request, and passes it on.

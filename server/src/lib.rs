@@ -11,11 +11,12 @@ pub mod fake;
 mod provider;
 mod registry;
 mod routes;
+pub mod service;
 mod state;
 
 pub use config::{Config, ConfigError};
 pub use error::AppError;
-pub use provider::{classify, hints};
+pub use provider::{chat, classify, hints};
 pub use provider::{
     Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,
     Providers, COUNTING,

@@ -15,6 +15,7 @@
 //! The project's fake of both endpoints is [`crate::fake`].
 
 mod anthropic;
+pub mod chat;
 pub mod classify;
 mod gemini;
 pub mod hints;

@@ -3,6 +3,7 @@
 mod check;
 mod contracts;
 mod prepare;
+mod run;
 mod submission;
 
 use crate::{AppError, AppState};
@@ -31,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .route("/contracts/{id}", get(contracts::show))
         .route("/check", post(check::check))
         .route("/prepare", post(prepare::prepare))
+        .route("/run", post(run::run))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,6 +1,9 @@
 //! What every request handler shares.
 
+use crate::chat::{Chat, DryRun};
+use crate::service::run::Policy;
 use crate::{Provider, Providers, Registry};
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +25,11 @@ pub struct AppState {
     /// How long a check may wait for the provider's counts before it keeps
     /// the estimate.
     pub provider_timeout: Duration,
+    /// The model clients by wire format; a provider without one runs dry
+    /// ([`DryRun`]).
+    pub chats: BTreeMap<Provider, Arc<dyn Chat>>,
+    /// How hard `/v1/run` tries (attempts, backoff, deadline).
+    pub run_policy: Policy,
 }
 
 /// Directories of static files.
@@ -45,7 +53,29 @@ impl AppState {
             providers: None,
             fixed_counts: Arc::default(),
             provider_timeout: Self::PROVIDER_TIMEOUT,
+            chats: BTreeMap::new(),
+            run_policy: Policy::default(),
         }
+    }
+
+    /// Calls `provider`'s models through `chat`.
+    pub fn with_chat(mut self, provider: Provider, chat: Arc<dyn Chat>) -> Self {
+        self.chats.insert(provider, chat);
+        self
+    }
+
+    /// Sets how hard `/v1/run` tries.
+    pub fn with_run_policy(mut self, policy: Policy) -> Self {
+        self.run_policy = policy;
+        self
+    }
+
+    /// The client for `provider`'s models: its own, or the dry run.
+    pub fn chat_for(&self, provider: Provider) -> Arc<dyn Chat> {
+        self.chats
+            .get(&provider)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(DryRun))
     }
 
     /// Asks `providers` for exact counts of the models they have keys for.

@@ -9,12 +9,14 @@
 //! provider for the exact token count of Claude or Gemini requests.
 
 use super::CliError;
+use crate::chat::OpenAiChat;
 use crate::config::{Config, Overrides};
-use crate::{app, AppState, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
+use crate::{app, AppState, Provider, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -59,6 +61,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     if let Some(providers) = counting_providers(&config) {
         state = state.with_providers(providers);
     }
+    state = with_chats(state, &config);
     if config.www.is_dir() {
         state.static_dirs = Some(StaticDirs {
             www: config.www.clone(),
@@ -97,6 +100,33 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             })
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model clients of the providers with a key; the others run dry.
+/// Only OpenAI's wire format (and OpenAI-compatible servers) is called yet.
+fn with_chats(mut state: AppState, config: &Config) -> AppState {
+    let endpoint = config.providers.endpoint(Provider::Openai).clone();
+    if !config.providers.is_configured(Provider::Openai) {
+        tracing::info!("no OPENAI_API_KEY; /v1/run answers as a dry run (no model is called)");
+        return state;
+    }
+    match reqwest::Client::builder()
+        .connect_timeout(config.providers.connect_timeout)
+        .timeout(config.providers.timeout)
+        .build()
+    {
+        Ok(client) => {
+            tracing::info!(base_url = %endpoint.base_url, "/v1/run calls OpenAI-format models");
+            state = state.with_chat(
+                Provider::Openai,
+                Arc::new(OpenAiChat::new(client, endpoint)),
+            );
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot set up the HTTP client; /v1/run answers as a dry run")
+        }
+    }
+    state
 }
 
 /// The providers with an API key in the environment, for exact counts of

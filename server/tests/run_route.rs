@@ -1,0 +1,158 @@
+//! `POST /v1/run` in-process (`oneshot`), with the model behind the dry run
+//! or the fake provider's OpenAI Chat Completions over real HTTP: the
+//! answer with its attempts, the check's refusal, and each failure as one
+//! class in the core's words with the right status and headers.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use prompt_preflight_server::chat::{OpenAiChat, DRY_RUN_LABEL};
+use prompt_preflight_server::fake::{FakeProvider, RATE_LIMITED_KEY};
+use prompt_preflight_server::service::run::Policy;
+use prompt_preflight_server::{app, AppState, Provider, ProviderEndpoint, Registry};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+const NOTES: &str = "Ada renewed early and asked about the pro plan; Grace wants audit logs.";
+
+async fn post(state: AppState, body: Value) -> (StatusCode, HeaderMap, Value) {
+    let request = Request::post("/v1/run")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app(state).oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, serde_json::from_slice(&bytes).unwrap())
+}
+
+fn with_fake(fake: &FakeProvider, key: &str) -> AppState {
+    let endpoint = ProviderEndpoint {
+        api_key: Some(key.into()),
+        base_url: format!("{}/v1", fake.base_url()),
+    };
+    AppState::new(Registry::builtin())
+        .with_chat(
+            Provider::Openai,
+            Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
+        )
+        .with_run_policy(Policy {
+            deadline: Duration::from_secs(1),
+            base_delay: Duration::from_millis(1),
+            ..Policy::default()
+        })
+}
+
+#[tokio::test]
+async fn without_a_key_the_run_is_a_labelled_dry_run() {
+    let body = json!({"contract": "customer-list", "text": NOTES});
+    let (status, _, body) = post(AppState::new(Registry::builtin()), body).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["answer"]["dry_run"], true);
+    assert!(body["answer"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(DRY_RUN_LABEL));
+    assert_eq!(
+        body["summary"],
+        "Dry run: no model was called (no provider key is configured)."
+    );
+    assert_eq!(body["report"]["ok"], true);
+    assert!(body["payload"]["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .contains(NOTES));
+    assert_eq!(body["attempts"][0]["provider"], "dry-run");
+}
+
+#[tokio::test]
+async fn input_the_check_refuses_never_reaches_the_model() {
+    let fake = FakeProvider::start().await;
+    let body =
+        json!({"contract": "customer-list", "text": "Which customers asked about discounts?"});
+    let (status, headers, body) = post(with_fake(&fake, "fake-key-1"), body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "check_failed");
+    assert_eq!(body["error"]["message"], "1 problem to fix before sending.");
+    assert_eq!(body["report"]["issues"][0]["code"], "question_without_data");
+    assert_eq!(headers["x-should-retry"], "false");
+    assert!(fake.requests().is_empty(), "the provider was not called");
+}
+
+#[tokio::test]
+async fn the_model_answers_through_the_fake_provider() {
+    let fake = FakeProvider::start().await;
+    let body = json!({"contract": "customer-list", "tier": "free", "text": NOTES});
+    let (status, _, body) = post(with_fake(&fake, "fake-key-1"), body).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The fake counts the words of every message it was sent: the payload.
+    let words: usize = body["payload"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().split_whitespace().count())
+        .sum();
+    assert_eq!(
+        body["answer"]["text"],
+        format!("Fake answer from gpt-4o-mini to {words} words.")
+    );
+    assert_eq!(body["answer"]["dry_run"], false);
+    assert_eq!(body["summary"], "Answered by gpt-4o-mini.");
+    let sent = fake.requests()[0].json().unwrap();
+    assert_eq!(
+        sent["max_tokens"],
+        body["report"]["tokens"]["output_reserved"]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_call_is_one_class_in_plain_words() {
+    let fake = FakeProvider::start().await;
+    let run = |key: &str| {
+        post(
+            with_fake(&fake, key),
+            json!({"contract": "customer-list", "text": NOTES}),
+        )
+    };
+
+    let (status, headers, body) = run(RATE_LIMITED_KEY).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(body["error"]["message"], "We're experiencing high demand. Your request is waiting and should finish in a few seconds.");
+    assert_eq!(
+        (&headers["retry-after"], &headers["retry-after-ms"]),
+        (&"7".parse().unwrap(), &"7000".parse().unwrap())
+    );
+    assert!(
+        !headers.contains_key("x-should-retry"),
+        "a rate limit is worth retrying"
+    );
+    assert!(
+        !body.to_string().contains("Rate limit reached for requests"),
+        "no raw provider text: {body}"
+    );
+
+    let (status, headers, body) = run("sk-wrong").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(body["error"]["code"], "auth_failed");
+    assert_eq!(
+        body["error"]["message"],
+        "The service is misconfigured; we have been told."
+    );
+    assert_eq!(headers["x-should-retry"], "false");
+    assert!(!body.to_string().contains("platform.openai.com"), "{body}");
+    assert_eq!(
+        body["summary"],
+        "No answer after 1 attempt: the first was refused: the service is misconfigured."
+    );
+
+    let (status, _, body) = run(prompt_preflight_server::fake::OVERLOADED_KEY).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "provider_unavailable");
+    assert!(
+        body["attempts"].as_array().unwrap().len() > 1,
+        "retried: {body}"
+    );
+}
