@@ -1,7 +1,9 @@
-//! A fake of Anthropic's and Gemini's count-token endpoints on one local
-//! HTTP server, speaking their wire formats and their errors, so the
-//! [`Providers`](crate::Providers) client is tested over real HTTP without
-//! the network (and `preflight fake-provider` serves it for demos).
+//! A fake of the providers on one local HTTP server, speaking their wire
+//! formats and their errors: Anthropic's and Gemini's count-token
+//! endpoints, and the three chat formats (OpenAI `/v1/chat/completions`,
+//! see [`openai`]; Anthropic `/v1/messages`; Gemini `:generateContent`),
+//! so the clients are tested over real HTTP without the network (and
+//! `preflight fake-provider` serves it for demos).
 //!
 //! # What it counts
 //!
@@ -255,11 +257,9 @@ impl Drop for FakeProvider {
 fn router(log: RequestLog) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/messages", post(anthropic::messages))
         .route("/v1/messages/count_tokens", post(anthropic::count_tokens))
-        .route(
-            "/v1beta/models/{model_and_method}",
-            post(gemini::count_tokens),
-        )
+        .route("/v1beta/models/{model_and_method}", post(gemini::models))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(log.clone(), record))
         .with_state(log)
@@ -331,7 +331,9 @@ impl Key {
             Some(OVERLOADED_KEY) => Key::Overloaded,
             Some(SLOW_KEY) => Key::Slow,
             Some(SERVER_ERROR_KEY) => Key::ServerError,
-            Some(k) if k.starts_with(VALID_KEY_PREFIX) => Key::Valid,
+            Some(k) if k.starts_with(VALID_KEY_PREFIX) || openai::CHAT_KEYS.contains(&k) => {
+                Key::Valid
+            }
             Some(_) => Key::Invalid,
         }
     }

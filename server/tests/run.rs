@@ -229,3 +229,121 @@ async fn a_provider_that_refuses_connections_is_unavailable() {
         "No answer after 2 attempts: each found the provider unavailable."
     );
 }
+
+/// The same recovery through Anthropic Messages and Gemini generateContent.
+#[tokio::test]
+async fn anthropic_and_gemini_answer_and_fail_in_their_own_formats() {
+    use prompt_preflight_server::chat::{AnthropicChat, GeminiChat};
+    let fake = FakeProvider::start().await;
+    let endpoint = |key: &str| ProviderEndpoint {
+        api_key: Some(key.into()),
+        base_url: fake.base_url(),
+    };
+    let client = reqwest::Client::new();
+    type Make<'a> = Box<dyn Fn(&str) -> Box<dyn Chat> + 'a>;
+    let clients: [(&str, Make); 2] = [
+        (
+            "claude-haiku-4-5",
+            Box::new(|key: &str| {
+                Box::new(AnthropicChat::new(client.clone(), endpoint(key))) as Box<dyn Chat>
+            }),
+        ),
+        (
+            "gemini-2.5-flash",
+            Box::new(|key: &str| {
+                Box::new(GeminiChat::new(client.clone(), endpoint(key))) as Box<dyn Chat>
+            }),
+        ),
+    ];
+    for (model, make) in &clients {
+        let ask = ChatRequest {
+            model: (*model).into(),
+            ..request()
+        };
+        let go = |chat: Box<dyn Chat>, policy: Policy| {
+            let ask = ask.clone();
+            async move {
+                let mut waits = Vec::new();
+                let outcome = run(chat.as_ref(), ask, policy, |d| {
+                    waits.push(d);
+                    async {}
+                })
+                .await;
+                (outcome, waits)
+            }
+        };
+        let (outcome, _) = go(make("fake-key-1"), Policy::default()).await;
+        let answer = outcome
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{model}: {e:?}"));
+        assert_eq!(
+            answer.text,
+            format!("Fake answer from {model} to 11 words."),
+            "the system prompt is sent too"
+        );
+        assert!(answer.usage.input > 0 && answer.usage.output > 0, "{model}");
+
+        // The rate limit's hint (Anthropic's retry-after, Gemini's
+        // RetryInfo) is 7 s: past a 2 s deadline, no wait is taken.
+        let (outcome, waits) = go(
+            make(RATE_LIMITED_KEY),
+            Policy {
+                deadline: Duration::from_secs(2),
+                ..Policy::default()
+            },
+        )
+        .await;
+        assert_eq!(
+            classes(&outcome),
+            [Some(FailureClass::RateLimited)],
+            "{model}"
+        );
+        assert_eq!(
+            outcome.user_failure().unwrap().retry_after_ms,
+            Some(7_000),
+            "{model}"
+        );
+        assert!(waits.is_empty());
+
+        let policy = Policy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            ..Policy::default()
+        };
+        let (outcome, waits) = go(make(OVERLOADED_KEY), policy).await;
+        assert_eq!(
+            classes(&outcome),
+            [Some(FailureClass::ProviderUnavailable); 2],
+            "{model}: 529 / 503"
+        );
+        assert_eq!(waits.len(), 1);
+
+        for (key, class) in [
+            (openai::LENGTH_KEY, FailureClass::OutputTruncated),
+            (openai::OVERFLOW_KEY, FailureClass::ContextTooLong),
+            ("not-a-fake-key", FailureClass::AuthFailed),
+        ] {
+            let (outcome, _) = go(make(key), Policy::default()).await;
+            assert_eq!(classes(&outcome), [Some(class)], "{model} {key}");
+        }
+    }
+    // What went over the wire is each provider's own format.
+    let sent = fake.requests();
+    let anthropic = sent.iter().find(|r| r.path == "/v1/messages").unwrap();
+    assert_eq!(anthropic.header("anthropic-version"), Some("2023-06-01"));
+    let body = anthropic.json().unwrap();
+    assert_eq!(body["system"], "Be brief.");
+    assert_eq!(body["messages"][0]["role"], "user");
+    let gemini = sent
+        .iter()
+        .find(|r| r.path.ends_with(":generateContent"))
+        .unwrap();
+    assert_eq!(
+        gemini.path,
+        "/v1beta/models/gemini-2.5-flash:generateContent"
+    );
+    let body = gemini.json().unwrap();
+    assert_eq!(body["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    assert_eq!(body["generationConfig"]["maxOutputTokens"], 300);
+}

@@ -9,7 +9,7 @@
 //! provider for the exact token count of Claude or Gemini requests.
 
 use super::CliError;
-use crate::chat::OpenAiChat;
+use crate::chat::{AnthropicChat, Chat, GeminiChat, OpenAiChat};
 use crate::config::{Config, Overrides};
 use crate::{app, AppState, Provider, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
 use std::io::Write;
@@ -103,28 +103,31 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
 }
 
 /// The model clients of the providers with a key; the others run dry.
-/// Only OpenAI's wire format (and OpenAI-compatible servers) is called yet.
 fn with_chats(mut state: AppState, config: &Config) -> AppState {
-    let endpoint = config.providers.endpoint(Provider::Openai).clone();
-    if !config.providers.is_configured(Provider::Openai) {
-        tracing::info!("no OPENAI_API_KEY; /v1/run answers as a dry run (no model is called)");
-        return state;
-    }
-    match reqwest::Client::builder()
+    let client = match reqwest::Client::builder()
         .connect_timeout(config.providers.connect_timeout)
         .timeout(config.providers.timeout)
         .build()
     {
-        Ok(client) => {
-            tracing::info!(base_url = %endpoint.base_url, "/v1/run calls OpenAI-format models");
-            state = state.with_chat(
-                Provider::Openai,
-                Arc::new(OpenAiChat::new(client, endpoint)),
-            );
-        }
+        Ok(client) => client,
         Err(error) => {
-            tracing::warn!(%error, "cannot set up the HTTP client; /v1/run answers as a dry run")
+            tracing::warn!(%error, "cannot set up the HTTP client; /v1/run answers as a dry run");
+            return state;
         }
+    };
+    for provider in Provider::ALL {
+        let endpoint = config.providers.endpoint(provider).clone();
+        if !config.providers.is_configured(provider) {
+            tracing::info!(%provider, "no {}; /v1/run answers {provider} contracts as a dry run (no model is called)", provider.key_var());
+            continue;
+        }
+        tracing::info!(%provider, base_url = %endpoint.base_url, "/v1/run calls {provider} models");
+        let chat: Arc<dyn Chat> = match provider {
+            Provider::Openai => Arc::new(OpenAiChat::new(client.clone(), endpoint)),
+            Provider::Anthropic => Arc::new(AnthropicChat::new(client.clone(), endpoint)),
+            Provider::Gemini => Arc::new(GeminiChat::new(client.clone(), endpoint)),
+        };
+        state = state.with_chat(provider, chat);
     }
     state
 }

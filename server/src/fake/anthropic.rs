@@ -45,32 +45,33 @@ fn invalid(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_request_error", message)
 }
 
-/// The handler.
-pub(super) async fn count_tokens(headers: HeaderMap, body: Bytes) -> Response {
+/// The checks every endpoint makes first: the key, the version header,
+/// and the keys that make every request fail or stall.
+async fn gate(headers: &HeaderMap) -> Result<(), Response> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match Key::classify(header("x-api-key")) {
         Key::Missing => {
-            return error(
+            return Err(error(
                 StatusCode::UNAUTHORIZED,
                 "authentication_error",
                 "x-api-key header is required",
-            )
+            ))
         }
         Key::Invalid => {
-            return error(
+            return Err(error(
                 StatusCode::UNAUTHORIZED,
                 "authentication_error",
                 "invalid x-api-key",
-            )
+            ))
         }
         _ => {}
     }
     match header("anthropic-version") {
-        None => return invalid("anthropic-version: header is required"),
+        None => return Err(invalid("anthropic-version: header is required")),
         Some(v) if !VERSIONS.contains(&v) => {
-            return invalid(&format!(
+            return Err(invalid(&format!(
                 "anthropic-version: \"{v}\" is not a valid version"
-            ))
+            )))
         }
         Some(_) => {}
     }
@@ -86,21 +87,29 @@ pub(super) async fn count_tokens(headers: HeaderMap, body: Bytes) -> Response {
             response
                 .headers_mut()
                 .insert("retry-after", HeaderValue::from(RETRY_AFTER.as_secs()));
-            return response;
+            Err(response)
         }
         Key::Overloaded => {
             let status = StatusCode::from_u16(529).expect("529 is a valid status code");
-            return error(status, "overloaded_error", "Overloaded");
+            Err(error(status, "overloaded_error", "Overloaded"))
         }
-        Key::ServerError => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "api_error",
-                "Internal server error",
-            )
+        Key::ServerError => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "Internal server error",
+        )),
+        Key::Slow => {
+            tokio::time::sleep(SLOW_DELAY).await;
+            Ok(())
         }
-        Key::Slow => tokio::time::sleep(SLOW_DELAY).await,
-        _ => {}
+        _ => Ok(()),
+    }
+}
+
+/// The handler of `count_tokens`.
+pub(super) async fn count_tokens(headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = gate(&headers).await {
+        return refused;
     }
     let request = match parse_json(&body) {
         Ok(Value::Object(request)) => request,
@@ -184,6 +193,75 @@ fn text_tokens(value: &Value) -> Option<u64> {
         }
         _ => None,
     }
+}
+
+/// The fake `POST /v1/messages`: a deterministic answer, "Fake answer from
+/// MODEL to N words.", with `usage` in o200k tokens. The key
+/// `fake-length` stops at `max_tokens`; `fake-overflow` is refused as
+/// "prompt is too long".
+pub(super) async fn messages(headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = gate(&headers).await {
+        return refused;
+    }
+    let request = match parse_json(&body) {
+        Ok(Value::Object(request)) => request,
+        Ok(_) => return invalid("Input should be a valid dictionary"),
+        Err(why) => return invalid(&format!("The request body is not valid JSON: {why}")),
+    };
+    let Some(model) = request.get("model").and_then(Value::as_str) else {
+        return invalid("model: Field required");
+    };
+    if request.get("max_tokens").and_then(Value::as_u64).is_none() {
+        return invalid("max_tokens: Field required");
+    }
+    if !model.starts_with("claude-") {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found_error",
+            &format!("model: {model}"),
+        );
+    }
+    let mut texts: Vec<String> = Vec::new();
+    if let Some(system) = request.get("system").and_then(Value::as_str) {
+        texts.push(system.to_owned());
+    }
+    for message in request
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(text) = message["content"].as_str() {
+            texts.push(text.to_owned());
+        }
+    }
+    let n: u64 = texts.iter().map(|t| o200k(t)).sum();
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if key == super::openai::OVERFLOW_KEY {
+        return invalid(&format!(
+            "prompt is too long: {} tokens > 200000 maximum",
+            tokens(n) + 200_000
+        ));
+    }
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    let text = format!("Fake answer from {model} to {words} words.");
+    let stop = if key == super::openai::LENGTH_KEY {
+        "max_tokens"
+    } else {
+        "end_turn"
+    };
+    answer(
+        StatusCode::OK,
+        json!({
+            "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop, "stop_sequence": null,
+            "usage": {"input_tokens": tokens(n), "output_tokens": o200k(&text)},
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -53,35 +53,23 @@ fn invalid(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message, None)
 }
 
-/// The handler. The path segment is `{model}:{method}`.
-pub(super) async fn count_tokens(
-    Path(model_and_method): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some((model, "countTokens")) = model_and_method.rsplit_once(':') else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Method not found.",
-            None,
-        );
-    };
+/// The checks every endpoint makes first: the key (header or `?key=`), and
+/// the keys that make every request fail or stall.
+async fn gate(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<(), Response> {
     let key = headers
         .get("x-goog-api-key")
         .and_then(|v| v.to_str().ok())
         .or(query.get("key").map(String::as_str));
     match Key::classify(key) {
         Key::Missing => {
-            return error(
+            return Err(error(
                 StatusCode::FORBIDDEN,
                 "PERMISSION_DENIED",
                 "Method doesn't allow unregistered callers (callers without established \
                  identity). Please use API Key or other form of API consumer identity to \
                  call this API.",
                 None,
-            )
+            ))
         }
         Key::Invalid => {
             let details = json!([{
@@ -90,44 +78,69 @@ pub(super) async fn count_tokens(
                 "domain": "googleapis.com",
                 "metadata": {"service": "generativelanguage.googleapis.com"},
             }]);
-            return error(
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_ARGUMENT",
                 "API key not valid. Please pass a valid API key.",
                 Some(details),
-            );
+            ));
         }
         Key::RateLimited => {
             let details = json!([{
                 "@type": "type.googleapis.com/google.rpc.RetryInfo",
                 "retryDelay": format!("{}s", RETRY_AFTER.as_secs()),
             }]);
-            return error(
+            return Err(error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RESOURCE_EXHAUSTED",
                 "Resource has been exhausted (e.g. check quota).",
                 Some(details),
-            );
+            ));
         }
         Key::Overloaded => {
-            return error(
+            return Err(error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
                 "The model is overloaded. Please try again later.",
                 None,
-            )
+            ))
         }
         Key::ServerError => {
-            return error(
+            return Err(error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "An internal error has occurred. Please retry or report in \
                  https://developers.generativeai.google/guide/troubleshooting",
                 None,
-            )
+            ))
         }
         Key::Slow => tokio::time::sleep(SLOW_DELAY).await,
         Key::Valid => {}
+    }
+    Ok(())
+}
+
+/// The handler. The path segment is `{model}:{method}`.
+/// `POST /v1beta/models/{model}:countTokens` and `…:generateContent`.
+pub(super) async fn models(
+    Path(model_and_method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((model, "countTokens")) = model_and_method.rsplit_once(':') else {
+        if let Some((model, "generateContent")) = model_and_method.rsplit_once(':') {
+            return generate_content(model, &query, &headers, &body).await;
+        }
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Method not found.",
+            None,
+        );
+    };
+    if let Err(refused) = gate(&headers, &query).await {
+        return refused;
     }
     let request = match parse_json(&body) {
         Ok(Value::Object(request)) => request,
@@ -232,6 +245,84 @@ fn parts(content: &Value, at: &str) -> Result<u64, String> {
             )),
         }
     })
+}
+
+/// The fake `POST /v1beta/models/{model}:generateContent`: a deterministic
+/// answer, "Fake answer from MODEL to N words.", with `usageMetadata` in
+/// its tokens. The key `fake-length` stops at `MAX_TOKENS`;
+/// `fake-overflow` is refused as over the maximum number of tokens.
+async fn generate_content(
+    model: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    if let Err(refused) = gate(headers, query).await {
+        return refused;
+    }
+    let request = match parse_json(body) {
+        Ok(Value::Object(request)) => request,
+        Ok(_) => return invalid("Invalid JSON payload received. Expected an object."),
+        Err(why) => return invalid(&format!("Invalid JSON payload received. {why}")),
+    };
+    if !model.starts_with("gemini-") {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            &format!("models/{model} is not found for API version v1beta, or is not supported for generateContent."),
+            None,
+        );
+    }
+    let mut texts: Vec<&str> = Vec::new();
+    let system = either(&request, "systemInstruction", "system_instruction");
+    for part in system
+        .and_then(|s| s["parts"].as_array())
+        .into_iter()
+        .flatten()
+    {
+        texts.extend(part["text"].as_str());
+    }
+    for content in request
+        .get("contents")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for part in content["parts"].as_array().into_iter().flatten() {
+            texts.extend(part["text"].as_str());
+        }
+    }
+    if texts.is_empty() {
+        return invalid("* GenerateContentRequest.contents: contents is not specified\n");
+    }
+    let n: u64 = texts.iter().map(|t| o200k(t)).sum();
+    let key = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or(query.get("key").map(String::as_str))
+        .unwrap_or("");
+    if key == super::openai::OVERFLOW_KEY {
+        return invalid(&format!(
+            "The input token count ({}) exceeds the maximum number of tokens allowed (1048576).",
+            tokens(n) + 1_048_576
+        ));
+    }
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    let text = format!("Fake answer from {model} to {words} words.");
+    let finish = if key == super::openai::LENGTH_KEY {
+        "MAX_TOKENS"
+    } else {
+        "STOP"
+    };
+    let output = o200k(&text);
+    answer(
+        StatusCode::OK,
+        json!({
+            "candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": finish, "index": 0}],
+            "usageMetadata": {"promptTokenCount": tokens(n), "candidatesTokenCount": output, "totalTokenCount": tokens(n) + output},
+            "modelVersion": model,
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -36,6 +36,15 @@ pub const QUOTA_KEY: &str = "fake-quota";
 /// Answers of this key are cut off at the length limit.
 pub const LENGTH_KEY: &str = "fake-length";
 
+/// The keys of the chat cases, valid for every provider's fake.
+pub const CHAT_KEYS: [&str; 5] = [
+    RATE_LIMITED_ONCE_KEY,
+    FLAKY_KEY,
+    OVERFLOW_KEY,
+    QUOTA_KEY,
+    LENGTH_KEY,
+];
+
 fn error(status: StatusCode, kind: &str, code: Option<&str>, message: &str) -> Response {
     answer(
         status,
@@ -75,7 +84,10 @@ pub(super) async fn chat_completions(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !key.starts_with("fake-") {
+    if matches!(
+        super::Key::classify(Some(key)),
+        super::Key::Missing | super::Key::Invalid
+    ) {
         return error(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",

@@ -8,7 +8,7 @@ use super::classify::{
     classify_error, classify_finish, classify_transport, transport_of, Classified,
 };
 use crate::{Provider, ProviderEndpoint};
-use prompt_preflight::{FailureClass, Message};
+use prompt_preflight::{FailureClass, Message, Role};
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
@@ -128,53 +128,10 @@ impl Chat for OpenAiChat {
             if let Some(key) = &self.endpoint.api_key {
                 call = call.bearer_auth(key);
             }
-            let response = call
-                .send()
-                .await
-                .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
-            if !(200..300).contains(&status) {
-                return Err(classify_error(
-                    Provider::Openai,
-                    status,
-                    &headers,
-                    &bytes,
-                    SystemTime::now(),
-                ));
-            }
-            let json: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| Classified {
-                    class: FailureClass::Unknown,
-                    status: Some(status),
-                    provider_code: None,
-                    detail: format!("the answer is not JSON: {e}"),
-                    retry_after: None,
-                })?;
-            if let Some(class) = classify_finish(Provider::Openai, &json) {
-                return Err(Classified {
-                    class,
-                    status: Some(status),
-                    provider_code: json["choices"][0]["finish_reason"]
-                        .as_str()
-                        .map(str::to_owned),
-                    detail: format!("finish_reason {}", json["choices"][0]["finish_reason"]),
-                    retry_after: None,
-                });
-            }
+            let json = send(Provider::Openai, call).await?;
             let text = json["choices"][0]["message"]["content"]
                 .as_str()
-                .ok_or_else(|| Classified {
-                    class: FailureClass::Unknown,
-                    status: Some(status),
-                    provider_code: None,
-                    detail: "the answer has no choices[0].message.content".into(),
-                    retry_after: None,
-                })?;
+                .ok_or_else(|| malformed("choices[0].message.content"))?;
             let usage = Usage {
                 input: json["usage"]["prompt_tokens"].as_u64().unwrap_or(0),
                 output: json["usage"]["completion_tokens"].as_u64().unwrap_or(0),
@@ -183,6 +140,208 @@ impl Chat for OpenAiChat {
                 text: text.to_owned(),
                 model: json["model"].as_str().unwrap_or(&request.model).to_owned(),
                 usage,
+                dry_run: false,
+            })
+        })
+    }
+}
+
+/// Sends a request and reads a 2xx JSON answer that finished normally;
+/// anything else is classified for `provider`'s wire format.
+async fn send(
+    provider: Provider,
+    call: reqwest::RequestBuilder,
+) -> Result<serde_json::Value, Classified> {
+    let response = call
+        .send()
+        .await
+        .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
+    if !(200..300).contains(&status) {
+        return Err(classify_error(
+            provider,
+            status,
+            &headers,
+            &bytes,
+            SystemTime::now(),
+        ));
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| malformed(&format!("JSON ({e})")))?;
+    if let Some(class) = classify_finish(provider, &json) {
+        let reason = [
+            &json["choices"][0]["finish_reason"],
+            &json["stop_reason"],
+            &json["candidates"][0]["finishReason"],
+            &json["promptFeedback"]["blockReason"],
+        ]
+        .into_iter()
+        .find_map(|v| v.as_str())
+        .map(str::to_owned);
+        return Err(Classified {
+            class,
+            status: Some(status),
+            detail: format!("the answer stopped: {}", reason.as_deref().unwrap_or("?")),
+            provider_code: reason,
+            retry_after: None,
+        });
+    }
+    Ok(json)
+}
+
+/// A 2xx answer without the field an answer has.
+fn malformed(what: &str) -> Classified {
+    Classified {
+        class: FailureClass::Unknown,
+        status: None,
+        provider_code: None,
+        detail: format!("the answer has no {what}"),
+        retry_after: None,
+    }
+}
+
+/// The system message's text, and the others, as Anthropic and Gemini
+/// take them apart.
+fn split_system(messages: &[Message]) -> (Option<String>, Vec<&Message>) {
+    let system: Vec<&str> = messages
+        .iter()
+        .filter(|m| m.role == Role::System)
+        .map(|m| m.content.as_str())
+        .collect();
+    let rest = messages.iter().filter(|m| m.role != Role::System).collect();
+    ((!system.is_empty()).then(|| system.join("\n\n")), rest)
+}
+
+/// Anthropic Messages (`POST {ANTHROPIC_BASE_URL}/v1/messages`).
+#[derive(Debug, Clone)]
+pub struct AnthropicChat {
+    client: reqwest::Client,
+    endpoint: ProviderEndpoint,
+}
+
+impl AnthropicChat {
+    /// A client for `endpoint` (its base URL ends before `/v1/messages`).
+    pub fn new(client: reqwest::Client, endpoint: ProviderEndpoint) -> Self {
+        AnthropicChat { client, endpoint }
+    }
+}
+
+impl Chat for AnthropicChat {
+    fn name(&self) -> &str {
+        "anthropic"
+    }
+
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
+        Box::pin(async move {
+            let (system, rest) = split_system(&request.messages);
+            let messages: Vec<serde_json::Value> = rest
+                .iter()
+                .map(|m| serde_json::json!({"role": "user", "content": m.content}))
+                .collect();
+            let mut body = serde_json::json!({
+                "model": request.model,
+                "max_tokens": request.max_tokens,
+                "messages": messages,
+            });
+            if let Some(system) = system {
+                body["system"] = system.into();
+            }
+            let mut call = self
+                .client
+                .post(format!("{}/v1/messages", self.endpoint.base_url))
+                .header("anthropic-version", "2023-06-01")
+                .json(&body);
+            if let Some(key) = &self.endpoint.api_key {
+                call = call.header("x-api-key", key);
+            }
+            let json = send(Provider::Anthropic, call).await?;
+            let text: String = json["content"]
+                .as_array()
+                .ok_or_else(|| malformed("content"))?
+                .iter()
+                .filter(|block| block["type"] == "text")
+                .filter_map(|block| block["text"].as_str())
+                .collect();
+            Ok(ChatAnswer {
+                text,
+                model: json["model"].as_str().unwrap_or(&request.model).to_owned(),
+                usage: Usage {
+                    input: json["usage"]["input_tokens"].as_u64().unwrap_or(0),
+                    output: json["usage"]["output_tokens"].as_u64().unwrap_or(0),
+                },
+                dry_run: false,
+            })
+        })
+    }
+}
+
+/// Gemini `generateContent` (`POST {GEMINI_BASE_URL}/v1beta/models/{model}:generateContent`).
+#[derive(Debug, Clone)]
+pub struct GeminiChat {
+    client: reqwest::Client,
+    endpoint: ProviderEndpoint,
+}
+
+impl GeminiChat {
+    /// A client for `endpoint` (its base URL ends before `/v1beta`).
+    pub fn new(client: reqwest::Client, endpoint: ProviderEndpoint) -> Self {
+        GeminiChat { client, endpoint }
+    }
+}
+
+impl Chat for GeminiChat {
+    fn name(&self) -> &str {
+        "gemini"
+    }
+
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
+        Box::pin(async move {
+            let (system, rest) = split_system(&request.messages);
+            let contents: Vec<serde_json::Value> = rest
+                .iter()
+                .map(|m| serde_json::json!({"role": "user", "parts": [{"text": m.content}]}))
+                .collect();
+            let mut body = serde_json::json!({
+                "contents": contents,
+                "generationConfig": {"maxOutputTokens": request.max_tokens},
+            });
+            if let Some(system) = system {
+                body["systemInstruction"] = serde_json::json!({"parts": [{"text": system}]});
+            }
+            let url = format!(
+                "{}/v1beta/models/{}:generateContent",
+                self.endpoint.base_url, request.model
+            );
+            let mut call = self.client.post(url).json(&body);
+            if let Some(key) = &self.endpoint.api_key {
+                call = call.header("x-goog-api-key", key);
+            }
+            let json = send(Provider::Gemini, call).await?;
+            let text: String = json["candidates"][0]["content"]["parts"]
+                .as_array()
+                .ok_or_else(|| malformed("candidates[0].content.parts"))?
+                .iter()
+                .filter_map(|part| part["text"].as_str())
+                .collect();
+            Ok(ChatAnswer {
+                text,
+                model: json["modelVersion"]
+                    .as_str()
+                    .unwrap_or(&request.model)
+                    .to_owned(),
+                usage: Usage {
+                    input: json["usageMetadata"]["promptTokenCount"]
+                        .as_u64()
+                        .unwrap_or(0),
+                    output: json["usageMetadata"]["candidatesTokenCount"]
+                        .as_u64()
+                        .unwrap_or(0),
+                },
                 dry_run: false,
             })
         })
