@@ -51,7 +51,7 @@ endef
 ## module (file readers, prepare, chunking) in pkg/dist, the small meter
 ## module (contract, tokenizer, budget, meter, text check) in pkg/dist/meter
 pkg: tools npm
-	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm,readers
+	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm,readers,toml-contracts
 	$(call wasm_module,pkg/dist)
 	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
 	$(call wasm_module,pkg/dist/meter)

@@ -176,8 +176,25 @@ export class Preflight {
    * does not detect languages, and this contract accepts only some. */
   #needsFull;
 
-  /** Parses and validates a contract (TOML or JSON text). */
+  /**
+   * Parses and validates a contract (JSON, or TOML). The meter module reads
+   * JSON, as the server's `/v1/contracts/{id}` serves it; TOML is parsed by
+   * the full module, so it needs `loadFull()` first in a browser (Node's
+   * entry loads it on import).
+   */
   constructor(source) {
+    if (typeof source === "string" && !source.trimStart().startsWith("{")) {
+      if (!fullModule) {
+        const error = new Error(
+          "this contract is TOML, which the small meter module does not read: give it as JSON (as the server's /v1/contracts/{id} sends it), or `await loadFull()` first",
+        );
+        error.code = "full_module_not_loaded";
+        throw error;
+      }
+      const parsed = new (readersInstance().glue.Preflight)(source);
+      source = JSON.stringify(parsed.contract);
+      parsed.free();
+    }
     this.#core = new (ready().glue.Preflight)(source);
     this.#source = source;
     this.#needsFull = !this.#core.checksTextFully;

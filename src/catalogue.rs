@@ -13,7 +13,6 @@
 
 use crate::{Encoding, Error};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Who serves a model. One list for the catalogue, the report's
@@ -129,15 +128,17 @@ pub struct Catalogue {
     pub models: Vec<Model>,
 }
 
+#[cfg(feature = "toml-contracts")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     prices_as_of: String,
     currency: String,
-    estimates: BTreeMap<Provider, EstimateRule>,
+    estimates: std::collections::BTreeMap<Provider, EstimateRule>,
     model: Vec<Entry>,
 }
 
+#[cfg(feature = "toml-contracts")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
@@ -162,6 +163,7 @@ impl Catalogue {
     }
 
     /// Parses a catalogue in the format of `data/models.toml`.
+    #[cfg(feature = "toml-contracts")]
     pub fn from_toml(source: &str) -> Result<Catalogue, String> {
         let file: File = toml::from_str(source).map_err(|e| e.to_string())?;
         let mut models = Vec::with_capacity(file.model.len());
@@ -229,7 +231,7 @@ impl Catalogue {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml-contracts"))]
 mod tests {
     use super::Catalogue;
 

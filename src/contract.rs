@@ -289,14 +289,29 @@ impl Contract {
         }
     }
 
-    /// Parses and validates a TOML contract.
+    /// Parses and validates a TOML contract. Builds without the
+    /// `toml-contracts` feature (the browser's meter module) read JSON
+    /// only, and say so.
     pub fn from_toml(source: &str) -> Result<Contract, Error> {
-        let value: serde_json::Value =
-            toml::from_str(source).map_err(|e| Error::ContractSyntax {
+        #[cfg(feature = "toml-contracts")]
+        {
+            let value: serde_json::Value =
+                toml::from_str(source).map_err(|e| Error::ContractSyntax {
+                    format: "TOML",
+                    reason: e.to_string().trim().replace('\n', " "),
+                })?;
+            Self::from_value(value)
+        }
+        #[cfg(not(feature = "toml-contracts"))]
+        {
+            let _ = source;
+            Err(Error::ContractSyntax {
                 format: "TOML",
-                reason: e.to_string().trim().replace('\n', " "),
-            })?;
-        Self::from_value(value)
+                reason: "this build reads contracts in JSON only (the browser's meter module); \
+                         give it the contract as JSON, or parse TOML with the full module"
+                    .into(),
+            })
+        }
     }
 
     /// Parses and validates a JSON contract.

@@ -68,7 +68,8 @@ pub struct Preflight {
 
 #[wasm_bindgen]
 impl Preflight {
-    /// Parses and validates a contract (TOML or JSON text).
+    /// Parses and validates a contract: JSON, or TOML (which the meter
+    /// module leaves to the full module: `await loadFull()` first).
     #[wasm_bindgen(constructor)]
     pub fn new(source: &str) -> Result<Preflight, JsValue> {
         Contract::parse(source)

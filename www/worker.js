@@ -8,6 +8,11 @@
 import init, { Preflight, __setPrescans, loadFull } from "/pkg/browser.js";
 import { loadTokenizer } from "/pkg/tokenizer.js";
 
+// The meter module is fetched and compiled as soon as the worker starts,
+// while the page is still fetching the contract.
+const ready = init();
+ready.catch(() => {}); // a failure is reported by the "start" that awaits it
+
 let preflight = null;
 let meter = null;
 // Whether the full check of typed text needs the full module (the contract
@@ -77,7 +82,7 @@ async function handle(data) {
       // The first contract, or another one the user picked.
       const begin = performance.now();
       const current = ++generation;
-      await init();
+      await ready;
       __setPrescans(!data.noPrescans);
       slowSteps = Boolean(data.slowSteps);
       // The objects let go of are released by the package's finalizers.

@@ -13,6 +13,7 @@ use axum::handler::HandlerWithoutStateExt;
 use axum::http::Method;
 use axum::routing::{get, post};
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -53,7 +54,12 @@ pub fn app(state: AppState) -> Router {
             )
             .fallback_service(ServeDir::new(dirs.www).not_found_service(not_found.into_service()));
     }
-    router.layer(TraceLayer::new_for_http())
+    // The web app's files and the API's JSON are compressed on the fly for
+    // clients that accept it; the package's precompressed files already
+    // carry their encoding and are left alone.
+    router
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {

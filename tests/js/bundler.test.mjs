@@ -12,6 +12,7 @@ import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
 import { launchChromium } from "./support.mjs";
+import { Preflight } from "../../pkg/node.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let dir;
@@ -24,21 +25,28 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "preflight-vite-"));
   mkdirSync(join(dir, "node_modules"));
   symlinkSync(join(root, "pkg"), join(dir, "node_modules", "prompt-preflight"), "dir");
-  const contract = readFileSync(join(root, "contracts/customer-list.toml"), "utf8");
+  // A page gets its contract as JSON, as the server serves it; TOML needs
+  // the full module (checked below, before and after loadFull).
+  const toml = readFileSync(join(root, "contracts/customer-list.toml"), "utf8");
+  const contract = JSON.stringify(new Preflight(toml).contract);
   writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
   writeFileSync(
     join(dir, "main.js"),
     `import init, { Preflight, loadFull, loadTokenizer, countTokens } from "prompt-preflight";
 const contract = ${JSON.stringify(contract)};
+const toml = ${JSON.stringify(toml)};
 window.result = (async () => {
   await init();
+  let tomlBefore = "accepted";
+  try { new Preflight(toml); } catch (e) { tomlBefore = e.code; }
   const pf = new Preflight(contract);
   await loadTokenizer(pf.encoding);
   const count = countTokens("Hello, world!", "o200k_base");
   const typed = pf.checkText("free", "Ada renewed early and asked about the pro plan.");
   await loadFull();
   const file = pf.checkFile("free", "c.csv", new TextEncoder().encode("name,email\\nAda,ada@example.com\\n"));
-  return { count, typedOk: typed.ok, fileKind: file.input.kind, fileOk: file.ok };
+  const fromToml = new Preflight(toml).contract.id;
+  return { count, typedOk: typed.ok, fileKind: file.input.kind, fileOk: file.ok, tomlBefore, fromToml };
 })().catch((e) => ({ error: String(e) }));
 `,
   );
@@ -71,6 +79,10 @@ test("an app built with Vite loads both modules and the vocabulary from the pack
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   const result = await page.evaluate(() => window.result);
   assert.deepStrictEqual(errors, []);
-  assert.deepStrictEqual(result, { count: { count: 4, exact: true }, typedOk: true, fileKind: "csv", fileOk: true });
+  assert.deepStrictEqual(result, {
+    count: { count: 4, exact: true }, typedOk: true, fileKind: "csv", fileOk: true,
+    // TOML is refused by the meter module alone, and read once the full one is in.
+    tomlBefore: "full_module_not_loaded", fromToml: "customer-list",
+  });
   await page.close();
 });

@@ -6,13 +6,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { Preflight as FullPreflight } from "../../pkg/node.js";
 
 const file = (path) => JSON.stringify(fileURLToPath(new URL(path, import.meta.url)));
+// The meter module reads contracts in JSON (as the server serves them).
+const customerList = new FullPreflight(readFileSync(new URL("../../contracts/customer-list.toml", import.meta.url), "utf8")).contract;
 const script = `
 import { readFileSync } from "node:fs";
 import { initSync, installTokenizer, Preflight, countTokens } from ${JSON.stringify(new URL("../../pkg/core.js", import.meta.url).href)};
 initSync({ module: readFileSync(${file("../../pkg/dist/meter/prompt_preflight_bg.wasm")}) });
-const pf = new Preflight(readFileSync(${file("../../contracts/customer-list.toml")}, "utf8"));
+const pf = new Preflight(${JSON.stringify(JSON.stringify(customerList))});
 const meter = pf.meter("free");
 const text = "Which customers in Lisbon renewed early this spring, and why did they?";
 const before = meter.setText(text);
@@ -43,13 +47,15 @@ const languages = `
 import { readFileSync } from "node:fs";
 import { initSync, Preflight } from ${JSON.stringify(new URL("../../pkg/core.js", import.meta.url).href)};
 initSync({ module: readFileSync(${file("../../pkg/dist/meter/prompt_preflight_bg.wasm")}) });
-const source = readFileSync(${file("../../contracts/customer-list.toml")}, "utf8");
-const limited = source.replace("[input]", '[input]\\nlanguages = ["eng"]');
+const source = ${JSON.stringify(JSON.stringify(customerList))};
+const limited = JSON.stringify({ ...JSON.parse(source), input: { ...JSON.parse(source).input, languages: ["eng"] } });
 const open = new Preflight(source);
 const only = new Preflight(limited);
+let toml = null;
+try { new Preflight(readFileSync(${file("../../contracts/customer-list.toml")}, "utf8")); } catch (e) { toml = e.code; }
 let code = null;
 try { only.checkText("free", "Bonjour à tous."); } catch (e) { code = e.code; }
-console.log(JSON.stringify({ open: open.checkTextNeedsFull, only: only.checkTextNeedsFull, openOk: open.checkText("free", "Hello there.").ok, code }));
+console.log(JSON.stringify({ open: open.checkTextNeedsFull, only: only.checkTextNeedsFull, openOk: open.checkText("free", "Hello there.").ok, code, toml }));
 `;
 
 test("the meter module says when a contract's text check needs the full module", () => {
@@ -57,5 +63,8 @@ test("the meter module says when a contract's text check needs the full module",
   assert.equal(run.status, 0, run.stderr);
   // Without language detection it checks text for contracts that accept any
   // language, and refuses (with a code) to guess for those that do not.
-  assert.deepStrictEqual(JSON.parse(run.stdout), { open: false, only: true, openOk: true, code: "full_module_not_loaded" });
+  // A TOML contract needs the full module too: the meter module reads JSON.
+  assert.deepStrictEqual(JSON.parse(run.stdout), {
+    open: false, only: true, openOk: true, code: "full_module_not_loaded", toml: "full_module_not_loaded",
+  });
 });
