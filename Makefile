@@ -16,7 +16,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
+.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js bench-page clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -121,6 +121,7 @@ bench: pkg build chromium
 	$(MAKE) bench-chunking
 	$(MAKE) bench-prepare
 	$(MAKE) bench-tokenizers-js
+	$(MAKE) bench-page
 	node benches/ingest-browser.mjs
 	node benches/recovery.mjs
 
@@ -149,6 +150,13 @@ bench-chunking:
 bench-tokenizers-js: pkg chromium
 	mkdir -p target
 	{ node benches/tokenizers-js.mjs && node benches/tokenizers-browser.mjs; } | tee target/bench-tokenizers-js.md
+
+## bench-page: the web app's first screen in Chromium (bytes before the first reading,
+## navigation → first estimate and → exact count, a keystroke at 1 MB) and our meter
+## module beside gpt-tokenizer, tiktoken and js-tiktoken (Markdown kept in target/bench-page.md)
+bench-page: pkg build chromium
+	mkdir -p target
+	node benches/page-browser.mjs | tee target/bench-page.md
 
 clean-pkg:
 	rm -rf pkg/dist

@@ -7,7 +7,9 @@
 // `page.html?impl=<name>&enc=<encoding>` starts loading at once and sets
 // `window.startup` = { sinceNavigation, sinceImport, count, bytes } when the
 // first count of "Hello, world!" is done (`performance.now()` counts from
-// navigation start), or `window.startupError`.
+// navigation start), or `window.startupError`. With `&input=<file>` the
+// first count is of that generated input instead, fetched alongside the
+// modules (and left out of `bytes`).
 
 const loaders = {
   // Our package's browser entry: init() fetches prompt_preflight_bg.wasm,
@@ -164,15 +166,17 @@ const params = new URLSearchParams(location.search);
 if (params.has("impl")) {
   const impl = params.get("impl");
   const encoding = params.get("enc") ?? "o200k_base";
+  const input = params.get("input");
   const start = performance.now();
-  loaders[impl](encoding)
-    .then((loaded) => {
+  const text = input ? fetch(`/bench/input/${input}`).then((r) => r.text()) : "Hello, world!";
+  Promise.all([loaders[impl](encoding), text])
+    .then(([loaded, text]) => {
       tk = loaded;
-      const count = tk.count("Hello, world!");
+      const count = tk.count(text);
       const end = performance.now();
       const resources = performance.getEntriesByType("resource").filter((e) => !e.name.includes("/bench/page.html"));
       const bytes = resources
-        .filter((e) => !e.name.includes("/bench/harness"))
+        .filter((e) => !e.name.includes("/bench/harness") && !e.name.includes("/bench/input/"))
         .reduce((sum, e) => sum + (e.encodedBodySize || 0), 0);
       window.startup = {
         sinceNavigation: end,

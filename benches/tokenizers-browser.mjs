@@ -15,6 +15,9 @@
 // Sections: start-up (cold profile and warm reload), throughput with a
 // count check, pathological inputs at 10 KB and 100 KB with a time budget,
 // keystroke latency of our meter against full recounts.
+//
+// benches/page-browser.mjs imports the server and the start-up measurement
+// (`startServer`, `measureStartup`); run as a script, this runs every section.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -54,8 +57,8 @@ const RUNS = 5;
 const BUDGET_S = Number(process.env.BENCH_BUDGET_S ?? 20);
 const PATHO_SIZES = [10 * KB, 100 * KB];
 const EDITS = 200;
-/** The copy of pkg/ measured (served as /pkg/). */
-const SNAP = snapshotPkg();
+/** The copy of pkg/ measured (served as /pkg/), taken in main(). */
+let SNAP;
 
 const out = (s = "") => process.stdout.write(s + "\n");
 const log = (s) => process.stderr.write(s + "\n");
@@ -94,7 +97,8 @@ const PAGE = `<!doctype html>
 <script type="module" src="/bench/harness.mjs"></script>
 `;
 
-function startServer() {
+/** The bench's static server; `pkgDir` is the copy of pkg/ served as /pkg/. */
+export function startServer(pkgDir) {
   const isolation = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
@@ -116,9 +120,9 @@ function startServer() {
       if (!src.startsWith(join(root, "node_modules")) || !existsSync(src)) return send(res, 404, "text/plain", "not found");
       const body = `const module = { exports: {} }; const exports = module.exports;\n${readFileSync(src, "utf8")}\nexport default module.exports;\n`;
       return send(res, 200, TYPES[".js"], body, { "Cache-Control": "max-age=3600" });
-    } else if (path.startsWith("/pkg/")) file = join(SNAP.dir, normalize(path.slice("/pkg/".length)));
+    } else if (path.startsWith("/pkg/")) file = join(pkgDir, normalize(path.slice("/pkg/".length)));
     else if (path.startsWith("/node_modules/")) file = join(root, normalize(path));
-    if (!file || !file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+    if (!file || !(file.startsWith(root) || file.startsWith(pkgDir)) || !existsSync(file) || !statSync(file).isFile()) {
       return send(res, 404, "text/plain", "not found");
     }
     res.writeHead(200, {
@@ -132,6 +136,7 @@ function startServer() {
     server.listen(0, "127.0.0.1", () =>
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
+        pkgDir,
         stop: () =>
           new Promise((r) => {
             server.close(r);
@@ -154,10 +159,10 @@ async function within(promise, ms) {
   return result;
 }
 
-/** Opens the page for one implementation and waits for its first count. */
-async function openPage(context, url, impl, encoding) {
+/** Opens the page for one implementation and waits for its first count (of `input`, if given). */
+async function openPage(context, url, impl, encoding, input) {
   const page = await context.newPage();
-  await page.goto(`${url}/bench/page.html?impl=${impl}&enc=${encoding}`);
+  await page.goto(`${url}/bench/page.html?impl=${impl}&enc=${encoding}${input ? `&input=${encodeURIComponent(input)}` : ""}`);
   return { page, startup: await waitStartup(page, impl) };
 }
 
@@ -199,21 +204,21 @@ function header(chromiumVersion) {
   out();
 }
 
-/** The file a served path comes from (null for generated responses). */
-function fileOf(path) {
+/** The file a served path comes from (null for generated responses and inputs). */
+function fileOf(path, pkgDir) {
   if (path.startsWith("/bench/cjs/")) return join(root, path.slice("/bench/cjs/".length));
-  if (path.startsWith("/pkg/")) return join(SNAP.dir, path.slice("/pkg/".length));
+  if (path.startsWith("/pkg/")) return join(pkgDir, path.slice("/pkg/".length));
   if (path.startsWith("/node_modules/")) return join(root, path);
   return null;
 }
 
 const compressed = new Map();
 /** gzip -9 and brotli -11 sizes of the files behind `paths` (cached per file). */
-function compressedSizes(paths) {
+function compressedSizes(paths, pkgDir) {
   let gz = 0;
   let br = 0;
   for (const path of new Set(paths)) {
-    const file = fileOf(path);
+    const file = fileOf(path, pkgDir);
     if (!file || !existsSync(file)) continue;
     if (!compressed.has(file)) {
       const data = readFileSync(file);
@@ -228,6 +233,42 @@ function compressedSizes(paths) {
     br += compressed.get(file).br;
   }
   return { gz, br };
+}
+
+/**
+ * Start-up of every implementation for `enc`, taking turns: `coldRuns` loads
+ * in a fresh profile each, then `warmRuns` reloads of the first one. With
+ * `input` (a file in inputDir) the first count is of that text, fetched by
+ * the page alongside the modules, instead of "Hello, world!". Returns, per
+ * implementation, `{ cold, warm, gz, br }`: the `window.startup` of each load
+ * and the compressed sizes of the files the first cold load fetched.
+ */
+export async function measureStartup(server, enc, { coldRuns = COLD_RUNS, warmRuns = WARM_RUNS, input } = {}) {
+  const cold = Object.fromEntries(IMPLS.map((i) => [i, []]));
+  const warm = Object.fromEntries(IMPLS.map((i) => [i, []]));
+  for (let r = 0; r < coldRuns; r++) {
+    for (const impl of IMPLS) {
+      log(`start-up ${enc} ${impl} run ${r + 1}`);
+      const browser = await launchChromium();
+      try {
+        const { page, startup } = await openPage(browser.context, server.url, impl, enc, input);
+        if (!input && startup.count !== 4) mismatch(`${enc} ${impl} in Chromium counts "Hello, world!" as ${startup.count}`);
+        if (!startup.isolated) log("  (the page is not cross-origin isolated)");
+        cold[impl].push(startup);
+        if (r === 0) {
+          for (let w = 0; w < warmRuns; w++) {
+            await page.reload();
+            warm[impl].push(await waitStartup(page, impl));
+          }
+        }
+      } finally {
+        await closeBrowser(browser);
+      }
+    }
+  }
+  return Object.fromEntries(
+    IMPLS.map((impl) => [impl, { cold: cold[impl], warm: warm[impl], ...compressedSizes(cold[impl][0].urls, server.pkgDir) }]),
+  );
 }
 
 async function startup(server) {
@@ -247,34 +288,13 @@ async function startup(server) {
   );
   out("|---|---|---:|---:|---:|---:|---:|");
   for (const enc of ENCODINGS) {
-    const cold = Object.fromEntries(IMPLS.map((i) => [i, []]));
-    const warm = Object.fromEntries(IMPLS.map((i) => [i, []]));
-    for (let r = 0; r < COLD_RUNS; r++) {
-      for (const impl of IMPLS) {
-        log(`start-up ${enc} ${impl} run ${r + 1}`);
-        const browser = await launchChromium();
-        try {
-          const { page, startup } = await openPage(browser.context, server.url, impl, enc);
-          if (startup.count !== 4) mismatch(`${enc} ${impl} in Chromium counts "Hello, world!" as ${startup.count}`);
-          if (!startup.isolated) log("  (the page is not cross-origin isolated)");
-          cold[impl].push(startup);
-          if (r === 0) {
-            for (let w = 0; w < WARM_RUNS; w++) {
-              await page.reload();
-              warm[impl].push(await waitStartup(page, impl));
-            }
-          }
-        } finally {
-          await closeBrowser(browser);
-        }
-      }
-    }
+    const results = await measureStartup(server, enc);
     for (const impl of IMPLS) {
+      const { cold, warm, gz, br } = results[impl];
       const m = (xs, f) => median(xs.map(f));
-      const z = compressedSizes(cold[impl][0].urls.filter((u) => !u.startsWith("/bench/harness")));
       out(
-        `| ${impl} | ${enc} | ${(m(cold[impl], (x) => x.bytes) / MB).toFixed(2)} MB | ${(z.gz / MB).toFixed(2)} / ${(z.br / MB).toFixed(2)} MB | ${fmtMs(m(cold[impl], (x) => x.sinceNavigation))} | ` +
-          `${fmtMs(m(cold[impl], (x) => x.sinceImport))} | ${fmtMs(m(warm[impl], (x) => x.sinceNavigation))} |`,
+        `| ${impl} | ${enc} | ${(m(cold, (x) => x.bytes) / MB).toFixed(2)} MB | ${(gz / MB).toFixed(2)} / ${(br / MB).toFixed(2)} MB | ${fmtMs(m(cold, (x) => x.sinceNavigation))} | ` +
+          `${fmtMs(m(cold, (x) => x.sinceImport))} | ${fmtMs(m(warm, (x) => x.sinceNavigation))} |`,
       );
     }
   }
@@ -451,12 +471,18 @@ async function keystrokes(server) {
   out();
 }
 
-async function main() {
-  let chromiumVersion = "Chromium ?";
+/** `chromium --version`'s line. */
+export function chromiumVersion() {
   try {
-    chromiumVersion = execFileSync(CHROMIUM, ["--version"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {}
-  header(chromiumVersion);
+    return execFileSync(CHROMIUM, ["--version"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return "Chromium ?";
+  }
+}
+
+async function main() {
+  SNAP = snapshotPkg();
+  header(chromiumVersion());
   log("writing inputs");
   const texts = writeInputs();
   // Reference counts: ours under Node.
@@ -471,7 +497,7 @@ async function main() {
       }
     }
   }
-  const server = await startServer();
+  const server = await startServer(SNAP.dir);
   try {
     const only = process.env.BENCH_SECTIONS?.split(",");
     const run = (s) => !only || only.includes(s);
@@ -489,7 +515,8 @@ async function main() {
   }
 }
 
-// Playwright closes its browsers on these signals but leaves the process running.
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
-
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Playwright closes its browsers on these signals but leaves the process running.
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+  await main();
+}

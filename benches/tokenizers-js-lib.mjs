@@ -8,7 +8,7 @@
 // also in MB/s.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -256,16 +256,19 @@ export function machineLines() {
 export const today = () => new Date().toISOString().slice(0, 10);
 
 /**
- * A fingerprint of a built package (its Wasm module, glue and
- * vocabularies), to name the build a report measured.
+ * A fingerprint of a built package (its Wasm modules, glue, vocabularies
+ * and entry files), to name the build a report measured.
  */
 export function pkgFingerprint(pkgRoot = join(root, "pkg")) {
   const hash = createHash("sha256");
-  for (const f of ["prompt_preflight_bg.wasm", "prompt_preflight.js", "o200k_base.bin", "cl100k_base.bin"]) {
-    hash.update(readFileSync(join(pkgRoot, "dist", f)));
+  const files = ["prompt_preflight_bg.wasm", "prompt_preflight.js", "o200k_base.bin", "cl100k_base.bin"].map((f) => join("dist", f));
+  // The meter module (dist/meter/, since the package has two modules) and the entries.
+  if (existsSync(join(pkgRoot, "dist/meter"))) {
+    files.push("dist/meter/prompt_preflight_bg.wasm", "dist/meter/prompt_preflight_factory.js", "core.js", "browser.js", "tokenizer.js");
   }
-  const wasm = readFileSync(join(pkgRoot, "dist/prompt_preflight_bg.wasm")).length;
-  return { id: hash.digest("hex").slice(0, 12), wasm };
+  for (const f of files) hash.update(readFileSync(join(pkgRoot, f)));
+  const size = (f) => (existsSync(join(pkgRoot, f)) ? readFileSync(join(pkgRoot, f)).length : null);
+  return { id: hash.digest("hex").slice(0, 12), wasm: size("dist/prompt_preflight_bg.wasm"), meterWasm: size("dist/meter/prompt_preflight_bg.wasm") };
 }
 
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -289,9 +292,8 @@ export function snapshotPkg() {
     const dir = join(root, "target", "bench-tokenizers-js", "pkg", before.id);
     if (!existsSync(join(dir, ".complete"))) {
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(join(dir, "dist"), { recursive: true });
-      for (const f of readdirSync(src)) if (/\.(js|json|ts)$/.test(f)) copyFileSync(join(src, f), join(dir, f));
-      for (const f of readdirSync(join(src, "dist"))) copyFileSync(join(src, "dist", f), join(dir, "dist", f));
+      // The whole package: entries, dist/ and dist/meter/, with the .br and .gz copies.
+      cpSync(src, dir, { recursive: true });
       if (pkgFingerprint(dir).id !== before.id || pkgFingerprint(src).id !== before.id) {
         sleepSync(3000);
         continue;
@@ -312,4 +314,6 @@ export function snapshotPkg() {
 /** The header line describing the build measured. */
 export const pkgLine = (snap) =>
   `- Package measured: a copy of \`pkg/\` taken at start (fingerprint ${snap.id}, sha-256 of the module, glue and ` +
-  `vocabularies; \`prompt_preflight_bg.wasm\` ${fmtInt(snap.wasm)} B); repository HEAD then: ${snap.commit}`;
+  `vocabularies; \`prompt_preflight_bg.wasm\` ${fmtInt(snap.wasm)} B` +
+  (snap.meterWasm ? `, meter module \`dist/meter/prompt_preflight_bg.wasm\` ${fmtInt(snap.meterWasm)} B` : "") +
+  `); repository HEAD then: ${snap.commit}`;
