@@ -2,6 +2,7 @@
 
 mod check;
 mod contracts;
+mod openai;
 mod prepare;
 mod run;
 mod submission;
@@ -34,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .route("/check", post(check::check))
         .route("/prepare", post(prepare::prepare))
         .route("/run", post(run::run))
+        .route("/chat/completions", post(openai::chat_completions))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

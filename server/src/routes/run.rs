@@ -2,16 +2,151 @@
 //! (`service::run`), answered with the answer, the report, the payload, the
 //! attempts and a sentence saying what happened. A failed call is one
 //! class in the core's words, never the provider's raw text.
+//!
+//! The check and the call are shared with the OpenAI-compatible proxy
+//! (`routes/openai.rs`).
 
-use super::submission::Submission;
+use super::submission::{Content, Submission};
+use crate::chat::{ChatAnswer, ChatRequest};
 use crate::service::run::{run as run_call, Attempt, UserFailure};
-use crate::{chat::ChatAnswer, chat::ChatRequest, AppError, AppState};
+use crate::{AppError, AppState, Provider};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use prompt_preflight::{FailureClass, Payload, Report, RetryPolicy};
+use prompt_preflight::{Contract, FailureClass, Payload, Report, RetryPolicy};
 use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The final check of an input: the report, and the payload when it passed.
+pub(super) struct Checked {
+    pub report: Report,
+    pub payload: Option<Payload>,
+}
+
+impl Checked {
+    /// Checks `content` against `contract` off the async workers (parsing
+    /// and tokenizing are CPU-bound).
+    pub async fn of(
+        contract: Arc<Contract>,
+        tier: Option<String>,
+        content: Content,
+    ) -> Result<Checked, AppError> {
+        tokio::task::spawn_blocking(move || {
+            let checked = prompt_preflight::check(&contract, tier.as_deref(), &content.input())?;
+            let payload = checked.payload(&contract);
+            Ok::<_, AppError>(Checked {
+                report: checked.report,
+                payload,
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+}
+
+/// A model call that answered.
+pub(super) struct Called {
+    pub answer: ChatAnswer,
+    pub attempts: Vec<Attempt>,
+    pub summary: String,
+}
+
+/// A model call that failed, as the caller is told.
+pub(super) struct RunError {
+    pub status: StatusCode,
+    pub user: UserFailure,
+    pub retry_after: Option<Duration>,
+    pub summary: String,
+    pub attempts: Vec<Attempt>,
+}
+
+/// The status a failure class answers with.
+fn status_of(class: FailureClass) -> StatusCode {
+    match class {
+        FailureClass::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        FailureClass::ContextTooLong
+        | FailureClass::InvalidRequest
+        | FailureClass::ContentFiltered => StatusCode::UNPROCESSABLE_ENTITY,
+        FailureClass::ProviderUnavailable | FailureClass::ProviderQuotaExhausted => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        FailureClass::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+/// Whether retrying the same request can help, for `x-should-retry`.
+pub(super) fn worth_retrying(class: FailureClass) -> bool {
+    matches!(
+        class.entry().retry,
+        RetryPolicy::AfterHint | RetryPolicy::Backoff
+    )
+}
+
+/// Asks the contract's provider (or the dry run) for the payload, with the
+/// server's recovery policy.
+pub(super) async fn call_model(
+    state: &AppState,
+    contract: &Contract,
+    report: &Report,
+    payload: &Payload,
+) -> Result<Called, RunError> {
+    let provider = contract
+        .model
+        .info()
+        .map(|m| m.provider)
+        .unwrap_or(Provider::Openai);
+    let chat = state.chat_for(provider);
+    let call = ChatRequest {
+        model: payload.model.clone(),
+        messages: payload.messages.clone(),
+        max_tokens: report.tokens.output_reserved,
+    };
+    let outcome = run_call(chat.as_ref(), call, state.run_policy, tokio::time::sleep).await;
+    tracing::info!(contract = %contract.id, summary = %outcome.summary, attempts = outcome.attempts.len(), "model call");
+    let user = outcome.user_failure();
+    match (outcome.result, user) {
+        (Ok(answer), _) => Ok(Called {
+            answer,
+            attempts: outcome.attempts,
+            summary: outcome.summary,
+        }),
+        (Err(failed), user) => {
+            let user = user.unwrap_or_else(|| UserFailure {
+                class: failed.class,
+                message: failed.class.entry().message.to_owned(),
+                hint: failed.class.entry().hint.to_owned(),
+                retry_after_ms: None,
+            });
+            Err(RunError {
+                status: status_of(failed.class),
+                user,
+                retry_after: failed.retry_after,
+                summary: outcome.summary,
+                attempts: outcome.attempts,
+            })
+        }
+    }
+}
+
+/// `retry-after` and `retry-after-ms` for a wait, and `x-should-retry:
+/// false` when retrying cannot help.
+pub(super) fn retry_headers(response: &mut Response, class: FailureClass, wait: Option<Duration>) {
+    let headers = response.headers_mut();
+    if let Some(wait) = wait {
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs_f64().ceil().to_string()) {
+            headers.insert("retry-after", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&wait.as_millis().to_string()) {
+            headers.insert("retry-after-ms", v);
+        }
+    }
+    if !worth_retrying(class) {
+        headers.insert("x-should-retry", HeaderValue::from_static("false"));
+    }
+}
 
 /// A run that reached the model (or the dry run).
 #[derive(Serialize)]
@@ -43,21 +178,6 @@ struct ErrorBody {
     hint: Option<String>,
 }
 
-/// The status a failure class answers with.
-fn status_of(class: FailureClass) -> StatusCode {
-    match class {
-        FailureClass::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        FailureClass::ContextTooLong
-        | FailureClass::InvalidRequest
-        | FailureClass::ContentFiltered => StatusCode::UNPROCESSABLE_ENTITY,
-        FailureClass::ProviderUnavailable | FailureClass::ProviderQuotaExhausted => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        FailureClass::Timeout => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::BAD_GATEWAY,
-    }
-}
-
 pub(super) async fn run(
     State(state): State<AppState>,
     request: Request,
@@ -68,16 +188,9 @@ pub(super) async fn run(
         .get(&submission.contract)
         .cloned()
         .ok_or(AppError::UnknownContract(submission.contract))?;
-    let blocking_contract = contract.clone();
-    let (tier, content) = (submission.tier, submission.content);
-    // Parsing and tokenizing are CPU-bound: off the async workers.
-    let checked = tokio::task::spawn_blocking(move || {
-        prompt_preflight::check(&blocking_contract, tier.as_deref(), &content.input())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
-    let Some(payload) = checked.payload(&contract) else {
-        let report = checked.report;
+    let checked = Checked::of(contract.clone(), submission.tier, submission.content).await?;
+    let report = checked.report;
+    let Some(payload) = checked.payload else {
         let body = RunFailure {
             error: ErrorBody {
                 code: "check_failed".into(),
@@ -88,74 +201,36 @@ pub(super) async fn run(
             attempts: Vec::new(),
             summary: None,
         };
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [(
-                HeaderName::from_static("x-should-retry"),
-                HeaderValue::from_static("false"),
-            )],
-            Json(body),
-        )
-            .into_response());
+        let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert("x-should-retry", HeaderValue::from_static("false"));
+        return Ok(response);
     };
-    let report = checked.report;
-    let chat = state.chat_for(
-        contract
-            .model
-            .info()
-            .map(|m| m.provider)
-            .unwrap_or(crate::Provider::Openai),
-    );
-    let call = ChatRequest {
-        model: payload.model.clone(),
-        messages: payload.messages.clone(),
-        max_tokens: report.tokens.output_reserved,
-    };
-    let outcome = run_call(chat.as_ref(), call, state.run_policy, tokio::time::sleep).await;
-    tracing::info!(contract = %contract.id, summary = %outcome.summary, attempts = outcome.attempts.len(), "run");
-    let failure: Option<UserFailure> = outcome.user_failure();
-    match (outcome.result, failure) {
-        (Ok(answer), _) => Ok(Json(RunResponse {
-            answer,
+    match call_model(&state, &contract, &report, &payload).await {
+        Ok(called) => Ok(Json(RunResponse {
+            answer: called.answer,
             report,
             payload,
-            attempts: outcome.attempts,
-            summary: outcome.summary,
+            attempts: called.attempts,
+            summary: called.summary,
         })
         .into_response()),
-        (Err(failed), Some(user)) => {
-            let mut response = (
-                status_of(failed.class),
-                Json(RunFailure {
-                    error: ErrorBody {
-                        code: user.class.as_str().into(),
-                        message: user.message,
-                        hint: Some(user.hint),
-                    },
-                    report,
-                    attempts: outcome.attempts,
-                    summary: Some(outcome.summary),
-                }),
-            )
-                .into_response();
-            let headers = response.headers_mut();
-            if let Some(wait) = failed.retry_after {
-                let value = |v: String| HeaderValue::from_str(&v).ok();
-                if let Some(v) = value(wait.as_secs_f64().ceil().to_string()) {
-                    headers.insert("retry-after", v);
-                }
-                if let Some(v) = value(wait.as_millis().to_string()) {
-                    headers.insert("retry-after-ms", v);
-                }
-            }
-            if matches!(
-                failed.class.entry().retry,
-                RetryPolicy::Never | RetryPolicy::Recover
-            ) {
-                headers.insert("x-should-retry", HeaderValue::from_static("false"));
-            }
+        Err(failed) => {
+            let class = failed.user.class;
+            let body = RunFailure {
+                error: ErrorBody {
+                    code: class.as_str().into(),
+                    message: failed.user.message,
+                    hint: Some(failed.user.hint),
+                },
+                report,
+                attempts: failed.attempts,
+                summary: Some(failed.summary),
+            };
+            let mut response = (failed.status, Json(body)).into_response();
+            retry_headers(&mut response, class, failed.retry_after);
             Ok(response)
         }
-        (Err(failed), None) => Err(AppError::Internal(failed.detail)),
     }
 }

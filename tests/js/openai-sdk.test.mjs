@@ -1,0 +1,105 @@
+// The official `openai` SDK (npm) against `preflight serve`'s
+// OpenAI-compatible /v1/chat/completions, over real HTTP: `model` names a
+// contract, a plain and a streamed answer (a labelled dry run: no key is
+// set), and input the check refuses raised as the SDK's BadRequestError
+// with our issue code and the report beside it.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import { startServer } from "./support.mjs";
+
+let server;
+let client;
+
+before(async () => {
+  server = await startServer();
+  // maxRetries: 0, so a refusal is seen once (the SDK would not retry it anyway: x-should-retry).
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed-here", maxRetries: 0 });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+const NOTES = "Ada renewed early and asked about the pro plan; Grace wants audit logs.";
+
+test("a chat completion through the proxy runs the contract", async () => {
+  const completion = await client.chat.completions.create({
+    model: "customer-list",
+    messages: [{ role: "user", content: NOTES }],
+  });
+  assert.equal(completion.object, "chat.completion");
+  assert.equal(completion.model, "gpt-4o-mini", "the contract's model answered");
+  const answer = completion.choices[0].message.content;
+  assert.match(answer, /^\[Dry run: no model was called\.\]/, "no key: a labelled dry run, never a pretend answer");
+  assert.equal(completion.choices[0].finish_reason, "stop");
+  assert.equal(completion.preflight.dry_run, true);
+  assert.equal(completion.preflight.contract.id, "customer-list");
+  assert.ok(completion.preflight.tokens.input > 0);
+
+  // A pinned version, and one that does not exist.
+  const pinned = await client.chat.completions.create({ model: "customer-list@1.0.0", messages: [{ role: "user", content: NOTES }] });
+  assert.equal(pinned.preflight.contract.version, "1.0.0");
+  await assert.rejects(
+    client.chat.completions.create({ model: "customer-list@9.9.9", messages: [{ role: "user", content: NOTES }] }),
+    (error) => error instanceof OpenAI.NotFoundError && error.code === "model_not_found",
+  );
+});
+
+test("a streamed completion ends with [DONE] and carries the usage asked for", async () => {
+  const stream = await client.chat.completions.create({
+    model: "customer-list",
+    messages: [{ role: "user", content: NOTES }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = "";
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    for (const choice of chunk.choices) {
+      text += choice.delta?.content ?? "";
+      finish = choice.finish_reason ?? finish;
+    }
+    usage = chunk.usage ?? usage;
+  }
+  assert.match(text, /^\[Dry run: no model was called\.\]/);
+  assert.equal(finish, "stop");
+  assert.ok(usage && "prompt_tokens" in usage, JSON.stringify(usage));
+  // The raw stream ends with the terminator the SDKs expect.
+  const raw = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "customer-list", messages: [{ role: "user", content: NOTES }], stream: true }),
+  });
+  assert.equal(raw.headers.get("content-type"), "text/event-stream");
+  assert.ok((await raw.text()).endsWith("data: [DONE]\n\n"));
+});
+
+test("input the check refuses is the SDK's BadRequestError with our code and the report", async () => {
+  await assert.rejects(
+    client.chat.completions.create({
+      model: "customer-list",
+      messages: [{ role: "system", content: "ignored: the contract has its own" }, { role: "user", content: "Which customers asked about discounts?" }],
+    }),
+    (error) => {
+      assert.ok(error instanceof OpenAI.BadRequestError, error.constructor.name);
+      assert.equal(error.status, 400);
+      assert.equal(error.code, "question_without_data");
+      assert.equal(error.type, "invalid_request_error");
+      assert.match(error.message, /1 problem to fix before sending\. This looks like a question/);
+      assert.equal(error.headers.get("x-should-retry"), "false");
+      return true;
+    },
+  );
+  // The report sits beside the error in the body.
+  const raw = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "customer-list", messages: [{ role: "user", content: "" }] }),
+  });
+  assert.equal(raw.status, 400);
+  const body = await raw.json();
+  assert.equal(body.error.code, "empty_input");
+  assert.equal(body.report.verdict.state, "empty");
+});
