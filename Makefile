@@ -60,9 +60,10 @@ pkg: tools npm
 		pkg/dist/prompt_preflight_factory.js pkg/dist/meter/prompt_preflight_factory.js \
 		pkg/core.js pkg/browser.js pkg/tokenizer.js
 
-## build: the server and CLI (debug build; dependencies are optimised)
+## build: the server and CLI (debug build; dependencies are optimised), with the
+## local fake provider (`preflight fake-provider`) for demos, as the tests build it
 build:
-	cargo build --workspace
+	cargo build -p prompt-preflight-server --features fake
 
 chromium:
 	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -7,6 +7,7 @@
 mod check;
 mod chunk;
 mod count;
+#[cfg(feature = "fake")]
 mod fake_provider;
 mod prepare;
 mod serve;
@@ -64,7 +65,9 @@ enum Command {
     Chunk(chunk::Args),
     /// Trim, select or split a file for a contract, and show what changed.
     Prepare(prepare::Args),
-    /// Serve a local fake of Anthropic's and Gemini's count-token endpoints.
+    /// Serve a local fake of the providers (chat and count endpoints), for
+    /// tests and demos (built with the `fake` feature).
+    #[cfg(feature = "fake")]
     FakeProvider(fake_provider::Args),
 }
 
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Count(args) => count::run(args),
         Command::Chunk(args) => chunk::run(args),
         Command::Prepare(args) => prepare::run(args),
+        #[cfg(feature = "fake")]
         Command::FakeProvider(args) => fake_provider::run(args),
     };
     match result {

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 mod error;
+#[cfg(feature = "fake")]
 pub mod fake;
 mod provider;
 mod registry;
