@@ -6,10 +6,14 @@
 //! and every error names the field that is wrong.
 
 mod column;
+mod output;
 mod prepare;
+mod recovery;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, Pattern, TableSpec};
+pub use output::{OutputFormat, OutputSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
+pub use recovery::{OnTruncated, RecoverySpec};
 
 use crate::catalogue::Model;
 use crate::{Catalogue, Encoding, Error, Limits};
@@ -62,6 +66,12 @@ pub struct Contract {
     /// How inputs are trimmed and shaped for the model.
     #[serde(default, skip_serializing_if = "PrepareSpec::is_default")]
     pub prepare: PrepareSpec,
+    /// What a good answer looks like; the server checks answers against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputSpec>,
+    /// What the server may do by itself when a call fails or is cut off.
+    #[serde(default, skip_serializing_if = "RecoverySpec::is_default")]
+    pub recovery: RecoverySpec,
 }
 
 /// The model a contract targets.
@@ -276,6 +286,8 @@ impl Contract {
             prompt: None,
             limits: Limits::default(),
             prepare: PrepareSpec::default(),
+            output: None,
+            recovery: RecoverySpec::default(),
         }
     }
 
@@ -485,6 +497,10 @@ impl Contract {
             ));
         }
         self.prepare.validate()?;
+        if let Some(output) = &self.output {
+            output.validate()?;
+        }
+        self.recovery.validate(&model.name)?;
         if let Some(template) = self.prompt.as_ref().and_then(|p| p.template.as_ref()) {
             if !template.contains(INPUT_PLACEHOLDER) {
                 return Err(Error::invalid_field(

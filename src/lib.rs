@@ -32,7 +32,10 @@ pub use chunk::{
     chunk_json_array, chunk_table, chunk_text, Boundary, Chunk, ChunkError, ChunkOptions,
     JsonChunk, JsonChunks, TableChunk, MIN_CHUNK_TOKENS,
 };
-pub use contract::{Contract, ModelSpec, PromptSpec, Tier, INPUT_PLACEHOLDER};
+pub use contract::{
+    Contract, ModelSpec, OnTruncated, OutputFormat, OutputSpec, PromptSpec, RecoverySpec, Tier,
+    INPUT_PLACEHOLDER,
+};
 pub use error::Error;
 pub use ingest::{ingest, Document, Input, Removed, Table};
 pub use payload::{Message, Payload, Role};

@@ -11,6 +11,9 @@ pub enum Role {
     System,
     /// The user's input, wrapped in the contract's template.
     User,
+    /// An earlier answer of the model, when a follow-up call asks it to
+    /// go on from where it was cut off.
+    Assistant,
 }
 
 /// One chat message.

@@ -47,6 +47,7 @@
 //! Every request, answered or not, is recorded ([`FakeProvider::requests`]).
 
 mod anthropic;
+pub mod chat;
 mod gemini;
 pub mod openai;
 
@@ -331,7 +332,11 @@ impl Key {
             Some(OVERLOADED_KEY) => Key::Overloaded,
             Some(SLOW_KEY) => Key::Slow,
             Some(SERVER_ERROR_KEY) => Key::ServerError,
-            Some(k) if k.starts_with(VALID_KEY_PREFIX) || openai::CHAT_KEYS.contains(&k) => {
+            Some(k)
+                if k.starts_with(VALID_KEY_PREFIX)
+                    || openai::CHAT_KEYS.contains(&k)
+                    || chat::KEYS.contains(&k) =>
+            {
                 Key::Valid
             }
             Some(_) => Key::Invalid,

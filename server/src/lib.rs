@@ -17,7 +17,7 @@ mod state;
 
 pub use config::{Config, ConfigError};
 pub use error::AppError;
-pub use provider::{chat, classify, hints};
+pub use provider::{chat, classify, hints, sse};
 pub use provider::{
     Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,
     Providers, COUNTING,

@@ -19,6 +19,9 @@ pub mod chat;
 pub mod classify;
 mod gemini;
 pub mod hints;
+pub mod sse;
+
+pub(crate) use anthropic::VERSION as ANTHROPIC_VERSION;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;

@@ -1,4 +1,10 @@
-//! What the server does for a request, with no HTTP in it: run a model
-//! call, retry what can succeed, and say what happened.
+//! What the server does for a request, with no HTTP in it: check the
+//! input, run the model call (or a plan's calls) with retries, fallbacks
+//! and breakers, recover a cut-off answer, check the answer, and say what
+//! happened.
 
+pub mod call;
+pub mod events;
+pub mod health;
+pub mod output;
 pub mod run;

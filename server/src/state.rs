@@ -1,7 +1,9 @@
 //! What every request handler shares.
 
-use crate::chat::{Chat, DryRun};
-use crate::service::run::Policy;
+use crate::chat::Chat;
+use crate::service::call::Policy;
+use crate::service::health::{BreakerPolicy, Health};
+use crate::service::run::Runner;
 use crate::{Provider, Providers, Registry};
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -25,11 +27,8 @@ pub struct AppState {
     /// How long a check may wait for the provider's counts before it keeps
     /// the estimate.
     pub provider_timeout: Duration,
-    /// The model clients by wire format; a provider without one runs dry
-    /// ([`DryRun`]).
-    pub chats: BTreeMap<Provider, Arc<dyn Chat>>,
-    /// How hard `/v1/run` tries (attempts, backoff, deadline).
-    pub run_policy: Policy,
+    /// The model clients, how hard `/v1/run` tries, and the breakers.
+    pub runner: Runner,
 }
 
 /// Directories of static files.
@@ -53,29 +52,39 @@ impl AppState {
             providers: None,
             fixed_counts: Arc::default(),
             provider_timeout: Self::PROVIDER_TIMEOUT,
-            chats: BTreeMap::new(),
-            run_policy: Policy::default(),
+            runner: Runner {
+                chats: BTreeMap::new(),
+                policy: Policy::default(),
+                health: Arc::new(Health::new(BreakerPolicy::default())),
+                part_concurrency: 3,
+            },
         }
     }
 
     /// Calls `provider`'s models through `chat`.
     pub fn with_chat(mut self, provider: Provider, chat: Arc<dyn Chat>) -> Self {
-        self.chats.insert(provider, chat);
+        self.runner.chats.insert(provider, chat);
         self
     }
 
     /// Sets how hard `/v1/run` tries.
     pub fn with_run_policy(mut self, policy: Policy) -> Self {
-        self.run_policy = policy;
+        self.runner.policy = policy;
         self
     }
 
-    /// The client for `provider`'s models: its own, or the dry run.
-    pub fn chat_for(&self, provider: Provider) -> Arc<dyn Chat> {
-        self.chats
-            .get(&provider)
+    /// Sets when the circuit breakers open and for how long.
+    pub fn with_breakers(mut self, policy: BreakerPolicy) -> Self {
+        self.runner.health = Arc::new(Health::new(policy));
+        self
+    }
+
+    /// The contract `id`, or the error that names it.
+    pub fn contract(&self, id: &str) -> Result<Arc<prompt_preflight::Contract>, crate::AppError> {
+        self.registry
+            .get(id)
             .cloned()
-            .unwrap_or_else(|| Arc::new(DryRun))
+            .ok_or_else(|| crate::AppError::UnknownContract(id.to_owned()))
     }
 
     /// Asks `providers` for exact counts of the models they have keys for.

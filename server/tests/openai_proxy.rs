@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use prompt_preflight_server::chat::OpenAiChat;
 use prompt_preflight_server::fake::{openai, FakeProvider, RATE_LIMITED_KEY};
-use prompt_preflight_server::service::run::Policy;
+use prompt_preflight_server::service::call::Policy;
 use prompt_preflight_server::{app, AppState, Provider, ProviderEndpoint, Registry};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -71,7 +71,7 @@ async fn a_failed_call_is_openais_error_shape_with_our_class() {
     assert_eq!(body["error"]["type"], "rate_limit_error");
     assert_eq!(body["error"]["code"], "rate_limited");
     assert_eq!(headers["retry-after-ms"], "7000");
-    assert!(!headers.contains_key("x-should-retry"));
+    assert_eq!(headers["x-should-retry"], "true");
 
     let (status, headers, body) = post(state(&fake, openai::OVERFLOW_KEY), ask()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -4,11 +4,43 @@
 //! deadline, and the outcome is told in words.
 
 use prompt_preflight::{FailureClass, Message, Role};
-use prompt_preflight_server::chat::{Chat, ChatRequest, DryRun, OpenAiChat, DRY_RUN_LABEL};
+use prompt_preflight_server::chat::{Chat, ChatRequest, DryRun, Finish, OpenAiChat, DRY_RUN_LABEL};
 use prompt_preflight_server::fake::{openai, FakeProvider, OVERLOADED_KEY, RATE_LIMITED_KEY};
-use prompt_preflight_server::service::run::{run, Outcome, Policy};
+use prompt_preflight_server::service::call::{call, Call, Outcome, Policy, Route};
+use prompt_preflight_server::service::events::ignore;
 use prompt_preflight_server::ProviderEndpoint;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One call to `chat` alone (no fallbacks, no breakers), waiting with
+/// `sleep`.
+async fn run<S, F>(chat: Arc<dyn Chat>, request: ChatRequest, policy: Policy, sleep: S) -> Outcome
+where
+    S: FnMut(Duration) -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let routes = [Route {
+        chat,
+        model: request.model.clone(),
+        window: None,
+    }];
+    call(
+        Call {
+            routes: &routes,
+            request,
+            step: "answer".into(),
+            tokens: (20, 300),
+            policy,
+            started: Instant::now(),
+            stream: false,
+            live: false,
+            health: None,
+            events: ignore(),
+        },
+        sleep,
+    )
+    .await
+}
 
 fn request() -> ChatRequest {
     ChatRequest {
@@ -27,22 +59,22 @@ fn request() -> ChatRequest {
     }
 }
 
-fn chat(fake: &FakeProvider, key: &str) -> OpenAiChat {
+fn chat(fake: &FakeProvider, key: &str) -> Arc<dyn Chat> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    OpenAiChat::new(
+    Arc::new(OpenAiChat::new(
         client,
         ProviderEndpoint {
             api_key: Some(key.into()),
             base_url: format!("{}/v1", fake.base_url()),
         },
-    )
+    ))
 }
 
 /// Runs with `policy`, recording the waits instead of sleeping.
-async fn run_recorded(chat: &dyn Chat, policy: Policy) -> (Outcome, Vec<Duration>) {
+async fn run_recorded(chat: Arc<dyn Chat>, policy: Policy) -> (Outcome, Vec<Duration>) {
     let mut waits = Vec::new();
     let outcome = run(chat, request(), policy, |d| {
         waits.push(d);
@@ -58,13 +90,13 @@ fn classes(outcome: &Outcome) -> Vec<Option<FailureClass>> {
 
 #[tokio::test]
 async fn the_dry_run_says_no_model_was_called() {
-    let (outcome, waits) = run_recorded(&DryRun, Policy::default()).await;
+    let (outcome, waits) = run_recorded(Arc::new(DryRun), Policy::default()).await;
     let answer = outcome.result.as_ref().unwrap();
     assert!(answer.dry_run);
     assert!(answer.text.starts_with(DRY_RUN_LABEL));
     assert!(answer.text.contains("gpt-4o-mini") && answer.text.contains("2 messages"));
     assert_eq!(
-        outcome.summary,
+        outcome.summary(),
         "Dry run: no model was called (no provider key is configured)."
     );
     assert!(waits.is_empty());
@@ -73,12 +105,12 @@ async fn the_dry_run_says_no_model_was_called() {
 #[tokio::test]
 async fn an_answer_comes_back_with_its_usage() {
     let fake = FakeProvider::start().await;
-    let (outcome, _) = run_recorded(&chat(&fake, "fake-key-1"), Policy::default()).await;
+    let (outcome, _) = run_recorded(chat(&fake, "fake-key-1"), Policy::default()).await;
     let answer = outcome.result.as_ref().unwrap();
     assert_eq!(answer.text, "Fake answer from gpt-4o-mini to 11 words.");
     assert!(!answer.dry_run);
     assert!(answer.usage.input > 0 && answer.usage.output > 0);
-    assert_eq!(outcome.summary, "Answered by gpt-4o-mini.");
+    assert_eq!(outcome.summary(), "Answered by gpt-4o-mini.");
     let sent = fake.requests()[0].json().unwrap();
     assert_eq!(sent["model"], "gpt-4o-mini");
     assert_eq!(sent["messages"][0]["role"], "system");
@@ -93,7 +125,7 @@ async fn an_answer_comes_back_with_its_usage() {
 async fn a_rate_limit_is_retried_after_the_providers_hint() {
     let fake = FakeProvider::start().await;
     let (outcome, waits) = run_recorded(
-        &chat(&fake, openai::RATE_LIMITED_ONCE_KEY),
+        chat(&fake, openai::RATE_LIMITED_ONCE_KEY),
         Policy::default(),
     )
     .await;
@@ -105,8 +137,8 @@ async fn a_rate_limit_is_retried_after_the_providers_hint() {
         "the retry-after-ms hint, not a guess"
     );
     assert_eq!(
-        outcome.summary,
-        "Answered by gpt-4o-mini after 2 attempts: the first was rate limited."
+        outcome.summary(),
+        "Answered by gpt-4o-mini after it was rate limited once."
     );
 }
 
@@ -117,7 +149,7 @@ async fn an_unavailable_provider_is_retried_with_backoff() {
         base_delay: Duration::from_millis(100),
         ..Policy::default()
     };
-    let (outcome, waits) = run_recorded(&chat(&fake, openai::FLAKY_KEY), policy).await;
+    let (outcome, waits) = run_recorded(chat(&fake, openai::FLAKY_KEY), policy).await;
     assert!(outcome.result.is_ok());
     assert_eq!(
         classes(&outcome),
@@ -128,8 +160,8 @@ async fn an_unavailable_provider_is_retried_with_backoff() {
         ]
     );
     assert_eq!(
-        outcome.summary,
-        "Answered by gpt-4o-mini after 3 attempts: the first two found the provider unavailable."
+        outcome.summary(),
+        "Answered by gpt-4o-mini after it was unavailable twice."
     );
     // Exponential with jitter: the n-th wait is in [base·2ⁿ⁻¹/2, base·2ⁿ⁻¹].
     assert_eq!(waits.len(), 2);
@@ -147,14 +179,14 @@ async fn an_unavailable_provider_is_retried_with_backoff() {
         max_attempts: 3,
         ..policy
     };
-    let (outcome, _) = run_recorded(&chat(&fake, OVERLOADED_KEY), policy).await;
+    let (outcome, _) = run_recorded(chat(&fake, OVERLOADED_KEY), policy).await;
     assert_eq!(outcome.attempts.len(), 3);
     let failure = outcome.user_failure().unwrap();
     assert_eq!(failure.class, FailureClass::ProviderUnavailable);
     assert_eq!(failure.message, "The AI service is unavailable right now.");
     assert_eq!(
-        outcome.summary,
-        "No answer after 3 attempts: each found the provider unavailable."
+        outcome.summary(),
+        "No answer: gpt-4o-mini was unavailable 3 times."
     );
 }
 
@@ -164,10 +196,9 @@ async fn what_cannot_succeed_is_not_retried() {
     for (key, class) in [
         ("sk-not-fake", FailureClass::AuthFailed),
         (openai::OVERFLOW_KEY, FailureClass::ContextTooLong),
-        (openai::LENGTH_KEY, FailureClass::OutputTruncated),
         (openai::QUOTA_KEY, FailureClass::ProviderQuotaExhausted),
     ] {
-        let (outcome, waits) = run_recorded(&chat(&fake, key), Policy::default()).await;
+        let (outcome, waits) = run_recorded(chat(&fake, key), Policy::default()).await;
         assert_eq!(classes(&outcome), [Some(class)], "{key}");
         assert!(waits.is_empty(), "{key}");
         let failure = outcome.user_failure().unwrap();
@@ -175,7 +206,12 @@ async fn what_cannot_succeed_is_not_retried() {
         // The provider's own words stay for the operator.
         assert!(!failure.message.contains("platform.openai.com"));
     }
-    let (outcome, _) = run_recorded(&chat(&fake, "sk-not-fake"), Policy::default()).await;
+    // A cut-off answer is an answer: recovering it is the run's job.
+    let (outcome, waits) = run_recorded(chat(&fake, openai::LENGTH_KEY), Policy::default()).await;
+    assert_eq!(classes(&outcome), [None]);
+    assert!(waits.is_empty());
+    assert_eq!(outcome.result.unwrap().finish, Finish::Length);
+    let (outcome, _) = run_recorded(chat(&fake, "sk-not-fake"), Policy::default()).await;
     assert_eq!(
         outcome.user_failure().unwrap().message,
         "The service is misconfigured; we have been told."
@@ -189,7 +225,7 @@ async fn a_wait_past_the_deadline_is_not_taken() {
         deadline: Duration::from_secs(2),
         ..Policy::default()
     };
-    let (outcome, waits) = run_recorded(&chat(&fake, RATE_LIMITED_KEY), policy).await;
+    let (outcome, waits) = run_recorded(chat(&fake, RATE_LIMITED_KEY), policy).await;
     assert_eq!(classes(&outcome), [Some(FailureClass::RateLimited)]);
     assert!(waits.is_empty(), "a 7 s hint does not fit a 2 s deadline");
     let failure = outcome.user_failure().unwrap();
@@ -206,27 +242,27 @@ async fn a_provider_that_refuses_connections_is_unavailable() {
         .unwrap()
         .port();
     let client = reqwest::Client::new();
-    let gone = OpenAiChat::new(
+    let gone: Arc<dyn Chat> = Arc::new(OpenAiChat::new(
         client,
         ProviderEndpoint {
             api_key: Some("fake-key".into()),
             base_url: format!("http://127.0.0.1:{port}/v1"),
         },
-    );
+    ));
     let policy = Policy {
         max_attempts: 2,
         base_delay: Duration::from_millis(1),
         ..Policy::default()
     };
-    let (outcome, waits) = run_recorded(&gone, policy).await;
+    let (outcome, waits) = run_recorded(gone, policy).await;
     assert_eq!(
         classes(&outcome),
         [Some(FailureClass::ProviderUnavailable); 2]
     );
     assert_eq!(waits.len(), 1);
     assert_eq!(
-        outcome.summary,
-        "No answer after 2 attempts: each found the provider unavailable."
+        outcome.summary(),
+        "No answer: gpt-4o-mini was unavailable twice."
     );
 }
 
@@ -240,18 +276,18 @@ async fn anthropic_and_gemini_answer_and_fail_in_their_own_formats() {
         base_url: fake.base_url(),
     };
     let client = reqwest::Client::new();
-    type Make<'a> = Box<dyn Fn(&str) -> Box<dyn Chat> + 'a>;
+    type Make<'a> = Box<dyn Fn(&str) -> Arc<dyn Chat> + 'a>;
     let clients: [(&str, Make); 2] = [
         (
             "claude-haiku-4-5",
             Box::new(|key: &str| {
-                Box::new(AnthropicChat::new(client.clone(), endpoint(key))) as Box<dyn Chat>
+                Arc::new(AnthropicChat::new(client.clone(), endpoint(key))) as Arc<dyn Chat>
             }),
         ),
         (
             "gemini-2.5-flash",
             Box::new(|key: &str| {
-                Box::new(GeminiChat::new(client.clone(), endpoint(key))) as Box<dyn Chat>
+                Arc::new(GeminiChat::new(client.clone(), endpoint(key))) as Arc<dyn Chat>
             }),
         ),
     ];
@@ -260,11 +296,11 @@ async fn anthropic_and_gemini_answer_and_fail_in_their_own_formats() {
             model: (*model).into(),
             ..request()
         };
-        let go = |chat: Box<dyn Chat>, policy: Policy| {
+        let go = |chat: Arc<dyn Chat>, policy: Policy| {
             let ask = ask.clone();
             async move {
                 let mut waits = Vec::new();
-                let outcome = run(chat.as_ref(), ask, policy, |d| {
+                let outcome = run(chat, ask, policy, |d| {
                     waits.push(d);
                     async {}
                 })
@@ -319,8 +355,9 @@ async fn anthropic_and_gemini_answer_and_fail_in_their_own_formats() {
         );
         assert_eq!(waits.len(), 1);
 
+        let (outcome, _) = go(make(openai::LENGTH_KEY), Policy::default()).await;
+        assert_eq!(outcome.result.unwrap().finish, Finish::Length, "{model}");
         for (key, class) in [
-            (openai::LENGTH_KEY, FailureClass::OutputTruncated),
             (openai::OVERFLOW_KEY, FailureClass::ContextTooLong),
             ("not-a-fake-key", FailureClass::AuthFailed),
         ] {

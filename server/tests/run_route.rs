@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use prompt_preflight_server::chat::{OpenAiChat, DRY_RUN_LABEL};
 use prompt_preflight_server::fake::{FakeProvider, RATE_LIMITED_KEY};
-use prompt_preflight_server::service::run::Policy;
+use prompt_preflight_server::service::call::Policy;
 use prompt_preflight_server::{app, AppState, Provider, ProviderEndpoint, Registry};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -125,8 +125,8 @@ async fn a_failed_call_is_one_class_in_plain_words() {
         (&headers["retry-after"], &headers["retry-after-ms"]),
         (&"7".parse().unwrap(), &"7000".parse().unwrap())
     );
-    assert!(
-        !headers.contains_key("x-should-retry"),
+    assert_eq!(
+        headers["x-should-retry"], "true",
         "a rate limit is worth retrying"
     );
     assert!(
@@ -145,7 +145,7 @@ async fn a_failed_call_is_one_class_in_plain_words() {
     assert!(!body.to_string().contains("platform.openai.com"), "{body}");
     assert_eq!(
         body["summary"],
-        "No answer after 1 attempt: the first was refused: the service is misconfigured."
+        "No answer: gpt-4o-mini refused our credentials once."
     );
 
     let (status, _, body) = run(prompt_preflight_server::fake::OVERLOADED_KEY).await;

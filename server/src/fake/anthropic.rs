@@ -1,8 +1,10 @@
 //! The fake `POST /v1/messages/count_tokens`, with Anthropic's errors:
 //! `{"type": "error", "error": {"type", "message"}, "request_id"}`.
 
-use super::{answer, o200k, parse_json, scale, Key, RETRY_AFTER, SLOW_DELAY};
+use super::chat;
+use super::{answer, o200k, parse_json, scale, Key, RequestLog, RETRY_AFTER, SLOW_DELAY};
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
@@ -198,8 +200,16 @@ fn text_tokens(value: &Value) -> Option<u64> {
 /// The fake `POST /v1/messages`: a deterministic answer, "Fake answer from
 /// MODEL to N words.", with `usage` in o200k tokens. The key
 /// `fake-length` stops at `max_tokens`; `fake-overflow` is refused as
-/// "prompt is too long".
-pub(super) async fn messages(headers: HeaderMap, body: Bytes) -> Response {
+/// "prompt is too long"; and the shared cases of [`super::chat`]. With
+/// `"stream": true` it streams Anthropic's events: `message_start`,
+/// `content_block_start`, a `ping`, one `content_block_delta` per word,
+/// `content_block_stop`, `message_delta` (the `stop_reason` and output
+/// tokens), `message_stop`.
+pub(super) async fn messages(
+    State(log): State<RequestLog>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(refused) = gate(&headers).await {
         return refused;
     }
@@ -247,19 +257,63 @@ pub(super) async fn messages(headers: HeaderMap, body: Bytes) -> Response {
         ));
     }
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-    let text = format!("Fake answer from {model} to {words} words.");
-    let stop = if key == super::openai::LENGTH_KEY {
+    let before = chat::earlier(&log, key);
+    if key == chat::BUSY_ONCE_KEY && before == 0 {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit; please try again later.",
+        );
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(chat::BUSY_WAIT.as_secs()));
+        return response;
+    }
+    if key == chat::DROP_KEY {
+        return chat::broken_body();
+    }
+    let reply = chat::reply(model, words, key, before);
+    let stop = if reply.truncated {
         "max_tokens"
     } else {
         "end_turn"
     };
+    let (input, output) = (tokens(n), o200k(&reply.text));
+    if request.get("stream") == Some(&Value::Bool(true)) {
+        let event = |name: &'static str, data: Value| (Some(name), data.to_string());
+        let mut events = vec![
+            event(
+                "message_start",
+                json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": input, "output_tokens": 1}}}),
+            ),
+            event(
+                "content_block_start",
+                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            ),
+            event("ping", json!({"type": "ping"})),
+        ];
+        for piece in chat::pieces(&reply.text) {
+            events.push(event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}})));
+        }
+        events.push(event(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ));
+        events.push(event("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": output}})));
+        events.push(event("message_stop", json!({"type": "message_stop"})));
+        let overloaded = event(
+            "error",
+            json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        );
+        return chat::sse(events, chat::pace(key), chat::fault(key), 5, overloaded);
+    }
     answer(
         StatusCode::OK,
         json!({
             "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": text}],
+            "content": [{"type": "text", "text": reply.text}],
             "stop_reason": stop, "stop_sequence": null,
-            "usage": {"input_tokens": tokens(n), "output_tokens": o200k(&text)},
+            "usage": {"input_tokens": input, "output_tokens": output},
         }),
     )
 }

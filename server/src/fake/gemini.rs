@@ -1,9 +1,10 @@
 //! The fake `POST /v1beta/models/{model}:countTokens`, with Google's
 //! errors: `{"error": {"code", "message", "status", "details"?}}`.
 
-use super::{answer, o200k, parse_json, scale, Key, RETRY_AFTER, SLOW_DELAY};
+use super::chat;
+use super::{answer, o200k, parse_json, scale, Key, RequestLog, RETRY_AFTER, SLOW_DELAY};
 use axum::body::Bytes;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
@@ -123,14 +124,21 @@ async fn gate(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<()
 /// The handler. The path segment is `{model}:{method}`.
 /// `POST /v1beta/models/{model}:countTokens` and `…:generateContent`.
 pub(super) async fn models(
+    State(log): State<RequestLog>,
     Path(model_and_method): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some((model, "countTokens")) = model_and_method.rsplit_once(':') else {
-        if let Some((model, "generateContent")) = model_and_method.rsplit_once(':') {
-            return generate_content(model, &query, &headers, &body).await;
+        match model_and_method.rsplit_once(':') {
+            Some((model, "generateContent")) => {
+                return generate_content(&log, model, &query, &headers, &body, false).await
+            }
+            Some((model, "streamGenerateContent")) => {
+                return generate_content(&log, model, &query, &headers, &body, true).await
+            }
+            _ => {}
         }
         return error(
             StatusCode::NOT_FOUND,
@@ -252,10 +260,12 @@ fn parts(content: &Value, at: &str) -> Result<u64, String> {
 /// its tokens. The key `fake-length` stops at `MAX_TOKENS`;
 /// `fake-overflow` is refused as over the maximum number of tokens.
 async fn generate_content(
+    log: &RequestLog,
     model: &str,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
     body: &Bytes,
+    stream: bool,
 ) -> Response {
     if let Err(refused) = gate(headers, query).await {
         return refused;
@@ -308,18 +318,58 @@ async fn generate_content(
         ));
     }
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-    let text = format!("Fake answer from {model} to {words} words.");
-    let finish = if key == super::openai::LENGTH_KEY {
+    let before = chat::earlier(log, key);
+    if key == chat::BUSY_ONCE_KEY && before == 0 {
+        let wait = format!("{}s", chat::BUSY_WAIT.as_secs());
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            "Resource has been exhausted (e.g. check quota).",
+            Some(
+                json!([{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": wait}]),
+            ),
+        );
+    }
+    if key == chat::DROP_KEY {
+        return chat::broken_body();
+    }
+    let reply = chat::reply(model, words, key, before);
+    let finish = if reply.truncated {
         "MAX_TOKENS"
     } else {
         "STOP"
     };
-    let output = o200k(&text);
+    let (input, output) = (tokens(n), o200k(&reply.text));
+    if stream {
+        let pieces = chat::pieces(&reply.text);
+        let last = pieces.len().saturating_sub(1);
+        let events: Vec<chat::Out> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, piece)| {
+                let mut candidate = json!({"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0});
+                let mut usage = json!({"promptTokenCount": input, "totalTokenCount": input});
+                if i == last {
+                    candidate["finishReason"] = json!(finish);
+                    usage = json!({"promptTokenCount": input, "candidatesTokenCount": output, "totalTokenCount": input + output});
+                }
+                (None, json!({"candidates": [candidate], "usageMetadata": usage, "modelVersion": model}).to_string())
+            })
+            .collect();
+        let unavailable = json!({"error": {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}});
+        return chat::sse(
+            events,
+            chat::pace(key),
+            chat::fault(key),
+            2,
+            (None, unavailable.to_string()),
+        );
+    }
     answer(
         StatusCode::OK,
         json!({
-            "candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": finish, "index": 0}],
-            "usageMetadata": {"promptTokenCount": tokens(n), "candidatesTokenCount": output, "totalTokenCount": tokens(n) + output},
+            "candidates": [{"content": {"parts": [{"text": reply.text}], "role": "model"}, "finishReason": finish, "index": 0}],
+            "usageMetadata": {"promptTokenCount": input, "candidatesTokenCount": output, "totalTokenCount": input + output},
             "modelVersion": model,
         }),
     )

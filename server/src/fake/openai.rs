@@ -14,16 +14,20 @@
 //! | `fake-length` | 200, cut off: `finish_reason: "length"` |
 //! | `fake-slow` | answers after `SLOW_DELAY` |
 //!
-//! An answer is deterministic: "Fake answer from MODEL to N words.", with
-//! `usage` counted in o200k tokens.
+//! and the cases every chat fake shares ([`super::chat`]). An answer is
+//! deterministic: "Fake answer from MODEL to N words.", with `usage`
+//! counted in o200k tokens. With `"stream": true` it is streamed as
+//! OpenAI does: a role chunk, one chunk per word, the chunk with the
+//! `finish_reason`, a `usage` chunk when `stream_options.include_usage`
+//! is set, then `data: [DONE]`.
 
+use super::chat;
 use super::{answer, o200k, parse_json, RequestLog, SLOW_DELAY};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
-use std::sync::PoisonError;
 
 /// Keys of the chat fake beyond the shared ones (see the module docs).
 pub const RATE_LIMITED_ONCE_KEY: &str = "fake-rate-limited-once";
@@ -57,20 +61,6 @@ fn with_header(mut response: Response, name: &'static str, value: &str) -> Respo
         response.headers_mut().insert(name, value);
     }
     response
-}
-
-/// How many chat requests with `key` came before this one.
-fn earlier(log: &RequestLog, key: &str) -> usize {
-    let bearer = format!("Bearer {key}");
-    let log = log.lock().unwrap_or_else(PoisonError::into_inner);
-    let same = log
-        .iter()
-        .filter(|r| {
-            r.path.ends_with("/chat/completions")
-                && r.header("authorization") == Some(bearer.as_str())
-        })
-        .count();
-    same.saturating_sub(1) // this request is logged already
 }
 
 /// The handler.
@@ -109,7 +99,7 @@ pub(super) async fn chat_completions(
                 "7s",
             );
         }
-        RATE_LIMITED_ONCE_KEY if earlier(&log, key) == 0 => {
+        RATE_LIMITED_ONCE_KEY if chat::earlier(&log, key) == 0 => {
             let response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "tokens",
@@ -118,7 +108,7 @@ pub(super) async fn chat_completions(
             );
             return with_header(response, "retry-after-ms", "50");
         }
-        FLAKY_KEY if earlier(&log, key) < 2 => {
+        FLAKY_KEY if chat::earlier(&log, key) < 2 => {
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server_error",
@@ -187,9 +177,55 @@ pub(super) async fn chat_completions(
         );
     }
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-    let text = format!("Fake answer from {model} to {words} words.");
-    let finish = if key == LENGTH_KEY { "length" } else { "stop" };
-    let completion_tokens = o200k(&text);
+    let before = chat::earlier(&log, key);
+    if key == chat::BUSY_ONCE_KEY && before == 0 {
+        let response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "requests",
+            Some("rate_limit_exceeded"),
+            "Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 2s.",
+        );
+        let wait = chat::BUSY_WAIT.as_secs().to_string();
+        return with_header(
+            with_header(response, "retry-after", &wait),
+            "x-ratelimit-reset-requests",
+            &format!("{wait}s"),
+        );
+    }
+    if key == chat::DROP_KEY {
+        return chat::broken_body();
+    }
+    let reply = chat::reply(model, words, key, before);
+    let finish = if reply.truncated { "length" } else { "stop" };
+    let completion_tokens = o200k(&reply.text);
+    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens});
+    if request["stream"] == true {
+        let chunk = |delta: Value, finish: Value| {
+            json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_764_633_600, "model": model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": Value::Null}]})
+            .to_string()
+        };
+        let mut events: Vec<chat::Out> = vec![(
+            None,
+            chunk(json!({"role": "assistant", "content": ""}), Value::Null),
+        )];
+        for piece in chat::pieces(&reply.text) {
+            events.push((None, chunk(json!({"content": piece}), Value::Null)));
+        }
+        events.push((None, chunk(json!({}), json!(finish))));
+        if request["stream_options"]["include_usage"] == true {
+            events.push((None, json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_764_633_600, "model": model, "choices": [], "usage": usage}).to_string()));
+        }
+        events.push((None, "[DONE]".to_owned()));
+        let error = json!({"error": {"message": "The server had an error while processing your request. Sorry about that!", "type": "server_error", "param": null, "code": null}});
+        return chat::sse(
+            events,
+            chat::pace(key),
+            chat::fault(key),
+            3,
+            (None, error.to_string()),
+        );
+    }
     answer(
         StatusCode::OK,
         json!({
@@ -197,8 +233,8 @@ pub(super) async fn chat_completions(
             "object": "chat.completion",
             "created": 1_764_633_600,
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish, "logprobs": Value::Null}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": finish, "logprobs": Value::Null}],
+            "usage": usage,
         }),
     )
 }

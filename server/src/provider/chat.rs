@@ -1,40 +1,79 @@
-//! Asking a model: one [`Chat`] trait, one implementation per wire format,
+//! Asking a model: one [`Chat`] trait (a whole answer, or a stream of it),
+//! one [`Wire`] format per provider behind one HTTP client ([`HttpChat`]),
 //! and the dry run that `make run` uses when no key is set.
 //!
 //! Every failure is [`Classified`] (see [`super::classify`]), so the
 //! service above decides retries and words from the class alone.
 
+mod anthropic;
+mod gemini;
+mod openai;
+
+pub use anthropic::AnthropicWire;
+pub use gemini::GeminiWire;
+pub use openai::OpenAiWire;
+
 use super::classify::{
-    classify_error, classify_finish, classify_transport, transport_of, Classified,
+    classify_error, classify_finish_reason, classify_transport, transport_of, Classified,
 };
+use super::sse::{SseEvent, SseParser};
 use crate::{Provider, ProviderEndpoint};
+use futures_util::{Stream, StreamExt};
 use prompt_preflight::{FailureClass, Message, Role};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 /// A boxed future, so a [`Chat`] can be held as `Arc<dyn Chat>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A streamed answer: pieces of text, then one [`StreamItem::End`]; or a
+/// failure, after which nothing follows.
+pub type ChatStream = Pin<Box<dyn Stream<Item = Result<StreamItem, Classified>> + Send>>;
+
 /// One request to a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatRequest {
     /// The provider's model name.
     pub model: String,
-    /// The system and user messages (the contract's payload).
+    /// The system, user and (for a continuation) assistant messages.
     pub messages: Vec<Message>,
     /// The longest answer asked for, in tokens.
     pub max_tokens: u64,
 }
 
-/// Tokens a call used, as the provider counted them.
+/// Tokens a call used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Usage {
     /// Input tokens.
     pub input: u64,
     /// Output tokens.
     pub output: u64,
+    /// Set when the provider did not say (a stream that broke) and these
+    /// are our own count of what was sent and received.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub counted_by_us: bool,
+}
+
+impl Usage {
+    /// Input and output together.
+    pub fn total(&self) -> u64 {
+        self.input + self.output
+    }
+}
+
+/// Why an answer ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finish {
+    /// It was complete.
+    #[default]
+    Stop,
+    /// It reached the length limit and was cut off.
+    Length,
 }
 
 /// A model's answer.
@@ -46,8 +85,26 @@ pub struct ChatAnswer {
     pub model: String,
     /// The tokens used.
     pub usage: Usage,
+    /// Whether it was complete or cut off.
+    pub finish: Finish,
     /// Set when no model was called: the text is a labelled placeholder.
     pub dry_run: bool,
+}
+
+/// One item of a [`ChatStream`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamItem {
+    /// The next piece of the answer's text.
+    Delta(String),
+    /// The answer is over.
+    End {
+        /// The model that answered.
+        model: String,
+        /// The tokens used, as the provider counted them.
+        usage: Usage,
+        /// Whether it was complete or cut off.
+        finish: Finish,
+    },
 }
 
 /// A model behind one wire format.
@@ -55,9 +112,34 @@ pub trait Chat: Send + Sync {
     /// Who answers (for attempts and logs), e.g. `openai`, `dry-run`.
     fn name(&self) -> &str;
 
-    /// Asks the model. An answer cut off at its length limit or blocked by
-    /// a filter is a failure of that class, with the provider's detail.
+    /// Whether a model is really asked (`false` for the dry run).
+    fn is_live(&self) -> bool {
+        true
+    }
+
+    /// Asks the model for a whole answer. A blocked answer is a failure of
+    /// class `content_filtered`; a cut-off one is an answer with
+    /// [`Finish::Length`].
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>>;
+
+    /// Asks the model for a streamed answer. A failure before the first
+    /// byte (a refused request, a 429) is the `Err`; a failure mid-stream
+    /// is the stream's last item. The default streams [`Chat::chat`]'s
+    /// answer as one piece.
+    fn stream(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatStream, Classified>> {
+        Box::pin(async move {
+            let answer = self.chat(request).await?;
+            let items = vec![
+                Ok(StreamItem::Delta(answer.text)),
+                Ok(StreamItem::End {
+                    model: answer.model,
+                    usage: answer.usage,
+                    finish: answer.finish,
+                }),
+            ];
+            Ok(Box::pin(futures_util::stream::iter(items)) as ChatStream)
+        })
+    }
 }
 
 /// No model: answers with what would have been sent, clearly labelled.
@@ -71,6 +153,10 @@ pub const DRY_RUN_LABEL: &str = "[Dry run: no model was called.]";
 impl Chat for DryRun {
     fn name(&self) -> &str {
         "dry-run"
+    }
+
+    fn is_live(&self) -> bool {
+        false
     }
 
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
@@ -89,109 +175,269 @@ impl Chat for DryRun {
                 ),
                 model: request.model,
                 usage: Usage::default(),
+                finish: Finish::Stop,
                 dry_run: true,
             })
         })
     }
 }
 
-/// OpenAI Chat Completions, and any OpenAI-compatible server (vLLM,
-/// Ollama, llama.cpp's server, OpenRouter) at `OPENAI_BASE_URL`.
-#[derive(Debug, Clone)]
-pub struct OpenAiChat {
+/// What a stream has said so far, for a [`Wire`] to fill in.
+#[derive(Debug, Clone, Default)]
+pub struct StreamState {
+    /// The model, once the stream names it.
+    pub model: String,
+    /// The usage, once the stream reports it.
+    pub usage: Usage,
+    /// The finish reason, once it came.
+    pub finish_reason: Option<String>,
+    /// Whether the stream's own end marker came (`[DONE]`, `message_stop`).
+    pub closed: bool,
+}
+
+/// One provider's wire format: how a request is written and an answer
+/// (whole or streamed) is read.
+pub trait Wire: Send + Sync + 'static {
+    /// The provider whose errors and finish reasons these are.
+    const PROVIDER: Provider;
+
+    /// The request, not yet sent.
+    fn request(
+        client: &reqwest::Client,
+        endpoint: &ProviderEndpoint,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> reqwest::RequestBuilder;
+
+    /// The answer's text, model, usage and finish reason from a whole
+    /// answer; `None` when it has no text where one belongs.
+    fn answer(json: &serde_json::Value) -> Option<(String, Option<String>, Usage, Option<String>)>;
+
+    /// Reads one streamed event into `state`, and gives its text, if any.
+    /// An error the provider sent inside the stream is the `Err`.
+    fn event(state: &mut StreamState, event: &SseEvent) -> Result<Option<String>, Classified>;
+}
+
+/// A model behind the HTTP API of wire format `W`.
+#[derive(Debug)]
+pub struct HttpChat<W> {
     client: reqwest::Client,
     endpoint: ProviderEndpoint,
+    wire: PhantomData<W>,
 }
 
-impl OpenAiChat {
-    /// A client for `endpoint` (its base URL ends before `/chat/completions`).
+impl<W> Clone for HttpChat<W> {
+    fn clone(&self) -> Self {
+        HttpChat {
+            client: self.client.clone(),
+            endpoint: self.endpoint.clone(),
+            wire: PhantomData,
+        }
+    }
+}
+
+/// OpenAI Chat Completions, and any OpenAI-compatible server (vLLM,
+/// Ollama, llama.cpp's server, OpenRouter) at `OPENAI_BASE_URL`.
+pub type OpenAiChat = HttpChat<OpenAiWire>;
+/// Anthropic Messages (`POST {ANTHROPIC_BASE_URL}/v1/messages`).
+pub type AnthropicChat = HttpChat<AnthropicWire>;
+/// Gemini `generateContent` and `streamGenerateContent`.
+pub type GeminiChat = HttpChat<GeminiWire>;
+
+impl<W: Wire> HttpChat<W> {
+    /// A client for `endpoint` (for OpenAI its base URL ends before
+    /// `/chat/completions`; for Anthropic before `/v1/messages`; for Gemini
+    /// before `/v1beta`).
     pub fn new(client: reqwest::Client, endpoint: ProviderEndpoint) -> Self {
-        OpenAiChat { client, endpoint }
-    }
-}
-
-impl Chat for OpenAiChat {
-    fn name(&self) -> &str {
-        "openai"
+        HttpChat {
+            client,
+            endpoint,
+            wire: PhantomData,
+        }
     }
 
-    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
-        Box::pin(async move {
-            let url = format!("{}/chat/completions", self.endpoint.base_url);
-            let body = serde_json::json!({
-                "model": request.model,
-                "messages": request.messages,
-                // `max_tokens`: what every OpenAI-compatible server reads.
-                "max_tokens": request.max_tokens,
-            });
-            let mut call = self.client.post(&url).json(&body);
-            if let Some(key) = &self.endpoint.api_key {
-                call = call.bearer_auth(key);
-            }
-            let json = send(Provider::Openai, call).await?;
-            let text = json["choices"][0]["message"]["content"]
-                .as_str()
-                .ok_or_else(|| malformed("choices[0].message.content"))?;
-            let usage = Usage {
-                input: json["usage"]["prompt_tokens"].as_u64().unwrap_or(0),
-                output: json["usage"]["completion_tokens"].as_u64().unwrap_or(0),
-            };
-            Ok(ChatAnswer {
-                text: text.to_owned(),
-                model: json["model"].as_str().unwrap_or(&request.model).to_owned(),
-                usage,
-                dry_run: false,
-            })
-        })
-    }
-}
-
-/// Sends a request and reads a 2xx JSON answer that finished normally;
-/// anything else is classified for `provider`'s wire format.
-async fn send(
-    provider: Provider,
-    call: reqwest::RequestBuilder,
-) -> Result<serde_json::Value, Classified> {
-    let response = call
-        .send()
-        .await
-        .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
-    if !(200..300).contains(&status) {
-        return Err(classify_error(
-            provider,
+    /// Sends the request; a status other than 2xx is classified.
+    async fn open(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<reqwest::Response, Classified> {
+        let response = W::request(&self.client, &self.endpoint, request, stream)
+            .send()
+            .await
+            .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
+        Err(classify_error(
+            W::PROVIDER,
             status,
             &headers,
             &bytes,
             SystemTime::now(),
-        ));
+        ))
     }
-    let json: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| malformed(&format!("JSON ({e})")))?;
-    if let Some(class) = classify_finish(provider, &json) {
-        let reason = [
-            &json["choices"][0]["finish_reason"],
-            &json["stop_reason"],
-            &json["candidates"][0]["finishReason"],
-            &json["promptFeedback"]["blockReason"],
-        ]
-        .into_iter()
-        .find_map(|v| v.as_str())
-        .map(str::to_owned);
-        return Err(Classified {
-            class,
-            status: Some(status),
-            detail: format!("the answer stopped: {}", reason.as_deref().unwrap_or("?")),
-            provider_code: reason,
-            retry_after: None,
-        });
+}
+
+impl<W: Wire> Chat for HttpChat<W> {
+    fn name(&self) -> &str {
+        W::PROVIDER.as_str()
     }
-    Ok(json)
+
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
+        Box::pin(async move {
+            let response = self.open(&request, false).await?;
+            let status = response.status().as_u16();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| classify_transport(transport_of(&e), e.to_string()))?;
+            let json: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| malformed(&format!("JSON body ({e})")))?;
+            if W::PROVIDER == Provider::Gemini {
+                if let Some(reason) = json["promptFeedback"]["blockReason"].as_str() {
+                    return Err(filtered(Some(status), reason));
+                }
+            }
+            let (text, model, usage, reason) =
+                W::answer(&json).ok_or_else(|| malformed("text in the answer"))?;
+            let finish = finish_of::<W>(reason.as_deref(), Some(status))?;
+            Ok(ChatAnswer {
+                text,
+                model: model.unwrap_or(request.model),
+                usage,
+                finish,
+                dry_run: false,
+            })
+        })
+    }
+
+    fn stream(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatStream, Classified>> {
+        Box::pin(async move {
+            let response = self.open(&request, true).await?;
+            Ok(read_stream::<W>(response, request.model))
+        })
+    }
+}
+
+/// The finish of an answer, or the failure a blocked answer is.
+fn finish_of<W: Wire>(reason: Option<&str>, status: Option<u16>) -> Result<Finish, Classified> {
+    match reason.and_then(|r| classify_finish_reason(W::PROVIDER, r)) {
+        Some(FailureClass::OutputTruncated) => Ok(Finish::Length),
+        Some(_) => Err(filtered(status, reason.unwrap_or_default())),
+        None => Ok(Finish::Stop),
+    }
+}
+
+fn filtered(status: Option<u16>, reason: &str) -> Classified {
+    Classified {
+        class: FailureClass::ContentFiltered,
+        status,
+        provider_code: Some(reason.to_owned()),
+        detail: format!("the answer stopped: {reason}"),
+        retry_after: None,
+    }
+}
+
+/// What a streamed answer becomes: its events read as they arrive, the
+/// end checked (a stream that stops without its end marker is broken).
+fn read_stream<W: Wire>(response: reqwest::Response, model: String) -> ChatStream {
+    struct Reading {
+        body: Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+        parser: SseParser,
+        state: StreamState,
+        queue: VecDeque<Result<StreamItem, Classified>>,
+        ended: bool,
+    }
+    let reading = Reading {
+        body: Box::pin(response.bytes_stream()),
+        parser: SseParser::default(),
+        state: StreamState {
+            model,
+            ..StreamState::default()
+        },
+        queue: VecDeque::new(),
+        ended: false,
+    };
+    let stream = futures_util::stream::unfold(reading, |mut r| async move {
+        loop {
+            if let Some(item) = r.queue.pop_front() {
+                return Some((item, r));
+            }
+            if r.ended {
+                return None;
+            }
+            match r.body.next().await {
+                Some(Ok(bytes)) => {
+                    for event in r.parser.push(&bytes) {
+                        match W::event(&mut r.state, &event) {
+                            Ok(Some(text)) if !text.is_empty() => {
+                                r.queue.push_back(Ok(StreamItem::Delta(text)))
+                            }
+                            Ok(_) => {}
+                            Err(failed) => {
+                                r.queue.push_back(Err(failed));
+                                r.ended = true;
+                                break;
+                            }
+                        }
+                        if r.state.closed {
+                            r.queue.push_back(end::<W>(&r.state));
+                            r.ended = true;
+                            break;
+                        }
+                    }
+                    if !r.ended && r.parser.overflowed() {
+                        r.queue
+                            .push_back(Err(malformed("event under 4 MiB in the stream")));
+                        r.ended = true;
+                    }
+                }
+                Some(Err(e)) => {
+                    r.queue.push_back(Err(classify_transport(
+                        transport_of(&e),
+                        format!("the stream broke: {e}"),
+                    )));
+                    r.ended = true;
+                }
+                None => {
+                    r.ended = true;
+                    // Gemini ends its stream by closing it, after a
+                    // finish reason; the others send an end marker.
+                    let whole = r.state.closed
+                        || (r.state.finish_reason.is_some() && !r.parser.has_partial());
+                    r.queue.push_back(if whole {
+                        end::<W>(&r.state)
+                    } else {
+                        Err(broken())
+                    });
+                }
+            }
+        }
+    });
+    Box::pin(stream)
+}
+
+fn end<W: Wire>(state: &StreamState) -> Result<StreamItem, Classified> {
+    Ok(StreamItem::End {
+        model: state.model.clone(),
+        usage: state.usage,
+        finish: finish_of::<W>(state.finish_reason.as_deref(), None)?,
+    })
+}
+
+/// A stream that stopped before its end.
+fn broken() -> Classified {
+    classify_transport(
+        super::classify::Transport::Body,
+        "the stream ended before the answer was complete",
+    )
 }
 
 /// A 2xx answer without the field an answer has.
@@ -205,6 +451,22 @@ fn malformed(what: &str) -> Classified {
     }
 }
 
+/// An error the provider put inside a stream (`{"error": {…}}`), classified
+/// as if it had come with a 500 (a stream's status is already 200).
+fn stream_error(provider: Provider, json: &serde_json::Value) -> Classified {
+    let body = serde_json::to_vec(json).unwrap_or_default();
+    let mut failed = classify_error(
+        provider,
+        500,
+        &reqwest::header::HeaderMap::new(),
+        &body,
+        SystemTime::now(),
+    );
+    failed.status = None;
+    failed.detail = format!("mid-stream: {}", failed.detail);
+    failed
+}
+
 /// The system message's text, and the others, as Anthropic and Gemini
 /// take them apart.
 fn split_system(messages: &[Message]) -> (Option<String>, Vec<&Message>) {
@@ -215,137 +477,6 @@ fn split_system(messages: &[Message]) -> (Option<String>, Vec<&Message>) {
         .collect();
     let rest = messages.iter().filter(|m| m.role != Role::System).collect();
     ((!system.is_empty()).then(|| system.join("\n\n")), rest)
-}
-
-/// Anthropic Messages (`POST {ANTHROPIC_BASE_URL}/v1/messages`).
-#[derive(Debug, Clone)]
-pub struct AnthropicChat {
-    client: reqwest::Client,
-    endpoint: ProviderEndpoint,
-}
-
-impl AnthropicChat {
-    /// A client for `endpoint` (its base URL ends before `/v1/messages`).
-    pub fn new(client: reqwest::Client, endpoint: ProviderEndpoint) -> Self {
-        AnthropicChat { client, endpoint }
-    }
-}
-
-impl Chat for AnthropicChat {
-    fn name(&self) -> &str {
-        "anthropic"
-    }
-
-    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
-        Box::pin(async move {
-            let (system, rest) = split_system(&request.messages);
-            let messages: Vec<serde_json::Value> = rest
-                .iter()
-                .map(|m| serde_json::json!({"role": "user", "content": m.content}))
-                .collect();
-            let mut body = serde_json::json!({
-                "model": request.model,
-                "max_tokens": request.max_tokens,
-                "messages": messages,
-            });
-            if let Some(system) = system {
-                body["system"] = system.into();
-            }
-            let mut call = self
-                .client
-                .post(format!("{}/v1/messages", self.endpoint.base_url))
-                .header("anthropic-version", "2023-06-01")
-                .json(&body);
-            if let Some(key) = &self.endpoint.api_key {
-                call = call.header("x-api-key", key);
-            }
-            let json = send(Provider::Anthropic, call).await?;
-            let text: String = json["content"]
-                .as_array()
-                .ok_or_else(|| malformed("content"))?
-                .iter()
-                .filter(|block| block["type"] == "text")
-                .filter_map(|block| block["text"].as_str())
-                .collect();
-            Ok(ChatAnswer {
-                text,
-                model: json["model"].as_str().unwrap_or(&request.model).to_owned(),
-                usage: Usage {
-                    input: json["usage"]["input_tokens"].as_u64().unwrap_or(0),
-                    output: json["usage"]["output_tokens"].as_u64().unwrap_or(0),
-                },
-                dry_run: false,
-            })
-        })
-    }
-}
-
-/// Gemini `generateContent` (`POST {GEMINI_BASE_URL}/v1beta/models/{model}:generateContent`).
-#[derive(Debug, Clone)]
-pub struct GeminiChat {
-    client: reqwest::Client,
-    endpoint: ProviderEndpoint,
-}
-
-impl GeminiChat {
-    /// A client for `endpoint` (its base URL ends before `/v1beta`).
-    pub fn new(client: reqwest::Client, endpoint: ProviderEndpoint) -> Self {
-        GeminiChat { client, endpoint }
-    }
-}
-
-impl Chat for GeminiChat {
-    fn name(&self) -> &str {
-        "gemini"
-    }
-
-    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatAnswer, Classified>> {
-        Box::pin(async move {
-            let (system, rest) = split_system(&request.messages);
-            let contents: Vec<serde_json::Value> = rest
-                .iter()
-                .map(|m| serde_json::json!({"role": "user", "parts": [{"text": m.content}]}))
-                .collect();
-            let mut body = serde_json::json!({
-                "contents": contents,
-                "generationConfig": {"maxOutputTokens": request.max_tokens},
-            });
-            if let Some(system) = system {
-                body["systemInstruction"] = serde_json::json!({"parts": [{"text": system}]});
-            }
-            let url = format!(
-                "{}/v1beta/models/{}:generateContent",
-                self.endpoint.base_url, request.model
-            );
-            let mut call = self.client.post(url).json(&body);
-            if let Some(key) = &self.endpoint.api_key {
-                call = call.header("x-goog-api-key", key);
-            }
-            let json = send(Provider::Gemini, call).await?;
-            let text: String = json["candidates"][0]["content"]["parts"]
-                .as_array()
-                .ok_or_else(|| malformed("candidates[0].content.parts"))?
-                .iter()
-                .filter_map(|part| part["text"].as_str())
-                .collect();
-            Ok(ChatAnswer {
-                text,
-                model: json["modelVersion"]
-                    .as_str()
-                    .unwrap_or(&request.model)
-                    .to_owned(),
-                usage: Usage {
-                    input: json["usageMetadata"]["promptTokenCount"]
-                        .as_u64()
-                        .unwrap_or(0),
-                    output: json["usageMetadata"]["candidatesTokenCount"]
-                        .as_u64()
-                        .unwrap_or(0),
-                },
-                dry_run: false,
-            })
-        })
-    }
 }
 
 /// The wait before retry number `attempt` (1 for the first retry):

@@ -207,30 +207,39 @@ fn gemini(status: u16, e: &ErrorBody, has_retry_info: bool) -> FailureClass {
 /// off at the length limit, or blocked by a safety filter. `None` when the
 /// answer finished normally.
 pub fn classify_finish(provider: Provider, body: &serde_json::Value) -> Option<FailureClass> {
+    if provider == Provider::Gemini && body["promptFeedback"]["blockReason"].is_string() {
+        return Some(FailureClass::ContentFiltered);
+    }
+    let reason = match provider {
+        Provider::Openai => body["choices"][0]["finish_reason"].as_str(),
+        Provider::Anthropic => body["stop_reason"].as_str(),
+        Provider::Gemini => body["candidates"][0]["finishReason"].as_str(),
+    }?;
+    classify_finish_reason(provider, reason)
+}
+
+/// The class of one finish reason (`finish_reason`, `stop_reason`,
+/// `finishReason`), plain or streamed: `None` when the answer is whole.
+///
+/// ```
+/// use prompt_preflight::{FailureClass, Provider};
+/// use prompt_preflight_server::classify::classify_finish_reason;
+/// assert_eq!(classify_finish_reason(Provider::Anthropic, "max_tokens"), Some(FailureClass::OutputTruncated));
+/// assert_eq!(classify_finish_reason(Provider::Openai, "stop"), None);
+/// ```
+pub fn classify_finish_reason(provider: Provider, reason: &str) -> Option<FailureClass> {
     use FailureClass::*;
-    match provider {
-        Provider::Openai => match body["choices"][0]["finish_reason"].as_str()? {
-            "length" => Some(OutputTruncated),
-            "content_filter" => Some(ContentFiltered),
-            _ => None,
-        },
-        Provider::Anthropic => match body["stop_reason"].as_str()? {
-            "max_tokens" => Some(OutputTruncated),
-            "refusal" => Some(ContentFiltered),
-            _ => None,
-        },
-        Provider::Gemini => {
-            if body["promptFeedback"]["blockReason"].is_string() {
-                return Some(ContentFiltered);
-            }
-            match body["candidates"][0]["finishReason"].as_str()? {
-                "MAX_TOKENS" => Some(OutputTruncated),
-                "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII" => {
-                    Some(ContentFiltered)
-                }
-                _ => None,
-            }
-        }
+    match (provider, reason) {
+        (Provider::Openai, "length") => Some(OutputTruncated),
+        (Provider::Openai, "content_filter") => Some(ContentFiltered),
+        (Provider::Anthropic, "max_tokens") => Some(OutputTruncated),
+        (Provider::Anthropic, "refusal") => Some(ContentFiltered),
+        (Provider::Gemini, "MAX_TOKENS") => Some(OutputTruncated),
+        (
+            Provider::Gemini,
+            "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII",
+        ) => Some(ContentFiltered),
+        _ => None,
     }
 }
 

@@ -23,11 +23,7 @@ pub(super) async fn check(
     request: Request,
 ) -> Result<Json<CheckResponse>, AppError> {
     let submission = Submission::read(&state, request, false).await?;
-    let contract = state
-        .registry
-        .get(&submission.contract)
-        .cloned()
-        .ok_or(AppError::UnknownContract(submission.contract))?;
+    let contract = state.contract(&submission.contract)?;
     let tier = submission.tier;
     let content = submission.content;
     let provider = exact_provider(&state, &contract);

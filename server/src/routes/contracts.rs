@@ -38,9 +38,5 @@ pub(super) async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Contract>, AppError> {
-    state
-        .registry
-        .get(&id)
-        .map(|c| Json(Contract::clone(c)))
-        .ok_or(AppError::UnknownContract(id))
+    state.contract(&id).map(|c| Json(Contract::clone(&c)))
 }

@@ -11,17 +11,23 @@
 //!   call is not streamed yet), as one content chunk.
 //! - The tier is the contract's default, or the `x-preflight-tier` header.
 
-use super::run::{call_model, retry_headers, Checked, RunError};
+use super::run::{retry_headers, spawn_run, status_of, total_usage, Checked};
 use super::submission::Content;
+use crate::service::events::{Events, RunEvent};
+use crate::service::run::Execution;
 use crate::{AppError, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use prompt_preflight::Severity;
+use prompt_preflight::{Contract, Report, Severity};
 use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
 
 /// An answer in OpenAI's error shape, with what else the caller may use.
 fn openai_error(
@@ -37,7 +43,8 @@ fn openai_error(
         body.extend(extra.clone());
     }
     let mut response = (status, Json(body)).into_response();
-    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+    // The check's refusals and malformed requests fail again as they are.
+    if status.is_client_error() {
         response
             .headers_mut()
             .insert("x-should-retry", HeaderValue::from_static("false"));
@@ -116,16 +123,13 @@ pub(super) async fn chat_completions(
         .unwrap_or(false);
 
     let checked = Checked::of(contract.clone(), tier, Content::Text(input)).await?;
-    let Some(payload) = checked.payload else {
-        let report = checked.report;
+    let Some(work) = checked.work.clone() else {
+        let report = &checked.report;
         let first = report.issues.iter().find(|i| i.severity == Severity::Error);
         let code = first.map_or("check_failed", |i| i.code.as_str());
         let message = match first {
-            Some(issue) => format!(
-                "{} {} {}",
-                report.verdict.message, issue.message, issue.hint
-            ),
-            None => report.verdict.message.clone(),
+            Some(issue) => format!("{} {} {}", checked.refusal(), issue.message, issue.hint),
+            None => checked.refusal(),
         };
         return Ok(openai_error(
             StatusCode::BAD_REQUEST,
@@ -136,83 +140,169 @@ pub(super) async fn chat_completions(
         ));
     };
     let report = checked.report;
-    let called = match call_model(&state, &contract, &report, &payload).await {
-        Ok(called) => called,
-        Err(RunError {
-            status,
-            user,
-            retry_after,
-            summary,
-            attempts,
-        }) => {
-            let kind = match status.as_u16() {
-                429 => "rate_limit_error",
-                500..=599 => "server_error",
-                _ => "invalid_request_error",
-            };
-            let mut response = openai_error(
-                status,
-                kind,
-                user.class.as_str(),
-                &format!("{} {}", user.message, user.hint),
-                json!({"preflight": {"summary": summary, "attempts": attempts}}),
-            );
-            response.headers_mut().remove("x-should-retry");
-            retry_headers(&mut response, user.class, retry_after);
-            return Ok(response);
+    let reply = Reply {
+        id: format!("chatcmpl-preflight-{}", now()),
+        created: now(),
+        contract: contract.clone(),
+        report: report.clone(),
+    };
+    if !stream {
+        let task = spawn_run(
+            &state,
+            contract,
+            &report,
+            work,
+            false,
+            crate::service::events::ignore(),
+        );
+        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(reply.whole(execution));
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
+    let events: Events = Arc::new(move |event| {
+        let _ = tx.send(event);
+    });
+    let task = spawn_run(&state, contract, &report, work, true, events);
+    // Nothing is sent until the answer's first text: a failure before it
+    // is a plain error answer with its status (which the SDKs raise as
+    // the right exception), and the fallbacks may still take over.
+    let first = loop {
+        match rx.recv().await {
+            Some(RunEvent::Delta { text }) => break Some(text),
+            Some(_) => continue,
+            None => break None,
         }
     };
-    let created = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let id = format!("chatcmpl-preflight-{created}");
-    let answer = &called.answer;
-    let usage = json!({
-        "prompt_tokens": answer.usage.input,
-        "completion_tokens": answer.usage.output,
-        "total_tokens": answer.usage.input + answer.usage.output,
-    });
-    let preflight = json!({
-        "contract": {"id": contract.id, "version": contract.version},
-        "dry_run": answer.dry_run,
-        "summary": called.summary,
-        "attempts": called.attempts,
-        "tokens": report.tokens,
-    });
-    if !stream {
-        return Ok(Json(json!({
-            "id": id, "object": "chat.completion", "created": created, "model": answer.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop", "logprobs": null}],
-            "usage": usage,
-            "preflight": preflight,
-        }))
-        .into_response());
-    }
-    let chunk = |delta: Value, finish: Value| {
-        json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": answer.model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]})
+    let Some(first) = first else {
+        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(reply.whole(execution));
     };
-    let mut events = vec![
-        chunk(json!({"role": "assistant", "content": ""}), Value::Null),
-        chunk(json!({"content": answer.text}), Value::Null),
-        chunk(json!({}), json!("stop")),
-    ];
-    if include_usage {
-        events.push(json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": answer.model, "choices": [], "usage": usage}));
-    }
-    let mut sse = String::new();
-    for event in events {
-        sse.push_str(&format!("data: {event}\n\n"));
-    }
-    sse.push_str("data: [DONE]\n\n");
-    Ok((
-        [
-            ("content-type", "text/event-stream"),
-            ("cache-control", "no-cache"),
-        ],
-        sse,
-    )
+    let (out, body) = mpsc::unbounded_channel::<Event>();
+    tokio::spawn(async move {
+        let model = reply.contract.model.name.clone();
+        let _ = out.send(reply.chunk(
+            &model,
+            json!({"role": "assistant", "content": ""}),
+            Value::Null,
+        ));
+        let _ = out.send(reply.chunk(&model, json!({"content": first}), Value::Null));
+        while let Some(event) = rx.recv().await {
+            if let RunEvent::Delta { text } = event {
+                let _ = out.send(reply.chunk(&model, json!({"content": text}), Value::Null));
+            }
+        }
+        let execution = match task.await {
+            Ok(execution) => execution,
+            Err(e) => {
+                let error = json!({"error": {"message": format!("The run stopped unexpectedly ({e})."), "type": "server_error", "param": null, "code": "internal"}});
+                let _ = out.send(Event::default().event("error").data(error.to_string()));
+                return;
+            }
+        };
+        let usage = total_usage(&execution.attempts);
+        match execution.result {
+            Ok(answer) => {
+                let finish = if answer.truncated { "length" } else { "stop" };
+                let _ = out.send(reply.chunk(&answer.model, json!({}), json!(finish)));
+                if include_usage {
+                    let usage = json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": answer.model, "choices": [], "usage": openai_usage(usage)});
+                    let _ = out.send(Event::default().data(usage.to_string()));
+                }
+                let _ = out.send(Event::default().data("[DONE]"));
+            }
+            Err(failed) => {
+                // Mid-stream: the SDKs raise an `error` event; no [DONE],
+                // so nothing mistakes the cut answer for a whole one.
+                let error = json!({"error": {
+                    "message": format!("{} {}", failed.user.message, failed.user.hint),
+                    "type": "server_error", "param": null, "code": failed.user.class.as_str(),
+                }, "preflight": {"summary": execution.summary, "attempts": execution.attempts}});
+                let _ = out.send(Event::default().event("error").data(error.to_string()));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(body, |mut body| async move {
+        body.recv()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), body))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn openai_usage(usage: crate::chat::Usage) -> Value {
+    json!({
+        "prompt_tokens": usage.input,
+        "completion_tokens": usage.output,
+        "total_tokens": usage.input + usage.output,
+    })
+}
+
+/// What every answer of one proxied request shares.
+struct Reply {
+    id: String,
+    created: u64,
+    contract: Arc<Contract>,
+    report: Report,
+}
+
+impl Reply {
+    /// One `chat.completion.chunk` event.
+    fn chunk(&self, model: &str, delta: Value, finish: Value) -> Event {
+        let chunk = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]});
+        Event::default().data(chunk.to_string())
+    }
+
+    /// A whole answer: a `chat.completion`, or the failure in OpenAI's
+    /// error shape with its status and retry headers.
+    fn whole(self, execution: Execution) -> Response {
+        let usage = total_usage(&execution.attempts);
+        match execution.result {
+            Ok(answer) => {
+                let finish = if answer.truncated { "length" } else { "stop" };
+                Json(json!({
+                    "id": self.id, "object": "chat.completion", "created": self.created, "model": answer.model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": finish, "logprobs": null}],
+                    "usage": openai_usage(usage),
+                    "preflight": {
+                        "contract": {"id": self.contract.id, "version": self.contract.version},
+                        "dry_run": answer.dry_run,
+                        "output": answer.output,
+                        "summary": execution.summary,
+                        "attempts": execution.attempts,
+                        "tokens": self.report.tokens,
+                    },
+                }))
+                .into_response()
+            }
+            Err(failed) => {
+                let class = failed.user.class;
+                let status = status_of(class);
+                let kind = match status.as_u16() {
+                    429 => "rate_limit_error",
+                    500..=599 => "server_error",
+                    _ => "invalid_request_error",
+                };
+                let mut response = openai_error(
+                    status,
+                    kind,
+                    class.as_str(),
+                    &format!("{} {}", failed.user.message, failed.user.hint),
+                    json!({"preflight": {"summary": execution.summary, "attempts": execution.attempts, "usage": usage}}),
+                );
+                retry_headers(&mut response, class, failed.failed.failure.retry_after);
+                response
+            }
+        }
+    }
 }
 
 #[cfg(test)]

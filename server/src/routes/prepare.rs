@@ -15,11 +15,7 @@ pub(super) async fn prepare(
     request: Request,
 ) -> Result<(StatusCode, Json<Prepared>), AppError> {
     let submission = Submission::read(&state, request, true).await?;
-    let contract = state
-        .registry
-        .get(&submission.contract)
-        .cloned()
-        .ok_or(AppError::UnknownContract(submission.contract))?;
+    let contract = state.contract(&submission.contract)?;
     // Parsing, tokenizing and chunking are CPU-bound.
     let prepared = tokio::task::spawn_blocking(move || {
         prompt_preflight::prepare(

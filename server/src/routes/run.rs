@@ -1,69 +1,140 @@
-//! `POST /v1/run`: the final check, then the model call with recovery
-//! (`service::run`), answered with the answer, the report, the payload, the
-//! attempts and a sentence saying what happened. A failed call is one
-//! class in the core's words, never the provider's raw text.
+//! `POST /v1/run`: the final check, then the run (`service::run`): one
+//! request, or, for a contract that allows it, an input too long for one
+//! request answered in parts and combined. The answer comes with the
+//! report, the payload or the plan, every attempt, and sentences saying
+//! what happened. A failed call is one class in the core's words, never
+//! the provider's raw text.
 //!
-//! The check and the call are shared with the OpenAI-compatible proxy
+//! With `Accept: text/event-stream` (or `?stream=true`) the run answers
+//! Server-Sent Events as it works: `attempt`, `waiting` (with the wait
+//! and the words for it), `fallback`, `part`, `delta` (the answer's text
+//! as it streams), then one `done` with the whole response, or one
+//! `error` with the error body. A stream never ends without one of them.
+//!
+//! The check and the run are shared with the OpenAI-compatible proxy
 //! (`routes/openai.rs`).
 
 use super::submission::{Content, Submission};
-use crate::chat::{ChatAnswer, ChatRequest};
-use crate::service::run::{run as run_call, Attempt, UserFailure};
-use crate::{AppError, AppState, Provider};
+use crate::chat::Usage;
+use crate::service::call::{Attempt, UserFailure};
+use crate::service::events::{Events, RunEvent};
+use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
+use crate::{AppError, AppState};
 use axum::extract::{Request, State};
+use axum::http::header::ACCEPT;
 use axum::http::{HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use prompt_preflight::{Contract, FailureClass, Payload, Report, RetryPolicy};
+use prompt_preflight::contract::LongInput;
+use prompt_preflight::{
+    Code, Contract, FailureClass, Mode, Payload, PlanKind, PrepareOptions, Prepared, Report,
+    RetryPolicy, Severity,
+};
 use serde::Serialize;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
-/// The final check of an input: the report, and the payload when it passed.
+/// The final check of an input, and what it allows to run.
 pub(super) struct Checked {
     pub report: Report,
-    pub payload: Option<Payload>,
+    /// The work, when the input may run: the payload as it is, or the
+    /// prepared parts of a long input.
+    pub work: Option<Work>,
+    /// The preparation of a long input, when one was made.
+    pub prepared: Option<Prepared>,
+}
+
+/// Whether the only errors are about size, so splitting may help.
+fn only_too_long(report: &Report) -> bool {
+    let errors = report
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error);
+    let mut any = false;
+    for issue in errors {
+        if !Code::SIZE.contains(&issue.code) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 impl Checked {
     /// Checks `content` against `contract` off the async workers (parsing
-    /// and tokenizing are CPU-bound).
+    /// and tokenizing are CPU-bound). A map-reduce contract's input that
+    /// is only too long is split into parts.
     pub async fn of(
         contract: Arc<Contract>,
         tier: Option<String>,
         content: Content,
     ) -> Result<Checked, AppError> {
         tokio::task::spawn_blocking(move || {
-            let checked = prompt_preflight::check(&contract, tier.as_deref(), &content.input())?;
-            let payload = checked.payload(&contract);
+            let input = content.input();
+            let checked = prompt_preflight::check(&contract, tier.as_deref(), &input)?;
+            if let Some(payload) = checked.payload(&contract) {
+                let input_tokens = checked.report.tokens.input + checked.report.tokens.overhead;
+                return Ok(Checked {
+                    report: checked.report,
+                    work: Some(Work::Single {
+                        payload,
+                        input_tokens,
+                    }),
+                    prepared: None,
+                });
+            }
+            let splittable = contract.prepare.long_input == LongInput::MapReduce
+                && only_too_long(&checked.report);
+            if !splittable {
+                return Ok(Checked {
+                    report: checked.report,
+                    work: None,
+                    prepared: None,
+                });
+            }
+            let options = PrepareOptions {
+                mode: Mode::Split,
+                ..PrepareOptions::default()
+            };
+            let prepared = prompt_preflight::prepare(&contract, tier.as_deref(), &input, &options)?;
+            let work = (prepared.ok && prepared.plan.kind == PlanKind::MapReduce).then(|| {
+                Work::MapReduce {
+                    parts: prepared
+                        .parts
+                        .iter()
+                        .map(|p| (p.content.clone(), p.tokens))
+                        .collect(),
+                }
+            });
             Ok::<_, AppError>(Checked {
                 report: checked.report,
-                payload,
+                work,
+                prepared: Some(prepared),
             })
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
     }
-}
 
-/// A model call that answered.
-pub(super) struct Called {
-    pub answer: ChatAnswer,
-    pub attempts: Vec<Attempt>,
-    pub summary: String,
-}
-
-/// A model call that failed, as the caller is told.
-pub(super) struct RunError {
-    pub status: StatusCode,
-    pub user: UserFailure,
-    pub retry_after: Option<Duration>,
-    pub summary: String,
-    pub attempts: Vec<Attempt>,
+    /// What the user reads when the input cannot run: the verdict, or the
+    /// plan's reason when splitting did not help.
+    pub fn refusal(&self) -> String {
+        match &self.prepared {
+            Some(p) => format!(
+                "{} {}",
+                self.report.verdict.message,
+                p.plan.reason.as_deref().unwrap_or(&p.plan.message)
+            ),
+            None => self.report.verdict.message.clone(),
+        }
+    }
 }
 
 /// The status a failure class answers with.
-fn status_of(class: FailureClass) -> StatusCode {
+pub(super) fn status_of(class: FailureClass) -> StatusCode {
     match class {
         FailureClass::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         FailureClass::ContextTooLong
@@ -85,54 +156,8 @@ pub(super) fn worth_retrying(class: FailureClass) -> bool {
     )
 }
 
-/// Asks the contract's provider (or the dry run) for the payload, with the
-/// server's recovery policy.
-pub(super) async fn call_model(
-    state: &AppState,
-    contract: &Contract,
-    report: &Report,
-    payload: &Payload,
-) -> Result<Called, RunError> {
-    let provider = contract
-        .model
-        .info()
-        .map(|m| m.provider)
-        .unwrap_or(Provider::Openai);
-    let chat = state.chat_for(provider);
-    let call = ChatRequest {
-        model: payload.model.clone(),
-        messages: payload.messages.clone(),
-        max_tokens: report.tokens.output_reserved,
-    };
-    let outcome = run_call(chat.as_ref(), call, state.run_policy, tokio::time::sleep).await;
-    tracing::info!(contract = %contract.id, summary = %outcome.summary, attempts = outcome.attempts.len(), "model call");
-    let user = outcome.user_failure();
-    match (outcome.result, user) {
-        (Ok(answer), _) => Ok(Called {
-            answer,
-            attempts: outcome.attempts,
-            summary: outcome.summary,
-        }),
-        (Err(failed), user) => {
-            let user = user.unwrap_or_else(|| UserFailure {
-                class: failed.class,
-                message: failed.class.entry().message.to_owned(),
-                hint: failed.class.entry().hint.to_owned(),
-                retry_after_ms: None,
-            });
-            Err(RunError {
-                status: status_of(failed.class),
-                user,
-                retry_after: failed.retry_after,
-                summary: outcome.summary,
-                attempts: outcome.attempts,
-            })
-        }
-    }
-}
-
-/// `retry-after` and `retry-after-ms` for a wait, and `x-should-retry:
-/// false` when retrying cannot help.
+/// `retry-after` and `retry-after-ms` for a wait, and `x-should-retry`:
+/// `false` when retrying cannot help, `true` when it can.
 pub(super) fn retry_headers(response: &mut Response, class: FailureClass, wait: Option<Duration>) {
     let headers = response.headers_mut();
     if let Some(wait) = wait {
@@ -143,18 +168,71 @@ pub(super) fn retry_headers(response: &mut Response, class: FailureClass, wait: 
             headers.insert("retry-after-ms", v);
         }
     }
-    if !worth_retrying(class) {
-        headers.insert("x-should-retry", HeaderValue::from_static("false"));
-    }
+    let retry = if worth_retrying(class) {
+        "true"
+    } else {
+        "false"
+    };
+    headers.insert("x-should-retry", HeaderValue::from_static(retry));
 }
 
-/// A run that reached the model (or the dry run).
+/// Starts the run of `work` on a task, its events into `events`.
+pub(super) fn spawn_run(
+    state: &AppState,
+    contract: Arc<Contract>,
+    report: &Report,
+    work: Work,
+    stream: bool,
+    events: Events,
+) -> tokio::task::JoinHandle<Execution> {
+    let runner = state.runner.clone();
+    let max_tokens = report.tokens.output_reserved;
+    tokio::spawn(async move {
+        let execution = execute(
+            &runner,
+            RunRequest {
+                contract: &contract,
+                work,
+                max_tokens,
+                stream,
+                events,
+            },
+        )
+        .await;
+        tracing::info!(contract = %contract.id, summary = %execution.summary, attempts = execution.attempts.len(), "run");
+        execution
+    })
+}
+
+/// Every attempt's tokens together.
+pub(super) fn total_usage(attempts: &[Attempt]) -> Usage {
+    attempts.iter().fold(Usage::default(), |sum, a| Usage {
+        input: sum.input + a.usage.input,
+        output: sum.output + a.usage.output,
+        counted_by_us: sum.counted_by_us || a.usage.counted_by_us,
+    })
+}
+
+/// The plan of a run in parts, as the response shows it.
+#[derive(Serialize)]
+struct PlanView {
+    kind: PlanKind,
+    parts: usize,
+    requests: u64,
+    message: String,
+}
+
+/// A run that answered.
 #[derive(Serialize)]
 struct RunResponse {
-    answer: ChatAnswer,
+    answer: Answer,
     report: Report,
-    payload: Payload,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<Payload>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanView>,
     attempts: Vec<Attempt>,
+    usage: Usage,
     summary: String,
 }
 
@@ -164,8 +242,12 @@ struct RunResponse {
 struct RunFailure {
     error: ErrorBody,
     report: Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attempts: Vec<Attempt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<Usage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
 }
@@ -176,29 +258,50 @@ struct ErrorBody {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_ms: Option<u64>,
+}
+
+/// Whether the caller asked for a stream.
+fn wants_stream(request: &Request) -> bool {
+    let accepts = request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    let query = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == "stream=true" || p == "stream=1"));
+    accepts || query
 }
 
 pub(super) async fn run(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Response, AppError> {
+    let stream = wants_stream(&request);
     let submission = Submission::read(&state, request, false).await?;
-    let contract = state
-        .registry
-        .get(&submission.contract)
-        .cloned()
-        .ok_or(AppError::UnknownContract(submission.contract))?;
+    let contract = state.contract(&submission.contract)?;
     let checked = Checked::of(contract.clone(), submission.tier, submission.content).await?;
-    let report = checked.report;
-    let Some(payload) = checked.payload else {
+    let plan = checked.prepared.as_ref().map(|p| PlanView {
+        kind: p.plan.kind,
+        parts: p.parts.len(),
+        requests: p.plan.requests,
+        message: p.plan.message.clone(),
+    });
+    let Some(work) = checked.work.clone() else {
         let body = RunFailure {
             error: ErrorBody {
                 code: "check_failed".into(),
-                message: report.verdict.message.clone(),
+                message: checked.refusal(),
                 hint: None,
+                retry_after_ms: None,
             },
-            report,
+            report: checked.report,
+            plan,
             attempts: Vec::new(),
+            usage: None,
             summary: None,
         };
         let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
@@ -207,30 +310,128 @@ pub(super) async fn run(
             .insert("x-should-retry", HeaderValue::from_static("false"));
         return Ok(response);
     };
-    match call_model(&state, &contract, &report, &payload).await {
-        Ok(called) => Ok(Json(RunResponse {
-            answer: called.answer,
-            report,
-            payload,
-            attempts: called.attempts,
-            summary: called.summary,
-        })
-        .into_response()),
-        Err(failed) => {
-            let class = failed.user.class;
-            let body = RunFailure {
-                error: ErrorBody {
-                    code: class.as_str().into(),
-                    message: failed.user.message,
-                    hint: Some(failed.user.hint),
-                },
+    let payload = match &work {
+        Work::Single { payload, .. } => Some(payload.clone()),
+        _ => None,
+    };
+    let report = checked.report;
+    if !stream {
+        let task = spawn_run(
+            &state,
+            contract,
+            &report,
+            work,
+            false,
+            crate::service::events::ignore(),
+        );
+        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(respond(execution, report, payload, plan));
+    }
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let events_tx = tx.clone();
+    let events: Events = Arc::new(move |event: RunEvent| {
+        let _ = events_tx.send(sse_event(&event));
+    });
+    let task = spawn_run(&state, contract, &report, work, true, events);
+    tokio::spawn(async move {
+        let last = match task.await {
+            Ok(execution) => {
+                let failed = execution.result.is_err();
+                let (_, body) = body_of(execution, report, payload, plan);
+                let name = if failed { "error" } else { "done" };
+                Event::default()
+                    .event(name)
+                    .data(serde_json::to_string(&body).unwrap_or_default())
+            }
+            Err(e) => Event::default().event("error").data(
+                serde_json::json!({"error": {"code": "internal", "message": format!("The run stopped unexpectedly ({e}).")}})
+                    .to_string(),
+            ),
+        };
+        let _ = tx.send(last);
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// One event as SSE: its `type` is the event name.
+fn sse_event(event: &RunEvent) -> Event {
+    let json = serde_json::to_value(event).unwrap_or_default();
+    let name = json["type"].as_str().unwrap_or("message").to_owned();
+    Event::default().event(name).data(json.to_string())
+}
+
+/// The response body of a finished run, and its status.
+fn body_of(
+    execution: Execution,
+    report: Report,
+    payload: Option<Payload>,
+    plan: Option<PlanView>,
+) -> (StatusCode, serde_json::Value) {
+    let usage = total_usage(&execution.attempts);
+    match execution.result {
+        Ok(answer) => (
+            StatusCode::OK,
+            serde_json::to_value(RunResponse {
+                answer,
                 report,
-                attempts: failed.attempts,
-                summary: Some(failed.summary),
-            };
-            let mut response = (failed.status, Json(body)).into_response();
-            retry_headers(&mut response, class, failed.retry_after);
-            Ok(response)
+                payload,
+                plan,
+                attempts: execution.attempts,
+                usage,
+                summary: execution.summary,
+            })
+            .unwrap_or_default(),
+        ),
+        Err(failed) => {
+            let UserFailure {
+                class,
+                message,
+                hint,
+                retry_after_ms,
+            } = failed.user;
+            (
+                status_of(class),
+                serde_json::to_value(RunFailure {
+                    error: ErrorBody {
+                        code: class.as_str().into(),
+                        message,
+                        hint: Some(hint),
+                        retry_after_ms,
+                    },
+                    report,
+                    plan,
+                    attempts: execution.attempts,
+                    usage: Some(usage),
+                    summary: Some(execution.summary),
+                })
+                .unwrap_or_default(),
+            )
         }
     }
+}
+
+fn respond(
+    execution: Execution,
+    report: Report,
+    payload: Option<Payload>,
+    plan: Option<PlanView>,
+) -> Response {
+    let failure = execution
+        .result
+        .as_ref()
+        .err()
+        .map(|f| (f.user.class, f.failed.failure.retry_after));
+    let (status, body) = body_of(execution, report, payload, plan);
+    let mut response = (status, Json(body)).into_response();
+    if let Some((class, wait)) = failure {
+        retry_headers(&mut response, class, wait);
+    }
+    response
 }

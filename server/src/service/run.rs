@@ -1,258 +1,593 @@
-//! One model call with recovery: a failure is retried when its class says
-//! so ([`RetryPolicy`]), after the provider's hint or a backoff with
-//! jitter, all under one deadline. Every attempt is recorded, and the
-//! outcome ends in words a person can act on.
+//! A whole run of a contract on an input that passed the final check:
+//! one request, or a map-reduce plan's requests (each part, then the one
+//! that combines their answers); each call across the fallback chain with
+//! retries ([`super::call`]); a cut-off answer continued, asked shorter or
+//! flagged as the contract says; and the answer checked against the
+//! contract's `[output]`, re-asked once with what was wrong when allowed.
+//! Every call's tokens are in the attempts, so no recovery hides its cost.
 
-use crate::chat::{backoff, Chat, ChatAnswer, ChatRequest, Usage};
-use crate::classify::Classified;
-use prompt_preflight::messages::failure;
-use prompt_preflight::{FailureClass, RetryPolicy};
+use super::call::{call, Attempt, Call, Failed, Outcome, Policy, Route, UserFailure};
+use super::events::{Events, RunEvent};
+use super::health::Health;
+use super::output::{OutputCheck, OutputVerdict};
+use crate::chat::{Chat, ChatAnswer, ChatRequest, DryRun, Finish, Usage};
+use crate::Provider;
+use futures_util::StreamExt;
+use prompt_preflight::messages::run as words;
+use prompt_preflight::{
+    Catalogue, Contract, Message, OnTruncated, Payload, Role, INPUT_PLACEHOLDER,
+};
 use serde::Serialize;
-use std::hash::{BuildHasher, RandomState};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How hard to try.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    /// Attempts in all, the first included.
-    pub max_attempts: u32,
-    /// The first backoff; it doubles with each retry.
-    pub base_delay: Duration,
-    /// The longest backoff.
-    pub max_delay: Duration,
-    /// The end-to-end deadline across every attempt and wait.
-    pub deadline: Duration,
+/// What runs the calls: the model clients, how hard to try, and the
+/// breakers.
+#[derive(Clone)]
+pub struct Runner {
+    /// The model clients by provider; a provider without one runs dry.
+    pub chats: BTreeMap<Provider, Arc<dyn Chat>>,
+    /// Attempts, backoff and the deadline.
+    pub policy: Policy,
+    /// The breakers and the operator's failure log.
+    pub health: Arc<Health>,
+    /// How many parts of a plan are asked at once.
+    pub part_concurrency: usize,
 }
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(8),
-            deadline: Duration::from_secs(60),
+impl Runner {
+    /// The client for `provider`'s models: its own, or the dry run.
+    pub fn chat_for(&self, provider: Provider) -> Arc<dyn Chat> {
+        self.chats
+            .get(&provider)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(DryRun))
+    }
+
+    /// The contract's model, then each fallback whose provider has a
+    /// client (a dry run has no fallbacks: nothing is called).
+    pub fn routes(&self, contract: &Contract) -> Vec<Route> {
+        let catalogue = Catalogue::builtin();
+        let primary = contract.model.info().ok();
+        let chat = self.chat_for(primary.map_or(Provider::Openai, |m| m.provider));
+        let live = chat.is_live();
+        let mut routes = vec![Route {
+            chat,
+            model: contract.model.name.clone(),
+            window: primary.map(|m| m.context_window),
+        }];
+        if live {
+            for name in &contract.recovery.fallbacks {
+                let Ok(model) = catalogue.find(name) else {
+                    continue;
+                };
+                match self.chats.get(&model.provider) {
+                    Some(chat) => routes.push(Route {
+                        chat: chat.clone(),
+                        model: model.name.clone(),
+                        window: Some(model.context_window),
+                    }),
+                    None => {
+                        tracing::debug!(model = %model.name, "fallback skipped: no key for its provider")
+                    }
+                }
+            }
         }
+        routes
     }
 }
 
-/// One call to a model, as the response reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attempt {
-    /// Who was asked (`openai`, `dry-run`).
-    pub provider: String,
-    /// The model asked for.
-    pub model: String,
-    /// The failure's class; `None` when it answered.
-    pub class: Option<FailureClass>,
-    /// How long it took, in milliseconds.
-    pub latency_ms: u64,
-    /// The tokens it used (zero when it failed before answering).
-    pub usage: Usage,
+/// What to run.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// One request.
+    Single {
+        /// Its messages.
+        payload: Payload,
+        /// Its input tokens, as counted.
+        input_tokens: u64,
+    },
+    /// A map-reduce plan: each part in the contract's template, then the
+    /// answers combined in its `reduce_template`.
+    MapReduce {
+        /// Each part's text and its tokens.
+        parts: Vec<(String, u64)>,
+    },
 }
 
-/// What the user reads about a failure: the class and the catalogue's words.
+/// An answer that came back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserFailure {
-    /// The class, a stable snake_case code.
-    pub class: FailureClass,
-    /// What happened, in plain language.
-    pub message: String,
-    /// What to do.
-    pub hint: String,
-    /// How long to wait before trying again, when the provider said.
+pub struct Answer {
+    /// The text (continuations joined).
+    pub text: String,
+    /// The model that gave it.
+    pub model: String,
+    /// Every call's tokens together.
+    pub usage: Usage,
+    /// Whether it is cut off (its end is missing).
+    pub truncated: bool,
+    /// Set when no model was called.
+    pub dry_run: bool,
+    /// How it fared against the contract's `[output]`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_ms: Option<u64>,
+    pub output: Option<OutputVerdict>,
+}
+
+/// A run that failed.
+#[derive(Debug, Clone)]
+pub struct RunFailed {
+    /// The last failure, with its detail for the log.
+    pub failed: Failed,
+    /// What the user reads.
+    pub user: UserFailure,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The answer, or the last failure (with its detail, for the log).
-    pub result: Result<ChatAnswer, Classified>,
-    /// Every attempt, in order.
+pub struct Execution {
+    /// The answer or the failure.
+    pub result: Result<Answer, RunFailed>,
+    /// Every call, in order.
     pub attempts: Vec<Attempt>,
-    /// What happened, in one sentence: "Answered by gpt-4o-mini after 2
-    /// attempts: the first was rate limited."
+    /// What happened, in sentences: who answered after what, then what
+    /// recovery did.
     pub summary: String,
+    /// The sentences of what recovery did (in `summary` too).
+    pub notes: Vec<String>,
 }
 
-impl Outcome {
-    /// The failure as the user reads it; `None` when it answered.
-    pub fn user_failure(&self) -> Option<UserFailure> {
-        let failed = self.result.as_ref().err()?;
-        let entry = failed.class.entry();
-        let message = match failed.class {
-            FailureClass::RateLimited => {
-                failure::rate_limited(failed.retry_after.map(|d| d.as_secs().max(1)))
-            }
-            _ => entry.message.to_owned(),
-        };
-        Some(UserFailure {
-            class: failed.class,
-            message,
-            hint: entry.hint.to_owned(),
-            retry_after_ms: failed.retry_after.map(|d| d.as_millis() as u64),
-        })
+/// One run's settings.
+pub struct Request<'a> {
+    /// The contract.
+    pub contract: &'a Contract,
+    /// What to run.
+    pub work: Work,
+    /// The answer's token allowance.
+    pub max_tokens: u64,
+    /// Stream from the provider, and the answer's text to `events`.
+    pub stream: bool,
+    /// Where events go.
+    pub events: Events,
+}
+
+/// The output check of a contract, compiled; an invalid schema is logged
+/// and not checked (the registry refuses such contracts at load).
+fn output_check(contract: &Contract) -> Option<OutputCheck> {
+    let spec = contract.output.as_ref()?;
+    match OutputCheck::new(spec) {
+        Ok(check) => Some(check),
+        Err(why) => {
+            tracing::error!(contract = %contract.id, %why, "output check skipped");
+            None
+        }
     }
 }
 
-/// Asks `chat`, retrying as the failure classes allow under `policy`.
-/// `sleep` waits (tests pass a recorder instead of real time).
-pub async fn run<S, F>(
-    chat: &dyn Chat,
-    request: ChatRequest,
-    policy: Policy,
-    mut sleep: S,
-) -> Outcome
+/// Runs `request` with `runner`.
+pub async fn execute(runner: &Runner, request: Request<'_>) -> Execution {
+    execute_with(runner, request, tokio::time::sleep).await
+}
+
+/// [`execute`], waiting with `sleep` (tests pass one that records).
+pub async fn execute_with<S, F>(runner: &Runner, request: Request<'_>, sleep: S) -> Execution
 where
-    S: FnMut(Duration) -> F,
+    S: FnMut(Duration) -> F + Clone,
     F: std::future::Future<Output = ()>,
 {
-    let started = Instant::now();
-    let seeds = RandomState::new();
-    let mut attempts = Vec::new();
-    let mut waited = Duration::ZERO;
-    loop {
-        let begin = Instant::now();
-        let result = chat.chat(request.clone()).await;
-        let latency_ms = begin.elapsed().as_millis() as u64;
-        let (class, usage) = match &result {
-            Ok(answer) => (None, answer.usage),
-            Err(failed) => (Some(failed.class), Usage::default()),
-        };
-        attempts.push(Attempt {
-            provider: chat.name().to_owned(),
-            model: request.model.clone(),
-            class,
-            latency_ms,
-            usage,
-        });
-        let failed = match result {
-            Ok(answer) => {
-                let summary = if answer.dry_run {
-                    "Dry run: no model was called (no provider key is configured).".to_owned()
-                } else {
-                    summary(&attempts, Some(&answer.model))
-                };
-                return Outcome {
-                    result: Ok(answer),
-                    attempts,
-                    summary,
-                };
+    let contract = request.contract;
+    let routes = runner.routes(contract);
+    let check = output_check(contract);
+    // A held answer is sent once it is final: when the output is checked
+    // or a cut-off answer may be replaced, nothing is streamed early.
+    let hold = check.is_some() || contract.recovery.on_truncated == OnTruncated::Shorter;
+    let mut run = Run {
+        runner,
+        routes: &routes,
+        contract,
+        started: Instant::now(),
+        stream: request.stream,
+        events: request.events.clone(),
+        max_tokens: request.max_tokens,
+        attempts: Vec::new(),
+        notes: Vec::new(),
+    };
+    let (payload, input_tokens) = match request.work {
+        Work::Single {
+            payload,
+            input_tokens,
+        } => (payload, input_tokens),
+        Work::MapReduce { parts } => {
+            run.notes.push(words::ran_in_parts(parts.len()));
+            match run.parts(parts, sleep.clone()).await {
+                Ok(combined) => combined,
+                Err(failed) => return run.failed(failed),
             }
-            Err(failed) => failed,
-        };
-        tracing::warn!(
-            provider = chat.name(),
-            model = %request.model,
-            class = %failed.class,
-            status = failed.status,
-            provider_code = failed.provider_code.as_deref(),
-            detail = %failed.detail,
-            attempt = attempts.len(),
-            latency_ms,
-            "model call failed"
-        );
-        let retry = failed.class.entry().retry;
-        let n = attempts.len() as u32;
-        let wait = match retry {
-            RetryPolicy::AfterHint => failed.retry_after.unwrap_or_else(|| {
-                backoff(
-                    n - 1,
-                    policy.base_delay,
-                    policy.max_delay,
-                    seeds.hash_one(n),
-                )
-            }),
-            RetryPolicy::Backoff => backoff(
-                n - 1,
-                policy.base_delay,
-                policy.max_delay,
-                seeds.hash_one(n),
-            ),
-            _ => {
-                let summary = summary(&attempts, None);
-                return Outcome {
-                    result: Err(failed),
-                    attempts,
-                    summary,
-                };
-            }
-        };
-        let out_of_time = started.elapsed() + waited + wait > policy.deadline;
-        if n >= policy.max_attempts || out_of_time {
-            let summary = summary(&attempts, None);
-            return Outcome {
-                result: Err(failed),
-                attempts,
-                summary,
-            };
-        }
-        sleep(wait).await;
-        waited += wait;
-    }
-}
-
-/// The words for a class in a summary: "was rate limited", "timed out".
-fn what(class: FailureClass) -> &'static str {
-    match class {
-        FailureClass::RateLimited => "was rate limited",
-        FailureClass::ContextTooLong => "was too long for the model",
-        FailureClass::OutputTruncated => "was cut off",
-        FailureClass::InvalidRequest => "was refused as invalid",
-        FailureClass::AuthFailed => "was refused: the service is misconfigured",
-        FailureClass::ProviderQuotaExhausted => "found the provider's quota spent",
-        FailureClass::ContentFiltered => "was blocked by the provider's filter",
-        FailureClass::Timeout => "timed out",
-        FailureClass::ProviderUnavailable => "found the provider unavailable",
-        _ => "failed",
-    }
-}
-
-fn ordinal(n: usize) -> &'static str {
-    ["first", "second", "third", "fourth", "fifth"]
-        .get(n)
-        .copied()
-        .unwrap_or("next")
-}
-
-/// "Answered by gpt-4o-mini.", "Answered by gpt-4o-mini after 3 attempts:
-/// the first two found the provider unavailable.", "No answer after 2
-/// attempts: the first was rate limited, and the second timed out."
-fn summary(attempts: &[Attempt], answered_by: Option<&str>) -> String {
-    let failed: Vec<FailureClass> = attempts.iter().filter_map(|a| a.class).collect();
-    let all_alike = failed.windows(2).all(|w| w[0] == w[1]);
-    let list = match failed.as_slice() {
-        [] => String::new(),
-        [one] => format!("the first {}", what(*one)),
-        [first, ..] if all_alike && answered_by.is_none() => format!("each {}", what(*first)),
-        [first, ..] if all_alike => {
-            let n = ["", "", "two", "three", "four", "five"]
-                .get(failed.len())
-                .copied()
-                .unwrap_or("few");
-            format!("the first {n} {}", what(*first))
-        }
-        _ => {
-            let each: Vec<String> = failed
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("the {} {}", ordinal(i), what(*c)))
-                .collect();
-            let (last, rest) = each.split_last().expect("two or more");
-            format!("{}, and {last}", rest.join(", "))
         }
     };
-    match (answered_by, failed.is_empty()) {
-        (Some(model), true) => format!("Answered by {model}."),
-        (Some(model), false) => format!(
-            "Answered by {model} after {} attempts: {list}.",
-            attempts.len()
-        ),
-        (None, _) => format!(
-            "No answer after {} attempt{}: {list}.",
-            attempts.len(),
-            if attempts.len() == 1 { "" } else { "s" }
-        ),
+    let step = if run.notes.is_empty() {
+        "answer"
+    } else {
+        "combine"
+    };
+    let first = run
+        .answer(&payload.messages, input_tokens, step, !hold, sleep.clone())
+        .await;
+    let mut answer = match first {
+        Ok(answer) => answer,
+        Err(failed) => return run.failed(failed),
+    };
+    if let Some(check) = check.filter(|_| !answer.dry_run) {
+        let verdict = match check.check(&answer.text) {
+            Ok(json) => OutputVerdict {
+                ok: true,
+                reason: None,
+                reasked: false,
+                json,
+                skipped: None,
+            },
+            Err(reason) if check.reask() => {
+                let mut messages = payload.messages.clone();
+                messages.push(Message {
+                    role: Role::Assistant,
+                    content: answer.text.clone(),
+                });
+                messages.push(Message {
+                    role: Role::User,
+                    content: words::reask_prompt(&reason, &check.wanted()),
+                });
+                let tokens = input_tokens + answer.usage.output + 100;
+                let again = run
+                    .answer(&messages, tokens, "re-ask", false, sleep.clone())
+                    .await;
+                match again {
+                    Ok(second) => {
+                        let usage = add(answer.usage, second.usage);
+                        answer = Answer { usage, ..second };
+                        match check.check(&answer.text) {
+                            Ok(json) => {
+                                run.notes.push(words::OUTPUT_FIXED.to_owned());
+                                OutputVerdict {
+                                    ok: true,
+                                    reason: None,
+                                    reasked: true,
+                                    json,
+                                    skipped: None,
+                                }
+                            }
+                            Err(reason) => {
+                                run.notes.push(words::output_failed(&reason, true));
+                                OutputVerdict {
+                                    ok: false,
+                                    reason: Some(reason),
+                                    reasked: true,
+                                    json: None,
+                                    skipped: None,
+                                }
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        // The re-ask failed: the first answer stands, flagged.
+                        run.notes.push(words::output_failed(&reason, false));
+                        OutputVerdict {
+                            ok: false,
+                            reason: Some(reason),
+                            reasked: true,
+                            json: None,
+                            skipped: None,
+                        }
+                    }
+                }
+            }
+            Err(reason) => {
+                run.notes.push(words::output_failed(&reason, false));
+                OutputVerdict {
+                    ok: false,
+                    reason: Some(reason),
+                    reasked: false,
+                    json: None,
+                    skipped: None,
+                }
+            }
+        };
+        answer.output = Some(verdict);
+    } else if contract.output.is_some() {
+        answer.output = Some(OutputVerdict {
+            ok: false,
+            reason: None,
+            reasked: false,
+            json: None,
+            skipped: Some("a dry run has no answer to check".into()),
+        });
+    }
+    if hold && request.stream {
+        (run.events)(RunEvent::Delta {
+            text: answer.text.clone(),
+        });
+    }
+    let summary = run.summary(Some(&answer));
+    Execution {
+        result: Ok(answer),
+        attempts: run.attempts,
+        summary,
+        notes: run.notes,
+    }
+}
+
+fn add(a: Usage, b: Usage) -> Usage {
+    Usage {
+        input: a.input + b.input,
+        output: a.output + b.output,
+        counted_by_us: a.counted_by_us || b.counted_by_us,
+    }
+}
+
+/// A run in progress.
+struct Run<'a> {
+    runner: &'a Runner,
+    routes: &'a [Route],
+    contract: &'a Contract,
+    started: Instant,
+    stream: bool,
+    events: Events,
+    max_tokens: u64,
+    attempts: Vec<Attempt>,
+    notes: Vec<String>,
+}
+
+impl Run<'_> {
+    /// One call across the chain.
+    async fn call<S, F>(
+        &mut self,
+        messages: &[Message],
+        input_tokens: u64,
+        max_tokens: u64,
+        step: &str,
+        live: bool,
+        sleep: S,
+    ) -> Result<ChatAnswer, Failed>
+    where
+        S: FnMut(Duration) -> F,
+        F: std::future::Future<Output = ()>,
+    {
+        let outcome: Outcome = call(
+            Call {
+                routes: self.routes,
+                request: ChatRequest {
+                    model: String::new(),
+                    messages: messages.to_vec(),
+                    max_tokens,
+                },
+                step: step.to_owned(),
+                tokens: (input_tokens, max_tokens),
+                policy: self.runner.policy,
+                started: self.started,
+                stream: self.stream,
+                live: live && self.stream,
+                health: Some(&self.runner.health),
+                events: self.events.clone(),
+            },
+            sleep,
+        )
+        .await;
+        self.attempts.extend(outcome.attempts);
+        outcome.result
+    }
+
+    /// An answer to `messages`, with a cut-off answer recovered as the
+    /// contract says.
+    async fn answer<S, F>(
+        &mut self,
+        messages: &[Message],
+        input_tokens: u64,
+        step: &str,
+        live: bool,
+        sleep: S,
+    ) -> Result<Answer, Failed>
+    where
+        S: FnMut(Duration) -> F + Clone,
+        F: std::future::Future<Output = ()>,
+    {
+        let max_tokens = self.max_tokens;
+        let first = self
+            .call(
+                messages,
+                input_tokens,
+                max_tokens,
+                step,
+                live,
+                sleep.clone(),
+            )
+            .await?;
+        let mut answer = Answer {
+            text: first.text,
+            model: first.model,
+            usage: first.usage,
+            truncated: first.finish == Finish::Length,
+            dry_run: first.dry_run,
+            output: None,
+        };
+        if !answer.truncated {
+            return Ok(answer);
+        }
+        match self.contract.recovery.on_truncated {
+            OnTruncated::Flag => self.notes.push(words::TRUNCATED_FLAGGED.to_owned()),
+            OnTruncated::Shorter => {
+                let mut again = messages.to_vec();
+                if let Some(last) = again.iter_mut().rev().find(|m| m.role == Role::User) {
+                    last.content =
+                        format!("{}\n\n{}", last.content, words::shorter_prompt(max_tokens));
+                }
+                match self
+                    .call(
+                        &again,
+                        input_tokens + 40,
+                        max_tokens,
+                        "shorter",
+                        live,
+                        sleep.clone(),
+                    )
+                    .await
+                {
+                    Ok(shorter) => {
+                        let still_cut = shorter.finish == Finish::Length;
+                        self.notes.push(words::asked_shorter(still_cut).to_owned());
+                        answer = Answer {
+                            text: shorter.text,
+                            model: shorter.model,
+                            usage: add(answer.usage, shorter.usage),
+                            truncated: still_cut,
+                            dry_run: shorter.dry_run,
+                            output: None,
+                        };
+                    }
+                    Err(_) => self.notes.push(words::TRUNCATED_FLAGGED.to_owned()),
+                }
+            }
+            _ => {
+                let mut calls = 0;
+                while answer.truncated && calls < self.contract.recovery.max_continuations {
+                    calls += 1;
+                    let mut more = messages.to_vec();
+                    more.push(Message {
+                        role: Role::Assistant,
+                        content: answer.text.clone(),
+                    });
+                    more.push(Message {
+                        role: Role::User,
+                        content: words::CONTINUE_PROMPT.to_owned(),
+                    });
+                    let tokens = input_tokens + answer.usage.output;
+                    let step = format!("continuation {calls}");
+                    match self
+                        .call(&more, tokens, max_tokens, &step, live, sleep.clone())
+                        .await
+                    {
+                        Ok(next) => {
+                            answer.text.push_str(&next.text);
+                            answer.usage = add(answer.usage, next.usage);
+                            answer.truncated = next.finish == Finish::Length;
+                        }
+                        Err(failed) if failed.streamed => return Err(failed),
+                        Err(_) => break,
+                    }
+                }
+                self.notes
+                    .push(words::continued(calls as usize, answer.truncated));
+            }
+        }
+        Ok(answer)
+    }
+
+    /// Asks each part (a few at once), then builds the combining request.
+    async fn parts<S, F>(
+        &mut self,
+        parts: Vec<(String, u64)>,
+        sleep: S,
+    ) -> Result<(Payload, u64), Failed>
+    where
+        S: FnMut(Duration) -> F + Clone,
+        F: std::future::Future<Output = ()>,
+    {
+        let of = parts.len();
+        let contract = self.contract;
+        let concurrency = self.runner.part_concurrency.max(1);
+        // Each part is its own small run; their attempts and notes join
+        // this one's in order.
+        let runs =
+            futures_util::stream::iter(parts.into_iter().enumerate().map(|(i, (text, tokens))| {
+                let sleep = sleep.clone();
+                let events = self.events.clone();
+                let mut part = Run {
+                    runner: self.runner,
+                    routes: self.routes,
+                    contract,
+                    started: self.started,
+                    stream: self.stream,
+                    events: self.events.clone(),
+                    max_tokens: self.max_tokens,
+                    attempts: Vec::new(),
+                    notes: Vec::new(),
+                };
+                async move {
+                    events(RunEvent::Part {
+                        index: i + 1,
+                        of,
+                        state: "started",
+                    });
+                    let payload = Payload::build(contract, &text);
+                    let step = format!("part {} of {of}", i + 1);
+                    let answer = part
+                        .answer(&payload.messages, tokens, &step, false, sleep)
+                        .await;
+                    let state = if answer.is_ok() { "answered" } else { "failed" };
+                    events(RunEvent::Part {
+                        index: i + 1,
+                        of,
+                        state,
+                    });
+                    (answer, part.attempts, part.notes)
+                }
+            }))
+            .buffered(concurrency)
+            .collect::<Vec<_>>()
+            .await;
+        let mut answers = Vec::with_capacity(of);
+        let mut failure = None;
+        for (answer, attempts, notes) in runs {
+            self.attempts.extend(attempts);
+            for note in notes {
+                if !self.notes.contains(&note) {
+                    self.notes.push(note);
+                }
+            }
+            match answer {
+                Ok(answer) => answers.push(answer),
+                Err(failed) => failure = failure.or(Some(failed)),
+            }
+        }
+        if let Some(failed) = failure {
+            return Err(failed);
+        }
+        let joined: Vec<String> = answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("Part {} of {of}:\n{}", i + 1, a.text.trim()))
+            .collect();
+        let joined = joined.join("\n\n");
+        let mut reducer = contract.clone();
+        reducer.prompt.get_or_insert_with(Default::default).template =
+            Some(contract.prepare.reduce_template().to_owned());
+        debug_assert!(contract
+            .prepare
+            .reduce_template()
+            .contains(INPUT_PLACEHOLDER));
+        let payload = Payload::build(&reducer, &joined);
+        let tokens = prompt_preflight::Encoding::O200kBase.count(&joined).count;
+        Ok((payload, tokens))
+    }
+
+    fn summary(&self, answer: Option<&Answer>) -> String {
+        let head = match answer {
+            Some(a) if a.dry_run => words::DRY_RUN.to_owned(),
+            Some(a) => super::call::summary(&self.attempts, Some(&a.model)),
+            None => super::call::summary(&self.attempts, None),
+        };
+        std::iter::once(head)
+            .chain(self.notes.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn failed(self, failed: Failed) -> Execution {
+        let summary = self.summary(None);
+        let user = UserFailure::of(&failed.failure);
+        Execution {
+            result: Err(RunFailed { failed, user }),
+            attempts: self.attempts,
+            summary,
+            notes: self.notes,
+        }
     }
 }
