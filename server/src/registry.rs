@@ -32,6 +32,15 @@ pub enum RegistryError {
         /// What is wrong with it.
         source: prompt_preflight::Error,
     },
+    /// A contract's `output.schema` is not a JSON Schema the server can
+    /// check answers with.
+    #[error("the contract `{id}`: {reason}")]
+    OutputSchema {
+        /// The contract id.
+        id: String,
+        /// What is wrong, in words.
+        reason: String,
+    },
     /// Two files declare the same contract id.
     #[error("the contract id `{0}` is declared by more than one file")]
     Duplicate(String),
@@ -85,10 +94,19 @@ impl Registry {
         Ok(registry)
     }
 
-    /// Adds a contract; its id must be new.
+    /// Adds a contract; its id must be new, and its output schema (if it
+    /// has one) must compile.
     pub fn insert(&mut self, contract: Contract) -> Result<(), RegistryError> {
         if self.contracts.contains_key(&contract.id) {
             return Err(RegistryError::Duplicate(contract.id));
+        }
+        if let Some(output) = &contract.output {
+            crate::service::output::OutputCheck::new(output).map_err(|reason| {
+                RegistryError::OutputSchema {
+                    id: contract.id.clone(),
+                    reason,
+                }
+            })?;
         }
         self.contracts
             .insert(contract.id.clone(), Arc::new(contract));
