@@ -19,8 +19,17 @@
 //! concurrency = 8
 //! rpm = 500
 //! tpm = 200_000
+//!
+//! [run]
+//! deadline_seconds = 60      # or PREFLIGHT_RUN_DEADLINE_SECONDS
+//! max_attempts = 4           # per model of the fallback chain
+//! breaker_failures = 5       # failures in a row that open a breaker
+//! breaker_cool_down_seconds = 30
+//! part_concurrency = 3       # parts of a map-reduce plan asked at once
 //! ```
 
+use crate::service::call::Policy;
+use crate::service::health::BreakerPolicy;
 use crate::{Provider, ProviderConfig, ProviderEnv};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -90,6 +99,12 @@ pub struct Config {
     pub providers: ProviderConfig,
     /// Our limits per provider (`[providers.<name>]`).
     pub limits: BTreeMap<Provider, ProviderLimits>,
+    /// How hard a run tries (`[run]`).
+    pub policy: Policy,
+    /// When a provider's breaker opens (`[run]`).
+    pub breakers: BreakerPolicy,
+    /// Parts of a plan asked at once (`[run]`).
+    pub part_concurrency: usize,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -115,6 +130,18 @@ struct File {
     server: ServerSection,
     #[serde(default)]
     providers: ProvidersSection,
+    #[serde(default)]
+    run: RunSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunSection {
+    deadline_seconds: Option<f64>,
+    max_attempts: Option<u32>,
+    breaker_failures: Option<u32>,
+    breaker_cool_down_seconds: Option<f64>,
+    part_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -180,7 +207,7 @@ impl Config {
             None => File::default(),
         };
 
-        let mut providers = ProviderConfig::from_lookup(var);
+        let mut providers = ProviderConfig::from_lookup(&var);
         let timeout = |field: &str, value: Option<f64>| match value {
             None => Ok(None),
             Some(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => {
@@ -200,6 +227,46 @@ impl Config {
         if let Some(t) = timeout("providers.timeout_seconds", file.providers.timeout_seconds)? {
             providers.timeout = t;
         }
+
+        let mut policy = Policy::default();
+        let deadline = match var("PREFLIGHT_RUN_DEADLINE_SECONDS") {
+            Some(v) => Some(v.trim().parse::<f64>().map_err(|_| {
+                invalid(
+                    "PREFLIGHT_RUN_DEADLINE_SECONDS",
+                    "must be a number of seconds",
+                )
+            })?),
+            None => file.run.deadline_seconds,
+        };
+        if let Some(t) = timeout("run.deadline_seconds", deadline)? {
+            policy.deadline = t;
+        }
+        match file.run.max_attempts {
+            Some(0) | Some(11..) => {
+                return Err(invalid("run.max_attempts", "must be from 1 to 10"))
+            }
+            Some(n) => policy.max_attempts = n,
+            None => {}
+        }
+        let mut breakers = BreakerPolicy::default();
+        match file.run.breaker_failures {
+            Some(0) => return Err(invalid("run.breaker_failures", "must be above 0")),
+            Some(n) => breakers.failures = n,
+            None => {}
+        }
+        if let Some(t) = timeout(
+            "run.breaker_cool_down_seconds",
+            file.run.breaker_cool_down_seconds,
+        )? {
+            breakers.cool_down = t;
+        }
+        let part_concurrency = match file.run.part_concurrency {
+            Some(0) | Some(33..) => {
+                return Err(invalid("run.part_concurrency", "must be from 1 to 32"))
+            }
+            Some(n) => n,
+            None => 3,
+        };
 
         let mut limits = BTreeMap::new();
         for (name, value) in file.providers.each {
@@ -249,6 +316,9 @@ impl Config {
                 .unwrap_or_else(|| "pkg".into()),
             providers,
             limits,
+            policy,
+            breakers,
+            part_concurrency,
             file: path,
         })
     }

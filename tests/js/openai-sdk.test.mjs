@@ -103,3 +103,72 @@ test("input the check refuses is the SDK's BadRequestError with our code and the
   assert.equal(body.error.code, "empty_input");
   assert.equal(body.report.verdict.state, "empty");
 });
+
+/** A server whose OpenAI client talks to the fake provider with `key`. */
+async function withFake(key, work, env = {}) {
+  const live = await startServer({ openaiKey: key, env });
+  try {
+    await work(new OpenAI({ baseURL: `${live.url}/v1`, apiKey: "not-needed-here", maxRetries: 0 }));
+  } finally {
+    await live.stop();
+  }
+}
+
+test("through the fake provider, the answer streams in pieces and equals the whole one", async () => {
+  await withFake("fake-key-1", async (sdk) => {
+    const whole = await sdk.chat.completions.create({ model: "customer-list", messages: [{ role: "user", content: NOTES }] });
+    const expected = whole.choices[0].message.content;
+    assert.match(expected, /^Fake answer from gpt-4o-mini/);
+    assert.equal(whole.preflight.dry_run, false);
+    const stream = await sdk.chat.completions.create({
+      model: "customer-list",
+      messages: [{ role: "user", content: NOTES }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const pieces = [];
+    let usage = null;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) if (choice.delta?.content) pieces.push(choice.delta.content);
+      usage = chunk.usage ?? usage;
+    }
+    assert.ok(pieces.length > 3, `streamed word by word: ${pieces.length} pieces`);
+    assert.equal(pieces.join(""), expected);
+    assert.equal(usage.completion_tokens, whole.usage.completion_tokens);
+  });
+});
+
+test("a stream that breaks midway is the SDK's error, not a clean end", async () => {
+  await withFake("fake-stream-drop", async (sdk) => {
+    const stream = await sdk.chat.completions.create({ model: "customer-list", messages: [{ role: "user", content: NOTES }], stream: true });
+    let text = "";
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      })(),
+      (error) => {
+        assert.ok(error instanceof OpenAI.APIError, error.constructor.name);
+        assert.match(error.message, /unavailable/);
+        return true;
+      },
+    );
+    assert.equal(text, "Fake answer ", "what came before the break was passed on");
+  });
+});
+
+test("a provider rate limit past the deadline is the SDK's RateLimitError with our retry headers", async () => {
+  await withFake("fake-rate-limited", async (sdk) => {
+    await assert.rejects(
+      sdk.chat.completions.create({ model: "customer-list", messages: [{ role: "user", content: NOTES }], stream: true }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.RateLimitError, error.constructor.name);
+        assert.equal(error.code, "rate_limited");
+        assert.equal(error.headers.get("retry-after"), "7");
+        assert.equal(error.headers.get("retry-after-ms"), "7000");
+        assert.match(error.message, /high demand/);
+        assert.doesNotMatch(error.message, /Rate limit reached for requests/, "never the provider's raw words");
+        return true;
+      },
+    );
+  }, { PREFLIGHT_RUN_DEADLINE_SECONDS: "3" });
+});

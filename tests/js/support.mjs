@@ -9,19 +9,20 @@ import { fileURLToPath } from "node:url";
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const fixturesDir = join(root, "tests", "fixtures");
 
-/** Starts `preflight serve` on 127.0.0.1 with a free port. */
-export async function startServer() {
+/** Spawns the `preflight` binary with `args` and waits for the line `pattern` matches. */
+async function spawnListening(args, pattern, env = {}) {
   const bin = join(root, "target", "debug", "preflight");
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--www", "www", "--pkg", "pkg"], {
+  const child = spawn(bin, args, {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
   });
   const url = await new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 30 s`)), 30_000);
     child.stdout.on("data", (chunk) => {
       out += chunk;
-      const found = out.match(/listening on (http:\/\/\S+)/);
+      const found = out.match(pattern);
       if (found) {
         clearTimeout(timer);
         resolve(found[1]);
@@ -29,16 +30,45 @@ export async function startServer() {
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited with ${code} before listening`));
+      reject(new Error(`${args[0]} exited with ${code} before listening`));
     });
   });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", resolve);
+      child.kill("SIGINT");
+    });
+  return { url, stop };
+}
+
+/**
+ * Starts `preflight serve` on 127.0.0.1 with a free port. With
+ * `{ openaiKey }`, it first starts the fake provider (`preflight
+ * fake-provider`) and points the server's OpenAI client at it with that
+ * key (one of the fake's keys, e.g. `fake-busy-once`); both stop together.
+ * `env` adds variables, e.g. `PREFLIGHT_RUN_DEADLINE_SECONDS`.
+ */
+export async function startServer({ openaiKey, env: extra = {} } = {}) {
+  let fake = null;
+  const env = { ...extra };
+  if (openaiKey) {
+    fake = await spawnListening(["fake-provider", "--addr", "127.0.0.1:0"], /fake provider listening on (http:\/\/\S+)/);
+    env.OPENAI_API_KEY = openaiKey;
+    env.OPENAI_BASE_URL = `${fake.url}/v1`;
+  }
+  const server = await spawnListening(
+    ["serve", "--addr", "127.0.0.1:0", "--www", "www", "--pkg", "pkg"],
+    /listening on (http:\/\/\S+)/,
+    env,
+  );
   return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.kill("SIGINT");
-      }),
+    url: server.url,
+    fakeUrl: fake?.url,
+    stop: async () => {
+      await server.stop();
+      await fake?.stop();
+    },
   };
 }
 

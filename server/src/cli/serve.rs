@@ -57,7 +57,10 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         Some(dir) => Registry::load_dir(dir)?,
         None => Registry::builtin(),
     };
-    let mut state = AppState::new(registry);
+    let mut state = AppState::new(registry)
+        .with_run_policy(config.policy)
+        .with_breakers(config.breakers);
+    state.runner.part_concurrency = config.part_concurrency;
     if let Some(providers) = counting_providers(&config) {
         state = state.with_providers(providers);
     }
