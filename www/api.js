@@ -93,3 +93,63 @@ export async function prepare(input) {
   }
   return { status, body };
 }
+
+/**
+ * Runs the contract on the input (`POST /v1/run`) as a stream: the server
+ * checks it again, then tells what happens as it happens. `onEvent` gets
+ * each event (`attempt`, `waiting`, `fallback`, `part`, `delta`, then one
+ * `done` or `error`). A refusal before the run (the check failed, a bad
+ * request) resolves with its status and JSON body instead.
+ * @param {{ contract: string, tier: string | undefined, text?: string, file?: { name: string, bytes: Uint8Array | string } }} input
+ * @param {(name: string, data: any) => void} onEvent
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<{ status: number, body: any | null }>}
+ */
+export async function run(input, onEvent, signal) {
+  /** @type {RequestInit} */
+  let init;
+  const headers = { accept: "text/event-stream" };
+  if (input.file) {
+    const form = new FormData();
+    form.append("contract", input.contract);
+    if (input.tier) form.append("tier", input.tier);
+    form.append("file", new Blob([/** @type {BlobPart} */ (input.file.bytes)]), input.file.name);
+    init = { method: "POST", body: form, headers, signal };
+  } else {
+    init = {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ contract: input.contract, tier: input.tier, text: input.text }),
+      signal,
+    };
+  }
+  const response = await fetch("/v1/run", init);
+  const type = response.headers.get("content-type") ?? "";
+  if (!type.startsWith("text/event-stream") || !response.body) {
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let ended = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value.replaceAll("\r\n", "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let name = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+      }
+      if (!data) continue;
+      if (name === "done" || name === "error") ended = true;
+      onEvent(name, JSON.parse(data));
+    }
+  }
+  if (!ended) onEvent("error", { error: { code: "connection_lost", message: "The connection to the server was lost before the answer was complete.", hint: "Try again." } });
+  return { status: response.status, body: null };
+}

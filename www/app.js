@@ -452,49 +452,124 @@ function sameVerdict(a, b) {
   return a.ok === b.ok && a.verdict.state === b.verdict.state && issues(a) === issues(b) && counted;
 }
 
+/** @type {AbortController | null} */
+let running = null;
+
+/**
+ * Send: the server checks the input again and runs it, streaming what
+ * happens (the model asked, a wait for a rate limit with its end, the
+ * parts of a long input, the answer as it comes), then the answer or the
+ * failure in plain words. A prepared version is sent instead of the
+ * original when one was accepted.
+ */
 async function send() {
   const s = store.get();
   if (!s.contract) return;
-  store.update({ sent: { status: "sending", report: null, payload: null, message: "", matchesBrowser: null, prepared: false } });
-  try {
-    if (s.accepted) {
-      const { status, body } = await prepareOnServer(s.accepted);
-      const ok = status === 200;
-      store.update({
-        sent: {
-          status: ok ? "accepted" : "refused", report: null, prepared: true, matchesBrowser: null,
-          payload: ok ? { plan: body.plan.kind, parts: body.parts.map((/** @type {any} */ p) => ({ tokens: p.tokens, content: p.content })) } : null,
-          message: ok
-            ? `Accepted: the server prepared the same again. ${body.plan.message}`
-            : `Refused: ${body.plan.reason ?? body.plan.message}`,
-        },
-      });
+  running?.abort();
+  const controller = new AbortController();
+  running = controller;
+  const still = () => running === controller;
+  /** @type {import("./state.js").Sent} */
+  const start = { status: "sending", report: null, payload: null, message: "", matchesBrowser: null, prepared: Boolean(s.accepted) };
+  store.update({ sent: start });
+  /** @param {Partial<import("./state.js").Sent>} patch */
+  const sent = (patch) => {
+    if (!still()) return;
+    const before = store.get().sent;
+    if (!before) {
+      // The input changed: this run's answer is no longer for it.
+      controller.abort();
+      running = null;
       return;
     }
-    let local = currentReport(s);
-    if (!s.bytes) {
-      // The browser's verdict on exactly the text being sent.
-      clearTimeout(fullTimer);
-      local = await fullCheck();
-      if (!local?.ok) return store.update({ sent: null });
+    store.update({ sent: { ...before, ...patch } });
+  };
+  try {
+    let local = null;
+    /** @type {Parameters<typeof api.run>[0]} */
+    let input;
+    if (s.accepted?.prepared) {
+      const upload = s.accepted.prepared.upload;
+      input = upload.name !== null
+        ? { contract: s.contract.id, tier: s.tier, file: { name: upload.name, bytes: upload.text } }
+        : { contract: s.contract.id, tier: s.tier, text: upload.text };
+    } else {
+      local = currentReport(s);
+      if (!s.bytes) {
+        // The browser's verdict on exactly the text being sent.
+        clearTimeout(fullTimer);
+        local = await fullCheck();
+        if (!local?.ok) return store.update({ sent: null });
+      }
+      input = s.bytes && s.file
+        ? { contract: s.contract.id, tier: s.tier, file: { name: s.file.name, bytes: s.bytes } }
+        : { contract: s.contract.id, tier: s.tier, text: s.text };
     }
-    const body = await api.check(s.bytes && s.file
-      ? { contract: s.contract.id, tier: s.tier, file: { name: s.file.name, bytes: s.bytes } }
-      : { contract: s.contract.id, tier: s.tier, text: s.text });
-    const { report, payload } = body;
-    store.update({
-      sent: {
-        status: report.ok ? "accepted" : "refused", report, payload, prepared: false,
-        matchesBrowser: local ? sameVerdict(report, local) : null,
-        message: report.ok
-          ? `Accepted: the server checked your input (${fmt.format(report.tokens.input)} tokens). ${report.verdict.message}`
-          : `Refused by the server: ${report.verdict.message}`,
-      },
-    });
+    const model = s.contract.model.name;
+    sent({ status: "running", message: `Sending to ${model}…`, activity: "The server is checking your input again.", answer: "", attempts: [] });
+    let answer = "";
+    /** @type {any[]} */
+    const attempts = [];
+    const onEvent = (/** @type {string} */ name, /** @type {any} */ data) => {
+      switch (name) {
+        case "attempt":
+          attempts.push(data);
+          sent({ activity: data.step === "answer" ? `Asking ${data.model}…` : `Asking ${data.model} (${data.step})…`, wait: null });
+          break;
+        case "waiting":
+          sent({ message: "Your request is waiting its turn.", wait: { message: data.message, ms: data.wait_ms, until: Date.now() + data.wait_ms } });
+          break;
+        case "fallback":
+          sent({ activity: data.message, wait: null });
+          break;
+        case "part": {
+          const before = store.get().sent?.parts;
+          const answered = (before?.answered ?? 0) + (data.state === "answered" ? 1 : 0);
+          sent({ parts: { of: data.of, answered } });
+          break;
+        }
+        case "delta":
+          answer += data.text;
+          sent({ answer, wait: null, message: `${model} is answering…` });
+          break;
+        case "done":
+          sent({
+            status: "answered", report: data.report, payload: data.payload ?? null, wait: null, activity: "",
+            answer: data.answer.text, dryRun: data.answer.dry_run, truncated: data.answer.truncated,
+            output: data.answer.output ?? null, summary: data.summary, attempts: data.attempts,
+            matchesBrowser: local ? sameVerdict(data.report, local) : null,
+            message: data.answer.dry_run
+              ? "Checked and ready: this server has no model key, so nothing was sent to a model."
+              : `Answered by ${data.answer.model}.`,
+          });
+          break;
+        case "error":
+          sent({
+            status: "failed", wait: null, activity: "", report: data.report ?? null,
+            message: data.error.message, hint: data.error.hint, summary: data.summary, attempts: data.attempts ?? attempts,
+          });
+          break;
+      }
+    };
+    const refused = await api.run(input, onEvent, controller.signal);
+    if (refused.body && still()) {
+      const body = refused.body;
+      const report = body.report ?? null;
+      sent({
+        status: refused.status === 422 && body.error?.code === "check_failed" ? "refused" : "failed",
+        report, activity: "", answer: "",
+        matchesBrowser: local && report ? sameVerdict(report, local) : null,
+        message: body.error?.code === "check_failed" ? `Refused by the server: ${body.error.message}` : body.error?.message ?? `The server answered ${refused.status}.`,
+        hint: body.error?.hint,
+      });
+    }
   } catch (error) {
+    if (!still()) return;
     store.update({
-      sent: { status: "error", report: null, payload: null, prepared: false, matchesBrowser: null, message: `We could not reach the server: ${message(error)}` },
+      sent: { ...start, status: "error", message: `We could not reach the server: ${message(error)}` },
     });
+  } finally {
+    if (still()) running = null;
   }
 }
 

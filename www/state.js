@@ -9,7 +9,7 @@
 
 /**
  * A contract as `/v1/contracts/{id}` returns it (the fields the page reads).
- * @typedef {{ id: string, version: string, description: string,
+ * @typedef {{ id: string, version: string, description: string, model: { name: string },
  *   tiers: Record<string, { max_input_tokens: number }> }} ContractJson
  */
 
@@ -35,9 +35,21 @@
  */
 
 /**
- * What the server said when the user pressed Send.
- * @typedef {{ status: "sending" | "accepted" | "refused" | "error", report: Report | null,
- *   payload: unknown, message: string, matchesBrowser: boolean | null, prepared: boolean }} Sent
+ * One call to a model, as the server reports it.
+ * @typedef {{ provider: string, model: string, step: string, class: string | null, latency_ms: number,
+ *   usage: { input: number, output: number, counted_by_us?: boolean } }} RunAttempt
+ */
+
+/**
+ * What the server said when the user pressed Send: the run as it goes
+ * (`running`: a wait with its end, the parts answered, the answer so far),
+ * then its end.
+ * @typedef {{ status: "sending" | "running" | "answered" | "refused" | "failed" | "error", report: Report | null,
+ *   payload: unknown, message: string, matchesBrowser: boolean | null, prepared: boolean,
+ *   answer?: string, hint?: string, summary?: string, dryRun?: boolean, truncated?: boolean,
+ *   output?: { ok: boolean, reason?: string, skipped?: string } | null,
+ *   activity?: string, wait?: { message: string, until: number, ms: number } | null,
+ *   parts?: { of: number, answered: number } | null, attempts?: RunAttempt[] }} Sent
  */
 
 /**

@@ -115,8 +115,8 @@ export async function launchChromium() {
  * Starts the server and opens the web app in a fresh Chromium, waiting for
  * the token meter; script errors on the page are collected in `pageErrors`.
  */
-export async function openApp({ path = "" } = {}) {
-  const server = await startServer();
+export async function openApp({ path = "", server: options = {} } = {}) {
+  const server = await startServer(options);
   const browser = await launchChromium();
   const page = await browser.context.newPage();
   const pageErrors = [];

@@ -181,10 +181,11 @@ test("Send shows the server's verdict for an accepted file", async () => {
   await page.waitForSelector('#report[data-input="file"]:not([hidden])');
   assert.equal(await page.isEnabled("#send"), true);
   await page.click("#send");
-  await page.waitForSelector("#verdict:not([hidden])");
+  await page.waitForSelector('#verdict:not([hidden]):not([data-status="running"])');
   assert.equal(await page.getAttribute("#verdict", "data-ok"), "true");
-  assert.match(await page.textContent("#verdict-title"), /Accepted: the server checked your input/);
+  assert.match(await page.textContent("#verdict-title"), /^Checked and ready: this server has no model key/);
   assert.equal(await page.getAttribute("#verdict", "data-matches-browser"), "true");
+  assert.match(await page.textContent("#answer"), /^\[Dry run: no model was called\.\]/, "a labelled dry run, never a pretend answer");
   const payload = JSON.parse(await page.textContent("#payload"));
   assert.equal(payload.model, "gpt-4o-mini");
   assert.match(payload.messages.at(-1).content, /Ada Lovelace/);
@@ -198,7 +199,7 @@ test("Send shows the server's verdict for typed text", async () => {
   await page.click("#send");
   await page.waitForSelector('#verdict[data-ok="true"]');
   assert.equal(await page.getAttribute("#verdict", "data-matches-browser"), "true");
-  assert.match(await page.textContent("#verdict-note"), /No model is called yet/);
+  assert.match(await page.textContent("#verdict-note"), /Dry run: no model was called \(no provider key is configured\)/);
   const payload = JSON.parse(await page.textContent("#payload"));
   assert.match(payload.messages.at(-1).content, /asked about the pro plan/);
 });

@@ -256,11 +256,12 @@ test("an over-limit CSV is trimmed to what the task needs, and only the trimmed 
   await page.click("#send");
   await page.waitForSelector('#verdict[data-ok="true"]', { timeout: 30_000 });
   await sending.stop();
-  assert.deepStrictEqual(sending.posts.map((p) => new URL(p.url).pathname), ["/v1/prepare"]);
+  assert.deepStrictEqual(sending.posts.map((p) => new URL(p.url).pathname), ["/v1/run"]);
   assert.ok(!sending.posts[0].body.includes(NOTE), "Send uploads the prepared version, not the original");
-  assert.match(await page.textContent("#verdict-note"), /No model is called yet/);
+  assert.match(sending.posts[0].body, /filename="prepared\.csv"/);
+  assert.match(await page.textContent("#verdict-note"), /Dry run: no model was called/);
   const payload = JSON.parse(await page.textContent("#payload"));
-  assert.equal(payload.parts[0].content, result.parts[0].content);
+  assert.ok(payload.messages.at(-1).content.includes(result.parts[0].content), "the prepared table is what the model gets");
 
   // Another file: what was prepared for this one is gone.
   await page.click("#clear-file");

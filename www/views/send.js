@@ -8,18 +8,14 @@ import { currentReport } from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 
-/** Until the provider calls land, Send checks and prepares, and says so. */
-export const NO_MODEL_YET =
-  "No model is called yet: this version checks your input and prepares exactly what would be sent. Calling the model comes in a later version.";
-
 /** @param {State} s */
 export function renderSend(s) {
   const send = $("send");
   const note = $("send-note");
   const report = currentReport(s);
-  if (s.sent?.status === "sending") {
+  if (s.sent?.status === "sending" || s.sent?.status === "running") {
     send.disabled = true;
-    note.textContent = "Sending…";
+    note.textContent = s.sent.status === "sending" ? "Sending…" : "Running…";
   } else if (s.busy) {
     send.disabled = true;
     note.textContent = s.busy.label;
@@ -41,19 +37,89 @@ export function renderSend(s) {
   renderSent(s);
 }
 
+/** "about 2 seconds" until `until` (a `Date.now()` time). @param {number} until */
+export function countdown(until) {
+  const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+  if (seconds === 0) return "trying again now…";
+  return `about ${seconds} second${seconds === 1 ? "" : "s"} left`;
+}
+
+/** @type {ReturnType<typeof setInterval> | null} */
+let ticking = null;
+
 /** @param {State} s */
 function renderSent(s) {
   const section = $("verdict");
   const sent = s.sent;
   section.hidden = !sent || sent.status === "sending";
   if (!sent || sent.status === "sending") return;
-  section.dataset.ok = String(sent.status === "accepted");
+  section.dataset.status = sent.status;
+  if (sent.status === "running") delete section.dataset.ok;
+  else section.dataset.ok = String(sent.status === "answered");
   if (sent.matchesBrowser === null) delete section.dataset.matchesBrowser;
   else section.dataset.matchesBrowser = String(sent.matchesBrowser);
   $("verdict-title").textContent = sent.message;
-  $("verdict-note").textContent = sent.status === "accepted" ? NO_MODEL_YET : "";
+  $("verdict-note").textContent = [sent.hint, sent.summary].filter(Boolean).join(" ");
   const issues = sent.report?.issues.filter((i) => i.severity !== "info") ?? [];
-  renderIssues($("verdict-issues"), sent.status === "error" ? [] : issues, sent.status === "accepted" ? "" : "No problems found.");
+  const showIssues = sent.status === "refused";
+  renderIssues($("verdict-issues"), showIssues ? issues : [], showIssues ? "No problems found." : "");
+
+  const activity = $("run-activity");
+  activity.hidden = sent.status !== "running" || !sent.activity;
+  activity.textContent = sent.activity ?? "";
+
+  // A wait is shown as a wait, with its countdown: never as an error.
+  const wait = $("run-wait");
+  const waiting = sent.status === "running" && sent.wait && sent.wait.until > Date.now() - 1000;
+  wait.hidden = !waiting;
+  if (ticking) clearInterval(ticking);
+  ticking = null;
+  if (waiting && sent.wait) {
+    const until = sent.wait.until;
+    wait.dataset.waitMs = String(sent.wait.ms);
+    $("run-wait-message").textContent = sent.wait.message;
+    const tick = () => ($("run-wait-countdown").textContent = countdown(until));
+    tick();
+    ticking = setInterval(tick, 250);
+  }
+
+  const parts = $("run-parts");
+  parts.hidden = !sent.parts;
+  if (sent.parts) {
+    const { of, answered } = sent.parts;
+    parts.dataset.answered = String(answered);
+    parts.dataset.of = String(of);
+    parts.textContent = answered < of
+      ? `Your input runs in ${of} parts: ${answered} of ${of} answered so far.`
+      : `All ${of} parts answered${sent.status === "running" ? "; combining them now." : ", then combined."}`;
+  }
+
+  const answer = $("answer");
+  answer.hidden = !sent.answer;
+  answer.textContent = sent.answer ?? "";
+  answer.dataset.dryRun = String(Boolean(sent.dryRun));
+
+  const output = $("run-output");
+  const outputNote = sent.truncated
+    ? "The answer is cut off: its end is missing."
+    : sent.output && !sent.output.ok && !sent.output.skipped
+      ? `The answer does not have the expected format: ${sent.output.reason ?? "see above"}.`
+      : "";
+  output.hidden = !outputNote;
+  output.textContent = outputNote;
+
+  const attempts = sent.attempts ?? [];
+  $("attempts-box").hidden = attempts.length === 0;
+  $("attempts").replaceChildren(
+    ...attempts.map((a) => {
+      const li = document.createElement("li");
+      const what = a.class ? a.class.replaceAll("_", " ") : "answered";
+      const tokens = a.usage.input + a.usage.output;
+      li.textContent = `${a.step}: ${a.model} (${a.provider}), ${what}, ${a.latency_ms} ms, ${tokens} tokens${a.usage.counted_by_us ? " (our count)" : ""}`;
+      return li;
+    }),
+  );
+
   const payloadBox = $("payload-box");
   payloadBox.hidden = !sent.payload;
   $("payload").textContent = sent.payload ? JSON.stringify(sent.payload, null, 2) : "";
