@@ -73,7 +73,7 @@ pub enum ConfigError {
 }
 
 /// How much a provider may be sent: our side of its rate limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderLimits {
     /// Requests in flight at once.

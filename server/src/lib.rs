@@ -23,5 +23,5 @@ pub use provider::{
     Providers, COUNTING,
 };
 pub use registry::{Registry, RegistryError};
-pub use routes::app;
+pub use routes::{app, MAX_BODY_BYTES};
 pub use state::{AppState, StaticDirs};

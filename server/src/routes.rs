@@ -1,5 +1,6 @@
 //! The HTTP API and the static web app.
 
+mod admin;
 mod check;
 mod contracts;
 mod openai;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/prepare", post(prepare::prepare))
         .route("/run", post(run::run))
         .route("/chat/completions", post(openai::chat_completions))
+        .route("/admin/providers", get(admin::providers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

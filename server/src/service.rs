@@ -6,5 +6,6 @@
 pub mod call;
 pub mod events;
 pub mod health;
+pub mod limits;
 pub mod output;
 pub mod run;

@@ -57,6 +57,7 @@ impl AppState {
                 policy: Policy::default(),
                 health: Arc::new(Health::new(BreakerPolicy::default())),
                 part_concurrency: 3,
+                limits: BTreeMap::new(),
             },
         }
     }
@@ -70,6 +71,19 @@ impl AppState {
     /// Sets how hard `/v1/run` tries.
     pub fn with_run_policy(mut self, policy: Policy) -> Self {
         self.runner.policy = policy;
+        self
+    }
+
+    /// Sets our limits for each provider (calls at once, requests and
+    /// tokens per minute).
+    pub fn with_limits(
+        mut self,
+        limits: &BTreeMap<Provider, crate::config::ProviderLimits>,
+    ) -> Self {
+        self.runner.limits = limits
+            .iter()
+            .map(|(p, l)| (*p, Arc::new(crate::service::limits::Limiter::new(*l))))
+            .collect();
         self
     }
 

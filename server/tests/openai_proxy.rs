@@ -95,3 +95,18 @@ async fn a_failed_call_is_openais_error_shape_with_our_class() {
         .unwrap()
         .contains("needs a user message"));
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_friendly_413_in_openais_shape() {
+    let huge = "x".repeat(prompt_preflight_server::MAX_BODY_BYTES + 1);
+    let body = json!({"model": "customer-list", "messages": [{"role": "user", "content": huge}]});
+    let (status, headers, body) = post(AppState::new(Registry::builtin()), body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "request_too_large");
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+    assert_eq!(
+        body["error"]["message"],
+        "The upload is larger than the 26 MiB this server accepts. Send a shorter input, or split it into parts."
+    );
+    assert_eq!(headers["x-should-retry"], "false");
+}

@@ -160,6 +160,7 @@ fn route(chat: Arc<dyn Chat>, model: &str, window: u64) -> Route {
         chat,
         model: model.into(),
         window: Some(window),
+        limiter: None,
     }
 }
 

@@ -23,6 +23,7 @@ where
         chat,
         model: request.model.clone(),
         window: None,
+        limiter: None,
     }];
     call(
         Call {

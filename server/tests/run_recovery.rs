@@ -361,3 +361,35 @@ async fn a_map_reduce_stream_shows_its_parts() {
     assert!(parts.iter().filter(|p| p["state"] == "answered").count() as u64 == of);
     assert_eq!(events.last().unwrap().0, "done");
 }
+
+#[tokio::test]
+async fn our_own_limit_for_a_provider_waits_or_says_how_long() {
+    use prompt_preflight_server::config::ProviderLimits;
+    use std::collections::BTreeMap;
+    let fake = FakeProvider::start().await;
+    let limits = BTreeMap::from([(
+        Provider::Openai,
+        ProviderLimits {
+            rpm: Some(1),
+            ..ProviderLimits::default()
+        },
+    )]);
+    let state = state(&fake, "fake-key-1", vec![]).with_limits(&limits);
+    let (status, _) = run(state.clone(), "customer-list", NOTES).await;
+    assert_eq!(status, StatusCode::OK);
+    // The minute's one request is spent: the next would wait a minute,
+    // past the 10 s deadline, so it is refused with the wait, uncalled.
+    fake.take_requests();
+    let (status, sse) = post(
+        state,
+        json!({"contract": "customer-list", "text": NOTES}),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = serde_json::from_str(&sse).unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let wait = body["error"]["retry_after_ms"].as_u64().unwrap();
+    assert!((50_000..=60_000).contains(&wait), "{wait}");
+    assert!(fake.requests().is_empty(), "the provider was not called");
+}

@@ -156,3 +156,48 @@ async fn a_failed_call_is_one_class_in_plain_words() {
         "retried: {body}"
     );
 }
+
+#[tokio::test]
+async fn the_operator_sees_breakers_and_the_providers_words_never_the_key() {
+    use prompt_preflight_server::fake::OVERLOADED_KEY;
+    let fake = FakeProvider::start().await;
+    let state = with_fake(&fake, OVERLOADED_KEY);
+    let (status, _, body) = post(
+        state.clone(),
+        json!({"contract": "customer-list", "text": NOTES}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        !body.to_string().contains("engine is currently overloaded"),
+        "users never see it"
+    );
+    let response = app(state)
+        .oneshot(
+            Request::get("/v1/admin/providers")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(!text.contains(OVERLOADED_KEY), "no key, ever: {text}");
+    let view: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(view["providers"][0]["provider"], "openai");
+    assert_eq!(view["providers"][0]["live"], true);
+    assert_eq!(
+        view["providers"][1]["live"], false,
+        "no Anthropic key: dry run"
+    );
+    assert_eq!(view["breakers"][0]["model"], "gpt-4o-mini");
+    assert_eq!(view["breakers"][0]["failures_in_a_row"], 4);
+    let failure = &view["recent_failures"][0];
+    assert_eq!(failure["class"], "provider_unavailable");
+    assert_eq!(failure["status"], 503);
+    assert!(failure["detail"]
+        .as_str()
+        .unwrap()
+        .contains("engine is currently overloaded"));
+}

@@ -59,7 +59,8 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let mut state = AppState::new(registry)
         .with_run_policy(config.policy)
-        .with_breakers(config.breakers);
+        .with_breakers(config.breakers)
+        .with_limits(&config.limits);
     state.runner.part_concurrency = config.part_concurrency;
     if let Some(providers) = counting_providers(&config) {
         state = state.with_providers(providers);

@@ -17,8 +17,8 @@ use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;
 use crate::{AppError, AppState};
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -70,9 +70,26 @@ fn text_of(content: &Value) -> Option<String> {
 
 pub(super) async fn chat_completions(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<Response, AppError> {
+    let headers = request.headers().clone();
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let too_large = AppError::TooLarge(super::MAX_BODY_BYTES);
+            return Ok(openai_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                "request_too_large",
+                &format!(
+                    "{}. Send a shorter input, or split it into parts.",
+                    capitalised(&too_large.to_string())
+                ),
+                json!({}),
+            ));
+        }
+        Err(rejection) => return Err(AppError::BadRequest(rejection.body_text())),
+    };
     let bad = |message: &str| {
         openai_error(
             StatusCode::BAD_REQUEST,
@@ -229,6 +246,14 @@ pub(super) async fn chat_completions(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn now() -> u64 {

@@ -9,6 +9,7 @@
 
 use super::events::{Events, RunEvent};
 use super::health::Health;
+use super::limits::Limiter;
 use crate::chat::{backoff, Chat, ChatAnswer, ChatRequest, StreamItem, Usage};
 use crate::classify::Classified;
 use futures_util::StreamExt;
@@ -52,6 +53,8 @@ pub struct Route {
     pub model: String,
     /// Its context window in tokens, when known.
     pub window: Option<u64>,
+    /// Our limits for its provider, if any are configured.
+    pub limiter: Option<Arc<Limiter>>,
 }
 
 /// One call to a model, as the response reports it.
@@ -230,6 +233,47 @@ where
                     break;
                 }
             }
+            // Our own limits for the provider: wait for room, or give up
+            // with the wait when it will not come in time.
+            let mut _permit = None;
+            if let Some(limiter) = &route.limiter {
+                let needed = call.tokens.0 + call.tokens.1;
+                loop {
+                    match limiter.admit(needed, Instant::now()) {
+                        Ok(()) => break,
+                        Err(wait) if call.started.elapsed() + wait <= call.policy.deadline => {
+                            (call.events)(RunEvent::Waiting {
+                                class: FailureClass::RateLimited,
+                                wait_ms: wait.as_millis() as u64,
+                                message: words::our_limit(wait.as_millis() as u64),
+                            });
+                            sleep(wait).await;
+                        }
+                        Err(wait) => {
+                            return Outcome {
+                                result: Err(Failed {
+                                    failure: our_limit(&provider, wait),
+                                    streamed: false,
+                                }),
+                                attempts,
+                            }
+                        }
+                    }
+                }
+                let patience = call.policy.deadline.saturating_sub(call.started.elapsed());
+                match limiter.enter(patience).await {
+                    Ok(permit) => _permit = permit,
+                    Err(()) => {
+                        return Outcome {
+                            result: Err(Failed {
+                                failure: our_limit(&provider, Duration::from_secs(1)),
+                                streamed: false,
+                            }),
+                            attempts,
+                        }
+                    }
+                }
+            }
             tries += 1;
             let mut request = call.request.clone();
             request.model = route.model.clone();
@@ -354,6 +398,17 @@ where
             streamed: false,
         }),
         attempts,
+    }
+}
+
+/// Our own rate limit for `provider`, with how long until it has room.
+fn our_limit(provider: &str, wait: Duration) -> Classified {
+    Classified {
+        class: FailureClass::RateLimited,
+        status: None,
+        provider_code: Some("our_rate_limit".into()),
+        detail: format!("our limit for {provider} ([providers.{provider}] in preflight.toml) has no room before the deadline"),
+        retry_after: Some(wait),
     }
 }
 

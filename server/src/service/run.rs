@@ -9,6 +9,7 @@
 use super::call::{call, Attempt, Call, Failed, Outcome, Policy, Route, UserFailure};
 use super::events::{Events, RunEvent};
 use super::health::Health;
+use super::limits::Limiter;
 use super::output::{OutputCheck, OutputVerdict};
 use crate::chat::{Chat, ChatAnswer, ChatRequest, DryRun, Finish, Usage};
 use crate::Provider;
@@ -34,6 +35,8 @@ pub struct Runner {
     pub health: Arc<Health>,
     /// How many parts of a plan are asked at once.
     pub part_concurrency: usize,
+    /// Our limits per provider (`[providers.<name>]`).
+    pub limits: BTreeMap<Provider, Arc<Limiter>>,
 }
 
 impl Runner {
@@ -50,12 +53,14 @@ impl Runner {
     pub fn routes(&self, contract: &Contract) -> Vec<Route> {
         let catalogue = Catalogue::builtin();
         let primary = contract.model.info().ok();
-        let chat = self.chat_for(primary.map_or(Provider::Openai, |m| m.provider));
+        let provider = primary.map_or(Provider::Openai, |m| m.provider);
+        let chat = self.chat_for(provider);
         let live = chat.is_live();
         let mut routes = vec![Route {
             chat,
             model: contract.model.name.clone(),
             window: primary.map(|m| m.context_window),
+            limiter: self.limits.get(&provider).filter(|_| live).cloned(),
         }];
         if live {
             for name in &contract.recovery.fallbacks {
@@ -67,6 +72,7 @@ impl Runner {
                         chat: chat.clone(),
                         model: model.name.clone(),
                         window: Some(model.context_window),
+                        limiter: self.limits.get(&model.provider).cloned(),
                     }),
                     None => {
                         tracing::debug!(model = %model.name, "fallback skipped: no key for its provider")

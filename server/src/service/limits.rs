@@ -1,0 +1,144 @@
+//! Our own side of a provider's rate limits (`[providers.<name>]` in
+//! `preflight.toml`): calls in flight at once, requests per minute and
+//! tokens per minute. A call that would go over waits for room, and the
+//! caller is told how long ([`super::events::RunEvent::Waiting`]); room
+//! that will not come before the deadline is a `rate_limited` failure
+//! with the wait, never a call the provider would refuse anyway.
+
+use crate::config::ProviderLimits;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The window the per-minute limits count over.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// One provider's limits, shared by every call to it.
+#[derive(Debug)]
+pub struct Limiter {
+    limits: ProviderLimits,
+    in_flight: Option<Arc<Semaphore>>,
+    /// The calls admitted in the last minute: when, and their tokens.
+    recent: Mutex<VecDeque<(Instant, u64)>>,
+}
+
+impl Limiter {
+    /// A limiter for `limits`.
+    pub fn new(limits: ProviderLimits) -> Limiter {
+        Limiter {
+            limits,
+            in_flight: limits
+                .concurrency
+                .map(|n| Arc::new(Semaphore::new(n as usize))),
+            recent: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The limits it enforces.
+    pub fn limits(&self) -> ProviderLimits {
+        self.limits
+    }
+
+    /// Admits a call of `tokens` now, or says how long until it fits the
+    /// per-minute limits. A call larger than the whole token limit is
+    /// admitted alone once the window is empty.
+    pub fn admit(&self, tokens: u64, now: Instant) -> Result<(), Duration> {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        while recent
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= WINDOW)
+        {
+            recent.pop_front();
+        }
+        let until_oldest_leaves = |recent: &VecDeque<(Instant, u64)>, skip: usize| {
+            recent.get(skip).map_or(Duration::ZERO, |(t, _)| {
+                WINDOW.saturating_sub(now.duration_since(*t))
+            })
+        };
+        if let Some(rpm) = self.limits.rpm {
+            let rpm = rpm as usize;
+            if recent.len() >= rpm {
+                return Err(until_oldest_leaves(&recent, recent.len() - rpm));
+            }
+        }
+        if let Some(tpm) = self.limits.tpm {
+            let used: u64 = recent.iter().map(|(_, n)| n).sum();
+            if used + tokens > tpm && !recent.is_empty() {
+                // Wait until enough of the oldest calls leave the window.
+                let mut freed = 0;
+                for (i, (_, n)) in recent.iter().enumerate() {
+                    freed += n;
+                    if used - freed + tokens <= tpm || i + 1 == recent.len() {
+                        return Err(until_oldest_leaves(&recent, i));
+                    }
+                }
+            }
+        }
+        recent.push_back((now, tokens));
+        Ok(())
+    }
+
+    /// A place among the calls in flight, waiting at most `patience`;
+    /// `Ok(None)` when there is no concurrency limit.
+    pub async fn enter(&self, patience: Duration) -> Result<Option<OwnedSemaphorePermit>, ()> {
+        let Some(semaphore) = &self.in_flight else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(patience, semaphore.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            _ => Err(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_per_minute_wait_for_the_oldest_to_leave() {
+        let limiter = Limiter::new(ProviderLimits {
+            rpm: Some(2),
+            ..ProviderLimits::default()
+        });
+        let t0 = Instant::now();
+        assert!(limiter.admit(10, t0).is_ok());
+        assert!(limiter.admit(10, t0 + Duration::from_secs(10)).is_ok());
+        let wait = limiter.admit(10, t0 + Duration::from_secs(20)).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(40));
+        assert!(limiter.admit(10, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn tokens_per_minute_count_what_was_admitted() {
+        let limiter = Limiter::new(ProviderLimits {
+            tpm: Some(1_000),
+            ..ProviderLimits::default()
+        });
+        let t0 = Instant::now();
+        assert!(limiter.admit(600, t0).is_ok());
+        assert!(limiter.admit(300, t0 + Duration::from_secs(30)).is_ok());
+        // 900 used: 200 more must wait until the first call leaves.
+        let wait = limiter
+            .admit(200, t0 + Duration::from_secs(45))
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(15));
+        assert!(limiter.admit(100, t0 + Duration::from_secs(45)).is_ok());
+        // Larger than the whole limit: alone, once the window is empty.
+        assert!(limiter.admit(5_000, t0 + Duration::from_secs(200)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn calls_in_flight_are_bounded() {
+        let limiter = Limiter::new(ProviderLimits {
+            concurrency: Some(1),
+            ..ProviderLimits::default()
+        });
+        let first = limiter.enter(Duration::from_millis(10)).await.unwrap();
+        assert!(first.is_some());
+        assert!(limiter.enter(Duration::from_millis(10)).await.is_err());
+        drop(first);
+        assert!(limiter.enter(Duration::from_millis(10)).await.is_ok());
+    }
+}
