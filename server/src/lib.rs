@@ -6,22 +6,20 @@
 
 pub mod cli;
 pub mod config;
-mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
+mod http;
 mod provider;
 mod registry;
-mod routes;
 pub mod service;
 mod state;
 
 pub use config::{Config, ConfigError};
-pub use error::AppError;
+pub use http::{app, AppError, MAX_BODY_BYTES};
 pub use provider::{chat, classify, hints, sse};
 pub use provider::{
     Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,
     Providers, COUNTING,
 };
 pub use registry::{Registry, RegistryError};
-pub use routes::{app, MAX_BODY_BYTES};
 pub use state::{AppState, StaticDirs};

@@ -4,6 +4,8 @@
 //! happened.
 
 pub mod call;
+pub mod check;
+pub mod error;
 pub mod events;
 pub mod health;
 pub mod limits;

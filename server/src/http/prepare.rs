@@ -3,18 +3,17 @@
 //! refuses it with 422 when its plan cannot run, whatever the client
 //! claimed.
 
-use super::submission::Submission;
+use super::extract::PrepareSubmission;
 use crate::{AppError, AppState};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use prompt_preflight::Prepared;
 
 pub(super) async fn prepare(
     State(state): State<AppState>,
-    request: Request,
+    PrepareSubmission(submission): PrepareSubmission,
 ) -> Result<(StatusCode, Json<Prepared>), AppError> {
-    let submission = Submission::read(&state, request, true).await?;
     let contract = state.contract(&submission.contract)?;
     // Parsing, tokenizing and chunking are CPU-bound.
     let prepared = tokio::task::spawn_blocking(move || {

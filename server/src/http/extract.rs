@@ -1,13 +1,17 @@
-//! Reading what was submitted to `/v1/check` and `/v1/prepare`: a JSON
-//! body with `text`, or a multipart form with a `file` (or `text`).
+//! The extractors that read what was submitted to `/v1/check`,
+//! `/v1/prepare` and `/v1/run`: a JSON body with `text`, or a multipart
+//! form with a `file` (or `text`). [`Submission`] refuses the prepare
+//! options; [`PrepareSubmission`] takes them. A rejection is the
+//! documented error body.
 
 use super::MAX_BODY_BYTES;
+pub(super) use crate::service::check::Content;
 use crate::{AppError, AppState};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
-use prompt_preflight::{Input, Mode, PrepareOptions};
+use prompt_preflight::{Mode, PrepareOptions};
 use serde::Deserialize;
 
 /// A JSON request.
@@ -35,28 +39,6 @@ pub(super) struct Submission {
     pub options: PrepareOptions,
 }
 
-/// The input itself.
-pub(super) enum Content {
-    Text(String),
-    File {
-        name: Option<String>,
-        bytes: Vec<u8>,
-    },
-}
-
-impl Content {
-    /// The core's view of it.
-    pub fn input(&self) -> Input<'_> {
-        match self {
-            Content::Text(text) => Input::Text(text),
-            Content::File { name, bytes } => Input::File {
-                name: name.as_deref(),
-                bytes,
-            },
-        }
-    }
-}
-
 fn rejected(status: StatusCode, text: String) -> AppError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::TooLarge(MAX_BODY_BYTES)
@@ -65,10 +47,31 @@ fn rejected(status: StatusCode, text: String) -> AppError {
     }
 }
 
+/// A submission with `mode`, `question` and `overlap`, for `/v1/prepare`.
+pub(super) struct PrepareSubmission(pub Submission);
+
+impl FromRequest<AppState> for Submission {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        Submission::read(state, request, false).await
+    }
+}
+
+impl FromRequest<AppState> for PrepareSubmission {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        Submission::read(state, request, true)
+            .await
+            .map(PrepareSubmission)
+    }
+}
+
 impl Submission {
     /// Reads the request; `with_options` accepts `mode`, `question` and
     /// `overlap`.
-    pub async fn read(
+    async fn read(
         state: &AppState,
         request: Request,
         with_options: bool,

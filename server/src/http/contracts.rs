@@ -38,5 +38,6 @@ pub(super) async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Contract>, AppError> {
-    state.contract(&id).map(|c| Json(Contract::clone(&c)))
+    let contract = state.contract(&id)?;
+    Ok(Json(Contract::clone(&contract)))
 }

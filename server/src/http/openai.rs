@@ -11,8 +11,8 @@
 //!   call is not streamed yet), as one content chunk.
 //! - The tier is the contract's default, or the `x-preflight-tier` header.
 
-use super::run::{retry_headers, spawn_run, status_of, total_usage, Checked};
-use super::submission::Content;
+use super::run::{retry_headers, spawn_run, status_of, total_usage};
+use crate::service::check::{final_check, Content};
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;
 use crate::{AppError, AppState};
@@ -139,7 +139,14 @@ pub(super) async fn chat_completions(
         .as_bool()
         .unwrap_or(false);
 
-    let checked = Checked::of(contract.clone(), tier, Content::Text(input)).await?;
+    let checked = final_check(
+        &state.counter,
+        contract.clone(),
+        tier,
+        Content::Text(input),
+        true,
+    )
+    .await?;
     let Some(work) = checked.work.clone() else {
         let report = &checked.report;
         let first = report.issues.iter().find(|i| i.severity == Severity::Error);

@@ -12,126 +12,27 @@
 //! `error` with the error body. A stream never ends without one of them.
 //!
 //! The check and the run are shared with the OpenAI-compatible proxy
-//! (`routes/openai.rs`).
+//! (`http/openai.rs`).
 
-use super::submission::{Content, Submission};
+use super::extract::Submission;
 use crate::chat::Usage;
 use crate::service::call::{Attempt, UserFailure};
+use crate::service::check::final_check;
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
 use crate::{AppError, AppState};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::header::ACCEPT;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use prompt_preflight::contract::LongInput;
-use prompt_preflight::{
-    Code, Contract, FailureClass, Mode, Payload, PlanKind, PrepareOptions, Prepared, Report,
-    RetryPolicy, Severity,
-};
+use prompt_preflight::{Contract, FailureClass, Payload, PlanKind, Report, RetryPolicy};
 use serde::Serialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// The final check of an input, and what it allows to run.
-pub(super) struct Checked {
-    pub report: Report,
-    /// The work, when the input may run: the payload as it is, or the
-    /// prepared parts of a long input.
-    pub work: Option<Work>,
-    /// The preparation of a long input, when one was made.
-    pub prepared: Option<Prepared>,
-}
-
-/// Whether the only errors are about size, so splitting may help.
-fn only_too_long(report: &Report) -> bool {
-    let errors = report
-        .issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error);
-    let mut any = false;
-    for issue in errors {
-        if !Code::SIZE.contains(&issue.code) {
-            return false;
-        }
-        any = true;
-    }
-    any
-}
-
-impl Checked {
-    /// Checks `content` against `contract` off the async workers (parsing
-    /// and tokenizing are CPU-bound). A map-reduce contract's input that
-    /// is only too long is split into parts.
-    pub async fn of(
-        contract: Arc<Contract>,
-        tier: Option<String>,
-        content: Content,
-    ) -> Result<Checked, AppError> {
-        tokio::task::spawn_blocking(move || {
-            let input = content.input();
-            let checked = prompt_preflight::check(&contract, tier.as_deref(), &input)?;
-            if let Some(payload) = checked.payload(&contract) {
-                let input_tokens = checked.report.tokens.input + checked.report.tokens.overhead;
-                return Ok(Checked {
-                    report: checked.report,
-                    work: Some(Work::Single {
-                        payload,
-                        input_tokens,
-                    }),
-                    prepared: None,
-                });
-            }
-            let splittable = contract.prepare.long_input == LongInput::MapReduce
-                && only_too_long(&checked.report);
-            if !splittable {
-                return Ok(Checked {
-                    report: checked.report,
-                    work: None,
-                    prepared: None,
-                });
-            }
-            let options = PrepareOptions {
-                mode: Mode::Split,
-                ..PrepareOptions::default()
-            };
-            let prepared = prompt_preflight::prepare(&contract, tier.as_deref(), &input, &options)?;
-            let work = (prepared.ok && prepared.plan.kind == PlanKind::MapReduce).then(|| {
-                Work::MapReduce {
-                    parts: prepared
-                        .parts
-                        .iter()
-                        .map(|p| (p.content.clone(), p.tokens))
-                        .collect(),
-                }
-            });
-            Ok::<_, AppError>(Checked {
-                report: checked.report,
-                work,
-                prepared: Some(prepared),
-            })
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-    }
-
-    /// What the user reads when the input cannot run: the verdict, or the
-    /// plan's reason when splitting did not help.
-    pub fn refusal(&self) -> String {
-        match &self.prepared {
-            Some(p) => format!(
-                "{} {}",
-                self.report.verdict.message,
-                p.plan.reason.as_deref().unwrap_or(&p.plan.message)
-            ),
-            None => self.report.verdict.message.clone(),
-        }
-    }
-}
 
 /// The status a failure class answers with.
 pub(super) fn status_of(class: FailureClass) -> StatusCode {
@@ -263,14 +164,12 @@ struct ErrorBody {
 }
 
 /// Whether the caller asked for a stream.
-fn wants_stream(request: &Request) -> bool {
-    let accepts = request
-        .headers()
+fn wants_stream(headers: &HeaderMap, uri: &Uri) -> bool {
+    let accepts = headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
-    let query = request
-        .uri()
+    let query = uri
         .query()
         .is_some_and(|q| q.split('&').any(|p| p == "stream=true" || p == "stream=1"));
     accepts || query
@@ -278,12 +177,20 @@ fn wants_stream(request: &Request) -> bool {
 
 pub(super) async fn run(
     State(state): State<AppState>,
-    request: Request,
+    headers: HeaderMap,
+    uri: Uri,
+    submission: Submission,
 ) -> Result<Response, AppError> {
-    let stream = wants_stream(&request);
-    let submission = Submission::read(&state, request, false).await?;
+    let stream = wants_stream(&headers, &uri);
     let contract = state.contract(&submission.contract)?;
-    let checked = Checked::of(contract.clone(), submission.tier, submission.content).await?;
+    let checked = final_check(
+        &state.counter,
+        contract.clone(),
+        submission.tier,
+        submission.content,
+        true,
+    )
+    .await?;
     let plan = checked.prepared.as_ref().map(|p| PlanView {
         kind: p.plan.kind,
         parts: p.parts.len(),

@@ -92,3 +92,14 @@ fn mebibytes(bytes: usize) -> String {
         format!("{mib:.1} MiB")
     }
 }
+
+impl From<crate::service::error::ServiceError> for AppError {
+    fn from(error: crate::service::error::ServiceError) -> Self {
+        use crate::service::error::ServiceError;
+        match error {
+            ServiceError::UnknownContract(id) => AppError::UnknownContract(id),
+            ServiceError::Core(e) => AppError::Core(e),
+            ServiceError::Internal(detail) => AppError::Internal(detail),
+        }
+    }
+}

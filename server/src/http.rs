@@ -1,14 +1,19 @@
-//! The HTTP API and the static web app.
+//! The HTTP API and the static web app: routes, the extractors that read
+//! submissions, and the documented error body. Handlers translate between
+//! HTTP and the service (`crate::service`), which has no HTTP in it.
 
 mod admin;
 mod check;
 mod contracts;
+mod error;
+mod extract;
 mod openai;
 mod prepare;
 mod run;
-mod submission;
 
-use crate::{AppError, AppState};
+pub use error::AppError;
+
+use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::OriginalUri;
 use axum::handler::HandlerWithoutStateExt;
