@@ -72,17 +72,7 @@ pub enum ConfigError {
     },
 }
 
-/// How much a provider may be sent: our side of its rate limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderLimits {
-    /// Requests in flight at once.
-    pub concurrency: Option<u32>,
-    /// Requests per minute.
-    pub rpm: Option<u32>,
-    /// Tokens per minute.
-    pub tpm: Option<u64>,
-}
+pub use crate::service::limits::ProviderLimits;
 
 /// What `serve` runs with.
 #[derive(Debug, Clone)]

@@ -20,6 +20,8 @@ use axum::response::Response;
 use std::sync::PoisonError;
 use std::time::Duration;
 
+/// Cut off at the length limit, every time.
+pub const LENGTH_KEY: &str = "fake-length";
 /// Cut off at the length limit the first time only.
 pub const LENGTH_ONCE_KEY: &str = "fake-length-once";
 /// Answers a JSON document.
@@ -51,7 +53,7 @@ pub const KEYS: [&str; 9] = [
     STREAM_DROP_KEY,
     STREAM_ERROR_KEY,
     DROP_KEY,
-    super::openai::LENGTH_KEY,
+    LENGTH_KEY,
 ];
 
 /// How many chat requests with `key` came before this one, in any format.
@@ -94,7 +96,7 @@ pub(super) fn reply(model: &str, words: usize, key: &str, earlier: usize) -> Rep
         JSON_SECOND_KEY if earlier > 0 => json,
         _ => prose,
     };
-    let truncated = key == super::openai::LENGTH_KEY || (key == LENGTH_ONCE_KEY && earlier == 0);
+    let truncated = key == LENGTH_KEY || (key == LENGTH_ONCE_KEY && earlier == 0);
     Reply { text, truncated }
 }
 

@@ -38,7 +38,7 @@ pub const OVERFLOW_KEY: &str = "fake-overflow";
 /// Requests of this key find the provider's quota spent.
 pub const QUOTA_KEY: &str = "fake-quota";
 /// Answers of this key are cut off at the length limit.
-pub const LENGTH_KEY: &str = "fake-length";
+pub use super::chat::LENGTH_KEY;
 
 /// The keys of the chat cases, valid for every provider's fake.
 pub const CHAT_KEYS: [&str; 5] = [

@@ -5,11 +5,23 @@
 //! that will not come before the deadline is a `rate_limited` failure
 //! with the wait, never a call the provider would refuse anyway.
 
-use crate::config::ProviderLimits;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How much a provider may be sent: our side of its rate limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderLimits {
+    /// Requests in flight at once.
+    pub concurrency: Option<u32>,
+    /// Requests per minute.
+    pub rpm: Option<u32>,
+    /// Tokens per minute.
+    pub tpm: Option<u64>,
+}
 
 /// The window the per-minute limits count over.
 const WINDOW: Duration = Duration::from_secs(60);
