@@ -16,7 +16,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js bench-page clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
+.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js bench-page bench-gateway clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
 
 ## run: build everything and serve the web app and API on http://127.0.0.1:8080
 run: pkg build
@@ -125,6 +125,7 @@ bench: pkg build chromium
 	$(MAKE) bench-page
 	node benches/ingest-browser.mjs
 	node benches/recovery.mjs
+	$(MAKE) bench-gateway
 
 ## bench-tokenizers: our tokenizer against tiktoken-rs and bpe-openai, native
 ## (its own cargo workspace; the Markdown report is kept in target/bench-tokenizers.md)
@@ -145,6 +146,13 @@ bench-chunking:
 	mkdir -p target
 	cargo run --release --manifest-path benches/chunking/Cargo.toml \
 		--target-dir target/bench-chunking | tee target/bench-chunking.md
+
+## bench-gateway: the server's own overhead on a model call against the fake provider,
+## measured from outside with wrk (installed from Debian when missing)
+bench-gateway:
+	command -v wrk >/dev/null || apt-get install -y wrk
+	cargo build --release -p prompt-preflight-server --features fake
+	bash benches/gateway.sh
 
 ## bench-tokenizers-js: our Wasm build against npm tiktoken (Wasm), js-tiktoken and
 ## gpt-tokenizer, under Node and in Chromium (Markdown kept in target/bench-tokenizers-js.md)
