@@ -366,3 +366,65 @@ async fn an_overflow_goes_only_to_a_larger_window() {
     );
     assert_eq!(outcome.result.unwrap().model, "gpt-4.1");
 }
+
+#[tokio::test]
+async fn every_class_end_to_end_in_every_format() {
+    use prompt_preflight_server::fake::{RATE_LIMITED_KEY, SLOW_KEY};
+    let fake = FakeProvider::start().await;
+    let table = [
+        (RATE_LIMITED_KEY, FailureClass::RateLimited),
+        (openai::OVERFLOW_KEY, FailureClass::ContextTooLong),
+        (cases::INVALID_KEY, FailureClass::InvalidRequest),
+        ("not-a-fake-key", FailureClass::AuthFailed),
+        (cases::FILTERED_KEY, FailureClass::ContentFiltered),
+        (OVERLOADED_KEY, FailureClass::ProviderUnavailable),
+        (cases::STREAM_ERROR_KEY, FailureClass::ProviderUnavailable),
+    ];
+    for (key, class) in table {
+        for (chat, model) in clients(&fake, key) {
+            for stream in [false, true] {
+                if key == cases::STREAM_ERROR_KEY && !stream {
+                    continue; // a whole answer has no stream to break
+                }
+                let outcome = go(
+                    &[route(chat.clone(), model, 1_000_000)],
+                    stream,
+                    true,
+                    None,
+                    recorder().0,
+                )
+                .await;
+                let got = outcome.result.as_ref().err().map(|f| f.failure.class);
+                assert_eq!(got, Some(class), "{model} {key} stream={stream}");
+                let user = outcome.user_failure().unwrap();
+                assert_eq!(user.class, class);
+                assert!(!user.message.is_empty() && !user.hint.is_empty());
+            }
+        }
+    }
+    // A timeout: the client gives up on a slow provider, and retries.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let slow: Arc<dyn Chat> = Arc::new(OpenAiChat::new(
+        client,
+        ProviderEndpoint {
+            api_key: Some(SLOW_KEY.into()),
+            base_url: format!("{}/v1", fake.base_url()),
+        },
+    ));
+    let outcome = go(
+        &[route(slow, "gpt-4o-mini", 128_000)],
+        false,
+        false,
+        None,
+        recorder().0,
+    )
+    .await;
+    assert_eq!(
+        outcome.attempts.iter().map(|a| a.class).collect::<Vec<_>>(),
+        [Some(FailureClass::Timeout); 2],
+        "timed out, retried, timed out"
+    );
+}

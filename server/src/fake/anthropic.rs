@@ -272,11 +272,14 @@ pub(super) async fn messages(
     if key == chat::DROP_KEY {
         return chat::broken_body();
     }
+    if key == chat::INVALID_KEY {
+        return invalid("messages.1.content: Input should be a valid string");
+    }
     let reply = chat::reply(model, words, key, before);
-    let stop = if reply.truncated {
-        "max_tokens"
-    } else {
-        "end_turn"
+    let stop = match (reply.filtered, reply.truncated) {
+        (true, _) => "refusal",
+        (_, true) => "max_tokens",
+        _ => "end_turn",
     };
     let (input, output) = (tokens(n), o200k(&reply.text));
     if request.get("stream") == Some(&Value::Bool(true)) {

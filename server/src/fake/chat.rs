@@ -12,6 +12,8 @@
 //! | `fake-stream-drop` | streams two pieces, then stops without its end |
 //! | `fake-stream-error` | streams two pieces, then the provider's overload error inside the stream |
 //! | `fake-drop` | the answer's body breaks before any of it arrives |
+//! | `fake-filtered` | the answer is blocked by the safety filter (`content_filter`, `refusal`, `SAFETY`) |
+//! | `fake-invalid` | the request is refused as invalid (400, each format's own body) |
 
 use super::RequestLog;
 use axum::body::Body;
@@ -43,8 +45,15 @@ pub const STREAM_ERROR_KEY: &str = "fake-stream-error";
 /// The body breaks before any of the answer.
 pub const DROP_KEY: &str = "fake-drop";
 
+/// The answer is blocked by the provider's safety filter.
+pub const FILTERED_KEY: &str = "fake-filtered";
+/// The request is refused as invalid.
+pub const INVALID_KEY: &str = "fake-invalid";
+
 /// The keys of these cases.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 11] = [
+    FILTERED_KEY,
+    INVALID_KEY,
     LENGTH_ONCE_KEY,
     JSON_KEY,
     JSON_SECOND_KEY,
@@ -84,6 +93,8 @@ pub(super) struct Reply {
     pub text: String,
     /// Whether it is cut off at the length limit.
     pub truncated: bool,
+    /// Whether the safety filter blocked it.
+    pub filtered: bool,
 }
 
 /// The answer for `model` to a request of `words` words, for `key` (its
@@ -97,7 +108,11 @@ pub(super) fn reply(model: &str, words: usize, key: &str, earlier: usize) -> Rep
         _ => prose,
     };
     let truncated = key == LENGTH_KEY || (key == LENGTH_ONCE_KEY && earlier == 0);
-    Reply { text, truncated }
+    Reply {
+        text,
+        truncated,
+        filtered: key == FILTERED_KEY,
+    }
 }
 
 /// How a streamed answer goes wrong, if it does.

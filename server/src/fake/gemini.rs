@@ -333,11 +333,14 @@ async fn generate_content(
     if key == chat::DROP_KEY {
         return chat::broken_body();
     }
+    if key == chat::INVALID_KEY {
+        return invalid("* GenerateContentRequest.contents[1].parts[0].data: required oneof field 'data' must have one initialized field\n");
+    }
     let reply = chat::reply(model, words, key, before);
-    let finish = if reply.truncated {
-        "MAX_TOKENS"
-    } else {
-        "STOP"
+    let finish = match (reply.filtered, reply.truncated) {
+        (true, _) => "SAFETY",
+        (_, true) => "MAX_TOKENS",
+        _ => "STOP",
     };
     let (input, output) = (tokens(n), o200k(&reply.text));
     if stream {

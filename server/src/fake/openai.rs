@@ -195,8 +195,20 @@ pub(super) async fn chat_completions(
     if key == chat::DROP_KEY {
         return chat::broken_body();
     }
+    if key == chat::INVALID_KEY {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("invalid_value"),
+            "Invalid value for 'messages[1].content': expected a string.",
+        );
+    }
     let reply = chat::reply(model, words, key, before);
-    let finish = if reply.truncated { "length" } else { "stop" };
+    let finish = match (reply.filtered, reply.truncated) {
+        (true, _) => "content_filter",
+        (_, true) => "length",
+        _ => "stop",
+    };
     let completion_tokens = o200k(&reply.text);
     let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens});
     if request["stream"] == true {
