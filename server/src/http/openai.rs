@@ -11,7 +11,7 @@
 //!   call is not streamed yet), as one content chunk.
 //! - The tier is the contract's default, or the `x-preflight-tier` header.
 
-use super::run::{retry_headers, spawn_run, status_of, total_usage};
+use super::run::{retry_headers, spawn_run, sse_response, status_of, total_usage};
 use crate::service::check::{final_check, Content};
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;
@@ -19,12 +19,11 @@ use crate::{AppError, AppState};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use prompt_preflight::{Contract, Report, Severity};
 use serde_json::{json, Value};
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -245,14 +244,7 @@ pub(super) async fn chat_completions(
             }
         }
     });
-    let stream = futures_util::stream::unfold(body, |mut body| async move {
-        body.recv()
-            .await
-            .map(|event| (Ok::<_, Infallible>(event), body))
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(sse_response(body))
 }
 
 fn capitalised(text: &str) -> String {

@@ -257,14 +257,20 @@ pub(super) async fn run(
         };
         let _ = tx.send(last);
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
+    Ok(sse_response(rx))
+}
+
+/// A Server-Sent Events answer of what `events` receives, until it closes.
+pub(super) fn sse_response(events: mpsc::UnboundedReceiver<Event>) -> Response {
+    let stream = futures_util::stream::unfold(events, |mut events| async move {
+        events
+            .recv()
             .await
-            .map(|event| (Ok::<_, Infallible>(event), rx))
+            .map(|event| (Ok::<_, Infallible>(event), events))
     });
-    Ok(Sse::new(stream)
+    Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response())
+        .into_response()
 }
 
 /// One event as SSE: its `type` is the event name.

@@ -467,6 +467,16 @@ fn stream_error(provider: Provider, json: &serde_json::Value) -> Classified {
     failed
 }
 
+/// The role name of a message that is not the system's: `assistant` (or
+/// Gemini's `model`) for an earlier answer, `user` for the rest.
+fn speaker(message: &Message, assistant: &'static str) -> &'static str {
+    if message.role == Role::Assistant {
+        assistant
+    } else {
+        "user"
+    }
+}
+
 /// The system message's text, and the others, as Anthropic and Gemini
 /// take them apart.
 fn split_system(messages: &[Message]) -> (Option<String>, Vec<&Message>) {

@@ -30,6 +30,41 @@ pub struct OutputVerdict {
     pub skipped: Option<String>,
 }
 
+impl OutputVerdict {
+    /// The answer passed (after a re-ask when `reasked`).
+    pub fn passed(json: Option<serde_json::Value>, reasked: bool) -> OutputVerdict {
+        OutputVerdict {
+            ok: true,
+            reason: None,
+            reasked,
+            json,
+            skipped: None,
+        }
+    }
+
+    /// The answer failed for `reason`.
+    pub fn failed(reason: String, reasked: bool) -> OutputVerdict {
+        OutputVerdict {
+            ok: false,
+            reason: Some(reason),
+            reasked,
+            json: None,
+            skipped: None,
+        }
+    }
+
+    /// The check did not run, for `why`.
+    pub fn skipped(why: &str) -> OutputVerdict {
+        OutputVerdict {
+            ok: false,
+            reason: None,
+            reasked: false,
+            json: None,
+            skipped: Some(why.to_owned()),
+        }
+    }
+}
+
 /// The most validation errors named in one reason.
 const MAX_ERRORS: usize = 3;
 

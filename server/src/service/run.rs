@@ -224,88 +224,12 @@ where
         Err(failed) => return run.failed(failed),
     };
     if let Some(check) = check.filter(|_| !answer.dry_run) {
-        let verdict = match check.check(&answer.text) {
-            Ok(json) => OutputVerdict {
-                ok: true,
-                reason: None,
-                reasked: false,
-                json,
-                skipped: None,
-            },
-            Err(reason) if check.reask() => {
-                let mut messages = payload.messages.clone();
-                messages.push(Message {
-                    role: Role::Assistant,
-                    content: answer.text.clone(),
-                });
-                messages.push(Message {
-                    role: Role::User,
-                    content: words::reask_prompt(&reason, &check.wanted()),
-                });
-                let tokens = input_tokens + answer.usage.output + 100;
-                let again = run
-                    .answer(&messages, tokens, "re-ask", false, sleep.clone())
-                    .await;
-                match again {
-                    Ok(second) => {
-                        let usage = add(answer.usage, second.usage);
-                        answer = Answer { usage, ..second };
-                        match check.check(&answer.text) {
-                            Ok(json) => {
-                                run.notes.push(words::OUTPUT_FIXED.to_owned());
-                                OutputVerdict {
-                                    ok: true,
-                                    reason: None,
-                                    reasked: true,
-                                    json,
-                                    skipped: None,
-                                }
-                            }
-                            Err(reason) => {
-                                run.notes.push(words::output_failed(&reason, true));
-                                OutputVerdict {
-                                    ok: false,
-                                    reason: Some(reason),
-                                    reasked: true,
-                                    json: None,
-                                    skipped: None,
-                                }
-                            }
-                        }
-                    }
-                    Err(_) => {
-                        // The re-ask failed: the first answer stands, flagged.
-                        run.notes.push(words::output_failed(&reason, false));
-                        OutputVerdict {
-                            ok: false,
-                            reason: Some(reason),
-                            reasked: true,
-                            json: None,
-                            skipped: None,
-                        }
-                    }
-                }
-            }
-            Err(reason) => {
-                run.notes.push(words::output_failed(&reason, false));
-                OutputVerdict {
-                    ok: false,
-                    reason: Some(reason),
-                    reasked: false,
-                    json: None,
-                    skipped: None,
-                }
-            }
-        };
+        let verdict = run
+            .check_output(&check, &payload.messages, input_tokens, &mut answer, sleep)
+            .await;
         answer.output = Some(verdict);
     } else if contract.output.is_some() {
-        answer.output = Some(OutputVerdict {
-            ok: false,
-            reason: None,
-            reasked: false,
-            json: None,
-            skipped: Some("a dry run has no answer to check".into()),
-        });
+        answer.output = Some(OutputVerdict::skipped("a dry run has no answer to check"));
     }
     if hold && request.stream {
         (run.events)(RunEvent::Delta {
@@ -343,6 +267,57 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Checks `answer` against the contract's output; a failure is
+    /// re-asked once with what was wrong, when the contract allows it.
+    async fn check_output<S, F>(
+        &mut self,
+        check: &OutputCheck,
+        messages: &[Message],
+        input_tokens: u64,
+        answer: &mut Answer,
+        sleep: S,
+    ) -> OutputVerdict
+    where
+        S: FnMut(Duration) -> F + Clone,
+        F: std::future::Future<Output = ()>,
+    {
+        let reason = match check.check(&answer.text) {
+            Ok(json) => return OutputVerdict::passed(json, false),
+            Err(reason) => reason,
+        };
+        if !check.reask() {
+            self.notes.push(words::output_failed(&reason, false));
+            return OutputVerdict::failed(reason, false);
+        }
+        let mut again = messages.to_vec();
+        again.push(Message {
+            role: Role::Assistant,
+            content: answer.text.clone(),
+        });
+        again.push(Message {
+            role: Role::User,
+            content: words::reask_prompt(&reason, &check.wanted()),
+        });
+        let tokens = input_tokens + answer.usage.output + 100;
+        let Ok(second) = self.answer(&again, tokens, "re-ask", false, sleep).await else {
+            // The re-ask failed: the first answer stands, flagged.
+            self.notes.push(words::output_failed(&reason, false));
+            return OutputVerdict::failed(reason, true);
+        };
+        let usage = add(answer.usage, second.usage);
+        *answer = Answer { usage, ..second };
+        match check.check(&answer.text) {
+            Ok(json) => {
+                self.notes.push(words::OUTPUT_FIXED.to_owned());
+                OutputVerdict::passed(json, true)
+            }
+            Err(reason) => {
+                self.notes.push(words::output_failed(&reason, true));
+                OutputVerdict::failed(reason, true)
+            }
+        }
+    }
+
     /// One call across the chain.
     async fn call<S, F>(
         &mut self,

@@ -6,11 +6,10 @@
 //! between; `event: error` with `{"type": "error", "error": {…}}` when it
 //! fails midway (an `overloaded_error`, say).
 
-use super::{split_system, stream_error, ChatRequest, StreamState, Usage, Wire};
+use super::{speaker, split_system, stream_error, ChatRequest, StreamState, Usage, Wire};
 use crate::provider::classify::Classified;
 use crate::provider::sse::SseEvent;
 use crate::{Provider, ProviderEndpoint};
-use prompt_preflight::Role;
 use serde_json::{json, Value};
 
 /// The Anthropic wire format.
@@ -30,11 +29,7 @@ impl Wire for AnthropicWire {
         let messages: Vec<Value> = rest
             .iter()
             .map(|m| {
-                let role = if m.role == Role::Assistant {
-                    "assistant"
-                } else {
-                    "user"
-                };
+                let role = speaker(m, "assistant");
                 json!({"role": role, "content": m.content})
             })
             .collect();

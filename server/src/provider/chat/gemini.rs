@@ -6,11 +6,11 @@
 //! and the final `usageMetadata`; then the connection closes (there is no
 //! end marker). An error inside the stream is `data: {"error": {…}}`.
 
-use super::{split_system, stream_error, ChatRequest, StreamState, Usage, Wire};
+use super::{speaker, split_system, stream_error, ChatRequest, StreamState, Usage, Wire};
 use crate::provider::classify::Classified;
 use crate::provider::sse::SseEvent;
 use crate::{Provider, ProviderEndpoint};
-use prompt_preflight::{FailureClass, Role};
+use prompt_preflight::FailureClass;
 use serde_json::{json, Value};
 
 /// The Gemini wire format.
@@ -49,11 +49,7 @@ impl Wire for GeminiWire {
         let contents: Vec<Value> = rest
             .iter()
             .map(|m| {
-                let role = if m.role == Role::Assistant {
-                    "model"
-                } else {
-                    "user"
-                };
+                let role = speaker(m, "model");
                 json!({"role": role, "parts": [{"text": m.content}]})
             })
             .collect();
