@@ -6,6 +6,10 @@
 # inputs. Added latency = through the server - straight, at p50 and p99;
 # and requests per second through the server.
 #
+# Latency is measured with one connection (the added time of one call,
+# not the queue of a saturated 2-core machine); requests per second with
+# CONNECTIONS. wrk, the fake and the server share the machine's cores.
+#
 # Usage: benches/gateway.sh [seconds per run, default 10] [connections, default 16]
 # Needs wrk (apt-get install -y wrk) and a release build with the fake:
 #   cargo build --release -p prompt-preflight-server --features fake
@@ -54,10 +58,11 @@ wrk.body = io.open("$WORK/$1.json"):read("*a")
 LUA
 }
 
-# p50, p99 (ms) and requests/s from wrk --latency.
+# p50, p99 (ms) and requests/s from wrk --latency, with $3 connections.
 measure() {
-  local url=$1 name=$2
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/$name.lua" "$url" >"$WORK/$name.out"
+  local url=$1 name=$2 connections=$3
+  local threads=$(( connections < 2 ? 1 : 2 ))
+  wrk -t"$threads" -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/$name.lua" "$url" >"$WORK/$name.out"
   python3 - "$WORK/$name.out" <<'PY'
 import re, sys
 out = open(sys.argv[1]).read()
@@ -71,7 +76,7 @@ print(f"{lat['50']:.3f} {lat['99']:.3f} {rps:.0f} {errors}")
 PY
 }
 
-echo "| input | straight to the fake: p50 / p99 | through preflight: p50 / p99 | added p50 / p99 | requests/s through preflight | non-2xx |"
+echo "| input | one connection, straight to the fake: p50 / p99 | through preflight: p50 / p99 | added p50 / p99 | $CONNECTIONS connections: requests/s straight / through preflight | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
 for size in 1024 32768; do
   content=$(text_of "$size")
@@ -82,9 +87,11 @@ for size in 1024 32768; do
   # Warm both up (the vocabulary, connections).
   curl -s -o /dev/null -X POST -H 'content-type: application/json' -H 'x-preflight-tier: paid' \
     --data @"$WORK/proxy-$size.json" "http://127.0.0.1:$SERVER_PORT/v1/chat/completions"
-  read -r d50 d99 _ d_err < <(measure "http://127.0.0.1:$FAKE_PORT/v1/chat/completions" "direct-$size")
-  read -r p50 p99 prps p_err < <(measure "http://127.0.0.1:$SERVER_PORT/v1/chat/completions" "proxy-$size")
+  read -r d50 d99 _ d_err < <(measure "http://127.0.0.1:$FAKE_PORT/v1/chat/completions" "direct-$size" 1)
+  read -r p50 p99 _ p_err < <(measure "http://127.0.0.1:$SERVER_PORT/v1/chat/completions" "proxy-$size" 1)
+  read -r _ _ drps dl_err < <(measure "http://127.0.0.1:$FAKE_PORT/v1/chat/completions" "direct-$size" "$CONNECTIONS")
+  read -r _ _ prps pl_err < <(measure "http://127.0.0.1:$SERVER_PORT/v1/chat/completions" "proxy-$size" "$CONNECTIONS")
   added50=$(python3 -c "print(f'{$p50 - $d50:.3f}')")
   added99=$(python3 -c "print(f'{$p99 - $d99:.3f}')")
-  echo "| $((size / 1024)) KB | $d50 / $d99 ms | $p50 / $p99 ms | $added50 / $added99 ms | $prps | $((d_err + p_err)) |"
+  echo "| $((size / 1024)) KB | $d50 / $d99 ms | $p50 / $p99 ms | $added50 / $added99 ms | $drps / $prps | $((d_err + p_err + dl_err + pl_err)) |"
 done

@@ -44,7 +44,8 @@
 //! | model not `claude-…` / `gemini-…` | 404 `not_found_error` | 404 `NOT_FOUND` |
 //!
 //! Gemini also takes the key as a `?key=` query parameter, as Google does.
-//! Every request, answered or not, is recorded ([`FakeProvider::requests`]).
+//! Every request, answered or not, is recorded ([`FakeProvider::requests`]),
+//! the last [`KEPT_REQUESTS`] of them.
 
 mod anthropic;
 pub mod chat;
@@ -82,6 +83,9 @@ pub const SERVER_ERROR_KEY: &str = "fake-server-error";
 pub const RETRY_AFTER: Duration = Duration::from_secs(7);
 /// How long requests with [`SLOW_KEY`] stall.
 pub const SLOW_DELAY: Duration = Duration::from_secs(2);
+
+/// How many requests the fake keeps (the oldest half goes when full).
+pub const KEPT_REQUESTS: usize = 10_000;
 
 /// The largest body read (Anthropic's documented request limit, 32 MB).
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -283,15 +287,21 @@ async fn record(State(log): State<RequestLog>, request: Request, next: Next) -> 
             })
             .or_insert_with(|| value.into_owned());
     }
-    log.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        });
+    let recorded = RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    {
+        let mut kept = log.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() >= KEPT_REQUESTS {
+            // A load test must not grow the fake without bound.
+            kept.drain(..KEPT_REQUESTS / 2);
+        }
+        kept.push(recorded);
+    }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }

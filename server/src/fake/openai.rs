@@ -40,6 +40,9 @@ pub const QUOTA_KEY: &str = "fake-quota";
 /// Answers of this key are cut off at the length limit.
 pub use super::chat::LENGTH_KEY;
 
+/// The keys whose answer depends on the requests before.
+pub(super) const COUNTED: [&str; 2] = [RATE_LIMITED_ONCE_KEY, FLAKY_KEY];
+
 /// The keys of the chat cases, valid for every provider's fake.
 pub const CHAT_KEYS: [&str; 5] = [
     RATE_LIMITED_ONCE_KEY,
