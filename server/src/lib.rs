@@ -4,6 +4,8 @@
 //!
 //! [`app`] builds the router, so tests drive it with `oneshot` and no socket.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 #[cfg(feature = "fake")]
