@@ -201,3 +201,91 @@ async fn the_operator_sees_breakers_and_the_providers_words_never_the_key() {
         .unwrap()
         .contains("engine is currently overloaded"));
 }
+
+/// A model in the test's own process: the route's seam is `Arc<dyn Chat>`,
+/// so where an HTTP round trip adds nothing, a scripted model stands in.
+struct Scripted {
+    answers: std::sync::Mutex<
+        Vec<Result<prompt_preflight_server::chat::ChatAnswer, prompt_preflight::FailureClass>>,
+    >,
+}
+
+impl prompt_preflight_server::chat::Chat for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+
+    fn chat(
+        &self,
+        request: prompt_preflight_server::chat::ChatRequest,
+    ) -> prompt_preflight_server::chat::BoxFuture<
+        '_,
+        Result<
+            prompt_preflight_server::chat::ChatAnswer,
+            prompt_preflight_server::classify::Classified,
+        >,
+    > {
+        let next = self.answers.lock().unwrap().remove(0);
+        Box::pin(async move {
+            next.map(|mut a| {
+                a.model = request.model;
+                a
+            })
+            .map_err(|class| prompt_preflight_server::classify::Classified {
+                class,
+                status: Some(503),
+                provider_code: None,
+                detail: "scripted".into(),
+                retry_after: None,
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_in_process_model_takes_the_providers_place() {
+    use prompt_preflight::FailureClass;
+    use prompt_preflight_server::chat::{ChatAnswer, Finish, Usage};
+    let answer = |text: &str, finish| ChatAnswer {
+        text: text.into(),
+        model: String::new(),
+        usage: Usage {
+            input: 10,
+            output: 5,
+            counted_by_us: false,
+        },
+        finish,
+        dry_run: false,
+    };
+    let scripted = Scripted {
+        answers: std::sync::Mutex::new(vec![
+            Err(FailureClass::ProviderUnavailable),
+            Ok(answer("The first half, ", Finish::Length)),
+            Ok(answer("and the second.", Finish::Stop)),
+        ]),
+    };
+    let state = AppState::new(Registry::builtin())
+        .with_chat(Provider::Openai, Arc::new(scripted))
+        .with_run_policy(Policy {
+            base_delay: Duration::from_millis(1),
+            ..Policy::default()
+        });
+    let (status, _, body) = post(state, json!({"contract": "customer-list", "text": NOTES})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["answer"]["text"], "The first half, and the second.");
+    let steps: Vec<&str> = body["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["answer", "answer", "continuation 1"]);
+    assert_eq!(
+        body["usage"]["output"], 10,
+        "both answered calls are charged"
+    );
+    assert_eq!(
+        body["summary"],
+        "Answered by gpt-4o-mini after it was unavailable once. The answer reached its length limit, so the model was asked to go on (1 more call)."
+    );
+}
