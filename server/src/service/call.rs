@@ -238,16 +238,21 @@ where
             let mut _permit = None;
             if let Some(limiter) = &route.limiter {
                 let needed = call.tokens.0 + call.tokens.1;
+                // The time spent so far: the clock's, or the waits' when
+                // `sleep` does not really wait (tests), so this ends.
+                let mut waited = Duration::ZERO;
                 loop {
+                    let spent = call.started.elapsed().max(waited);
                     match limiter.admit(needed, Instant::now()) {
                         Ok(()) => break,
-                        Err(wait) if call.started.elapsed() + wait <= call.policy.deadline => {
+                        Err(wait) if spent + wait <= call.policy.deadline => {
                             (call.events)(RunEvent::Waiting {
                                 class: FailureClass::RateLimited,
                                 wait_ms: wait.as_millis() as u64,
                                 message: words::our_limit(wait.as_millis() as u64),
                             });
                             sleep(wait).await;
+                            waited += wait.max(Duration::from_millis(1));
                         }
                         Err(wait) => {
                             return Outcome {
