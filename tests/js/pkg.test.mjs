@@ -110,7 +110,9 @@ test("the tokens section has the request's size, limits and cost", () => {
 });
 
 test("a model without a public tokenizer is estimated, never called exact", () => {
-  const claude = contractSource.replace('name = "gpt-4o-mini"', 'name = "claude-haiku-4-5"');
+  const claude = contractSource
+    .replace('name = "gpt-4o-mini"', 'name = "claude-haiku-4-5"')
+    .replace('fallbacks = ["claude-haiku-4-5"]', 'fallbacks = ["gpt-4o-mini"]');
   const report = new Preflight(claude).checkText("free", "Which customers are most likely to upgrade?");
   assert.equal(report.tokens.exact, false);
   assert.equal(report.tokens.estimate.basis, "o200k_base");
