@@ -11,7 +11,7 @@
 //!   call is not streamed yet), as one content chunk.
 //! - The tier is the contract's default, or the `x-preflight-tier` header.
 
-use super::run::{retry_headers, spawn_run, sse_response, status_of, total_usage};
+use super::run::{retry_headers, run_whole, spawn_run, sse_response, status_of, total_usage};
 use crate::service::check::{final_check, Content};
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;
@@ -170,15 +170,7 @@ pub(super) async fn chat_completions(
         report: report.clone(),
     };
     if !stream {
-        let task = spawn_run(
-            &state,
-            contract,
-            &report,
-            work,
-            false,
-            crate::service::events::ignore(),
-        );
-        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let execution = run_whole(&state, contract, &report, work).await?;
         return Ok(reply.whole(execution));
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();

@@ -105,6 +105,19 @@ pub(super) fn spawn_run(
     })
 }
 
+/// Runs `work` to its end, with no events.
+pub(super) async fn run_whole(
+    state: &AppState,
+    contract: Arc<Contract>,
+    report: &Report,
+    work: Work,
+) -> Result<Execution, AppError> {
+    let events = crate::service::events::ignore();
+    spawn_run(state, contract, report, work, false, events)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// Every attempt's tokens together.
 pub(super) fn total_usage(attempts: &[Attempt]) -> Usage {
     attempts.iter().fold(Usage::default(), |sum, a| Usage {
@@ -217,21 +230,10 @@ pub(super) async fn run(
             .insert("x-should-retry", HeaderValue::from_static("false"));
         return Ok(response);
     };
-    let payload = match &work {
-        Work::Single { payload, .. } => Some(payload.clone()),
-        _ => None,
-    };
+    let payload = checked.payload;
     let report = checked.report;
     if !stream {
-        let task = spawn_run(
-            &state,
-            contract,
-            &report,
-            work,
-            false,
-            crate::service::events::ignore(),
-        );
-        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let execution = run_whole(&state, contract, &report, work).await?;
         return Ok(respond(execution, report, payload, plan));
     }
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
