@@ -172,10 +172,22 @@ pub struct Tier {
     /// model's maximum when that is lower.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<u64>,
-    /// Tokens a user of this tier may use per month (enforced by the
-    /// server).
+    /// Tokens (in and out, every attempt) a user of this tier may use per
+    /// calendar month, UTC (enforced by the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_tokens: Option<u64>,
+    /// Model calls a user of this tier may start per minute (enforced by
+    /// the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_minute: Option<u64>,
+    /// Tokens a user of this tier may use per minute (enforced by the
+    /// server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_minute: Option<u64>,
+    /// US dollars a user of this tier may spend per calendar month, UTC, at
+    /// the catalogue's prices (enforced by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_spend_usd: Option<f64>,
 }
 
 /// The output reservation of a tier that does not set `max_output_tokens`.
@@ -204,6 +216,9 @@ impl Tier {
             warn_at: default_warn_at(),
             max_output_tokens: None,
             monthly_tokens: None,
+            requests_per_minute: None,
+            tokens_per_minute: None,
+            monthly_spend_usd: None,
         }
     }
 
@@ -452,6 +467,27 @@ impl Contract {
                         tier.warn_at
                     ),
                 ));
+            }
+            let allowances = [
+                ("monthly_tokens", tier.monthly_tokens),
+                ("requests_per_minute", tier.requests_per_minute),
+                ("tokens_per_minute", tier.tokens_per_minute),
+            ];
+            for (field, value) in allowances {
+                if value == Some(0) {
+                    return Err(Error::invalid_field(
+                        format!("tiers.{name}.{field}"),
+                        "must be at least 1 (leave it out for no limit)",
+                    ));
+                }
+            }
+            if let Some(usd) = tier.monthly_spend_usd {
+                if !(usd.is_finite() && usd > 0.0) {
+                    return Err(Error::invalid_field(
+                        format!("tiers.{name}.monthly_spend_usd"),
+                        format!("must be an amount above 0 (leave it out for no limit), got {usd}"),
+                    ));
+                }
             }
         }
         if let Some(default) = &self.default_tier {

@@ -42,6 +42,9 @@ fn example_parses() {
             warn_at: 0.8,
             max_output_tokens: Some(500),
             monthly_tokens: Some(200_000),
+            requests_per_minute: Some(20),
+            tokens_per_minute: Some(20_000),
+            monthly_spend_usd: Some(1.0),
         }
     );
     assert_eq!(c.tiers["paid"].max_input_tokens, 8000);

@@ -14,6 +14,7 @@ mod http;
 mod provider;
 mod registry;
 pub mod service;
+pub mod store;
 mod state;
 
 pub use config::{Config, ConfigError};
