@@ -208,6 +208,7 @@ pub mod failure;
 pub mod issue;
 pub(crate) mod prepare;
 pub(crate) mod progress;
+pub mod quota;
 pub mod run;
 pub(crate) mod verdict;
 

@@ -1,5 +1,5 @@
 //! The `preflight` command line: `serve`, `check`, `count`, `chunk`,
-//! `prepare` and `fake-provider`.
+//! `prepare`, `keys` and `fake-provider`.
 //!
 //! Exit codes: 0 when the input has no errors, 1 when it has error-level
 //! issues, 2 for a usage, contract or I/O problem.
@@ -9,6 +9,7 @@ mod chunk;
 mod count;
 #[cfg(feature = "fake")]
 mod fake_provider;
+mod keys;
 mod prepare;
 mod serve;
 
@@ -40,6 +41,9 @@ pub enum CliError {
     /// The contracts directory could not be loaded.
     #[error(transparent)]
     Registry(#[from] crate::RegistryError),
+    /// The database could not be opened or refused a query.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 #[derive(Parser)]
@@ -65,6 +69,8 @@ enum Command {
     Chunk(chunk::Args),
     /// Trim, select or split a file for a contract, and show what changed.
     Prepare(prepare::Args),
+    /// Make, revoke and list API keys.
+    Keys(keys::Args),
     /// Serve a local fake of the providers (chat and count endpoints), for
     /// tests and demos (built with the `fake` feature).
     #[cfg(feature = "fake")]
@@ -90,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Count(args) => count::run(args),
         Command::Chunk(args) => chunk::run(args),
         Command::Prepare(args) => prepare::run(args),
+        Command::Keys(args) => keys::run(args),
         #[cfg(feature = "fake")]
         Command::FakeProvider(args) => fake_provider::run(args),
     };
@@ -126,13 +133,28 @@ fn load_contract(arg: &std::path::Path) -> Result<prompt_preflight::Contract, Cl
 /// Logs to standard error; `RUST_LOG` overrides `default_filter`. Log
 /// records of the core (such as a file reader's crash) come through too.
 fn init_logging(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_filter.into());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_filter.into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Logs to standard error as JSON, one object per line, with the fields
+/// of the spans around each record (so every line of a request carries its
+/// `request_id`); `RUST_LOG` overrides `default_filter`.
+fn init_json_logging(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_filter.into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 

@@ -95,6 +95,12 @@ pub struct Config {
     pub breakers: BreakerPolicy,
     /// Parts of a plan asked at once (`[run]`).
     pub part_concurrency: usize,
+    /// The database: `DATABASE_URL`, else `[storage] database_url`, else
+    /// [`crate::store::DEFAULT_URL`] (SQLite under `./data/`).
+    pub database_url: String,
+    /// Whether usage records keep the input itself (`[storage]
+    /// record_content`, off by default).
+    pub record_content: bool,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -122,6 +128,15 @@ struct File {
     providers: ProvidersSection,
     #[serde(default)]
     run: RunSection,
+    #[serde(default)]
+    storage: StorageSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageSection {
+    database_url: Option<String>,
+    record_content: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -290,7 +305,23 @@ impl Config {
             limits.insert(provider, parsed);
         }
 
+        let database_url = var("DATABASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .or(file.storage.database_url)
+            .unwrap_or_else(|| crate::store::DEFAULT_URL.to_owned());
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| database_url.starts_with(p))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with sqlite: (a file, e.g. sqlite://data/preflight.db) or postgres://",
+            ));
+        }
+
         Ok(Config {
+            database_url,
+            record_content: file.storage.record_content.unwrap_or(false),
             addr: overrides
                 .addr
                 .or(file.server.addr)

@@ -3,15 +3,20 @@
 //! HTTP and the service (`crate::service`), which has no HTTP in it.
 
 mod admin;
+mod admit;
+mod auth;
 mod check;
 mod contracts;
 mod error;
 mod extract;
+mod me;
 mod openai;
 mod prepare;
+mod request_id;
 mod run;
 
 pub use error::AppError;
+
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -22,7 +27,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
 
 /// The largest request body accepted: the core's 25 MiB file limit plus
 /// room for the multipart envelope. Larger bodies get 413 before they are
@@ -43,6 +47,9 @@ pub fn app(state: AppState) -> Router {
         .route("/run", post(run::run))
         .route("/chat/completions", post(openai::chat_completions))
         .route("/admin/providers", get(admin::providers))
+        .route("/admin/usage", get(admin::usage))
+        .route("/me", get(me::me))
+        .route("/demo", get(me::demo))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -68,7 +75,7 @@ pub fn app(state: AppState) -> Router {
     // carry their encoding and are left alone.
     router
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {

@@ -25,4 +25,4 @@ pub use provider::{
     Providers, COUNTING,
 };
 pub use registry::{Registry, RegistryError};
-pub use state::{AppState, StaticDirs};
+pub use state::{Accounts, AppState, StaticDirs};

@@ -3,6 +3,7 @@
 //! and breakers, recover a cut-off answer, check the answer, and say what
 //! happened.
 
+pub mod budget;
 pub mod call;
 pub mod check;
 pub mod error;
@@ -10,4 +11,7 @@ pub mod events;
 pub mod health;
 pub mod limits;
 pub mod output;
+pub mod quota;
+pub mod record;
 pub mod run;
+pub mod usage;

@@ -5,7 +5,9 @@ use crate::service::call::Policy;
 use crate::service::check::Counter;
 use crate::service::error::ServiceError;
 use crate::service::health::{BreakerPolicy, Health};
+use crate::service::quota::Quotas;
 use crate::service::run::Runner;
+use crate::store::Store;
 use crate::{Provider, Providers, Registry};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,6 +26,24 @@ pub struct AppState {
     pub counter: Arc<Counter>,
     /// The model clients, how hard `/v1/run` tries, and the breakers.
     pub runner: Runner,
+    /// The users, keys, quotas and usage records; `None` for a server
+    /// without a database, whose keyed routes answer 503.
+    pub accounts: Option<Accounts>,
+}
+
+/// Who may call and what they may spend: the store behind the keys,
+/// the quotas and the usage records.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    /// The database.
+    pub store: Store,
+    /// The allowances.
+    pub quotas: Quotas,
+    /// Whether usage records keep the input itself (off by default).
+    pub record_content: bool,
+    /// The local demo user's key, which the web app gets from
+    /// `/v1/demo` on this machine (`preflight serve --demo`).
+    pub demo_key: Option<String>,
 }
 
 /// Directories of static files.
@@ -52,7 +72,22 @@ impl AppState {
                 part_concurrency: 3,
                 limits: BTreeMap::new(),
             },
+            accounts: None,
         }
+    }
+
+    /// Keeps users, keys, quotas and usage records in `store`. A
+    /// reservation whose request stops answering is released after the
+    /// run's deadline and a minute more (so set the policy first).
+    pub fn with_store(mut self, store: Store) -> Self {
+        let hold = self.runner.policy.deadline + Duration::from_secs(60);
+        self.accounts = Some(Accounts {
+            quotas: Quotas::new(store.clone(), hold),
+            store,
+            record_content: false,
+            demo_key: None,
+        });
+        self
     }
 
     /// Calls `provider`'s models through `chat`.

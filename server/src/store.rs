@@ -179,8 +179,9 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// `len` random bytes as lowercase hex, from the operating system.
-pub(crate) fn random_hex(len: usize) -> String {
+/// `len` random bytes as lowercase hex, from the operating system: ids
+/// nobody can guess.
+pub fn random_hex(len: usize) -> String {
     let mut bytes = vec![0u8; len];
     // The OS generator failing is not something to carry on from.
     getrandom::fill(&mut bytes).expect("the operating system's random generator failed");

@@ -2,6 +2,8 @@
 //! failure is OpenAI's error shape with the class as its code and the
 //! retry headers an SDK reads; what the SDK must not retry says so.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -15,8 +17,11 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 async fn post(state: AppState, body: Value) -> (StatusCode, HeaderMap, Value) {
+    let tier = body["tier"].as_str().unwrap_or("free").to_owned();
+    let state = support::keyed_on(state, &tier).await;
     let request = Request::post("/v1/chat/completions")
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", support::key_of(&state)))
         .body(Body::from(body.to_string()))
         .unwrap();
     let response = app(state).oneshot(request).await.unwrap();

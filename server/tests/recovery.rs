@@ -187,6 +187,7 @@ async fn go(
             live,
             health,
             events,
+            budget: None,
         },
         |_| async {},
     )
@@ -354,6 +355,7 @@ async fn an_overflow_goes_only_to_a_larger_window() {
             live: false,
             health: None,
             events: recorder().0,
+            budget: None,
         },
         |_| async {},
     )

@@ -37,6 +37,7 @@ where
             live: false,
             health: None,
             events: ignore(),
+            budget: None,
         },
         sleep,
     )

@@ -5,6 +5,8 @@
 //! the run as Server-Sent Events, with its waits (and their ETA) before
 //! the answer, and a stream that breaks ending in an `error` event.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -61,7 +63,10 @@ fn state(fake: &FakeProvider, key: &str, contracts: Vec<Contract>) -> AppState {
 }
 
 async fn post(state: AppState, body: Value, stream: bool) -> (StatusCode, String) {
-    let mut request = Request::post("/v1/run").header(header::CONTENT_TYPE, "application/json");
+    let state = support::keyed(state).await;
+    let mut request = Request::post("/v1/run")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-api-key", support::key_of(&state));
     if stream {
         request = request.header(header::ACCEPT, "text/event-stream");
     }

@@ -3,6 +3,8 @@
 //! answer with its attempts, the check's refusal, and each failure as one
 //! class in the core's words with the right status and headers.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -18,8 +20,11 @@ use tower::ServiceExt;
 const NOTES: &str = "Ada renewed early and asked about the pro plan; Grace wants audit logs.";
 
 async fn post(state: AppState, body: Value) -> (StatusCode, HeaderMap, Value) {
+    let tier = body["tier"].as_str().unwrap_or("free").to_owned();
+    let state = support::keyed_on(state, &tier).await;
     let request = Request::post("/v1/run")
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", support::key_of(&state)))
         .body(Body::from(body.to_string()))
         .unwrap();
     let response = app(state).oneshot(request).await.unwrap();
@@ -161,7 +166,8 @@ async fn a_failed_call_is_one_class_in_plain_words() {
 async fn the_operator_sees_breakers_and_the_providers_words_never_the_key() {
     use prompt_preflight_server::fake::OVERLOADED_KEY;
     let fake = FakeProvider::start().await;
-    let state = with_fake(&fake, OVERLOADED_KEY);
+    let state = support::keyed(with_fake(&fake, OVERLOADED_KEY)).await;
+    let key = support::key_of(&state);
     let (status, _, body) = post(
         state.clone(),
         json!({"contract": "customer-list", "text": NOTES}),
@@ -175,6 +181,7 @@ async fn the_operator_sees_breakers_and_the_providers_words_never_the_key() {
     let response = app(state)
         .oneshot(
             Request::get("/v1/admin/providers")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -252,6 +259,7 @@ async fn an_in_process_model_takes_the_providers_place() {
         usage: Usage {
             input: 10,
             output: 5,
+            cached: 0,
             counted_by_us: false,
         },
         finish,

@@ -72,6 +72,10 @@ impl FailureClass {
                 "The AI service is unavailable right now.",
                 "Try again in a moment.",
                 "The provider is down or overloaded (5xx, 529, connection refused or reset).", Backoff),
+            FailureClass::QuotaExceeded => (
+                "Your plan's allowance ran out before this request could finish.",
+                "Wait until it resets, send a shorter input, or ask for a bigger plan.",
+                "The user's own quota (their tier's allowance) had no room for another call; see the usage view.", Never),
             FailureClass::Unknown => (
                 "Something went wrong while asking the AI.",
                 "Try again in a moment.",

@@ -17,6 +17,7 @@ pub fn what(class: FailureClass) -> &'static str {
         FailureClass::InvalidRequest => "refused the request as invalid",
         FailureClass::AuthFailed => "refused our credentials",
         FailureClass::ProviderQuotaExhausted => "had no quota left",
+        FailureClass::QuotaExceeded => "hit your plan's allowance",
         FailureClass::ContentFiltered => "was blocked by a safety filter",
         FailureClass::Timeout => "timed out",
         FailureClass::ProviderUnavailable => "was unavailable",

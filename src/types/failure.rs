@@ -50,6 +50,9 @@ classes! {
     /// The provider is down or overloaded (5xx, 529, a refused or reset
     /// connection).
     ProviderUnavailable = "provider_unavailable",
+    /// The user's own allowance on this service (their tier's quota) ran
+    /// out partway through a run.
+    QuotaExceeded = "quota_exceeded",
     /// Anything else.
     Unknown = "unknown",
 }

@@ -11,6 +11,7 @@
 use super::CliError;
 use crate::chat::{AnthropicChat, Chat, GeminiChat, OpenAiChat};
 use crate::config::{Config, Overrides};
+use crate::store::Store;
 use crate::{app, AppState, Provider, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -37,10 +38,26 @@ pub(super) struct Args {
     /// ./preflight.toml if it exists. Flags and variables win over it.
     #[arg(long, env = "PREFLIGHT_CONFIG")]
     config: Option<PathBuf>,
+    /// Create a local demo user and print its key; the web app on this
+    /// machine is given it (`make run` does this). Not for a shared server.
+    #[arg(long, env = "PREFLIGHT_DEMO")]
+    demo: bool,
+    /// Log as JSON lines (the default) or as text for a terminal.
+    #[arg(long, env = "PREFLIGHT_LOG_FORMAT", default_value = "json")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
-    super::init_logging("info,tower_http=warn");
+    match args.log_format {
+        LogFormat::Json => super::init_json_logging("info,sqlx=warn"),
+        LogFormat::Text => super::init_logging("info,sqlx=warn"),
+    }
     let overrides = Overrides {
         addr: args.addr,
         contracts: args.contracts,
@@ -79,7 +96,21 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         what: "cannot start the async runtime".into(),
         source,
     })?;
+    let demo = args.demo;
     runtime.block_on(async move {
+        let store = Store::open(&config.database_url).await?;
+        tracing::info!(database = %crate::store::redact(&config.database_url), "database ready");
+        let mut state = state.with_store(store.clone());
+        if let Some(accounts) = state.accounts.as_mut() {
+            accounts.record_content = config.record_content;
+            if demo {
+                let tier = demo_tier(&state.registry);
+                let key = store.create_key("demo", &tier, true).await?;
+                println!("demo key (user demo, tier {tier}, operator): {}", key.secret);
+                accounts.demo_key = Some(key.secret);
+            }
+            accounts.quotas.spawn_sweeper(std::time::Duration::from_secs(15));
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| CliError::Io {
@@ -93,7 +124,10 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         // Tests and scripts read this line to find the port.
         println!("preflight listening on http://{local}");
         let _ = std::io::stdout().flush();
-        axum::serve(listener, app(state))
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -162,4 +196,13 @@ fn counting_providers(config: &Config) -> Option<Providers> {
             None
         }
     }
+}
+
+/// The tier of the demo user: the built-in contracts' default tier
+/// (`free`), or the first contract's.
+fn demo_tier(registry: &Registry) -> String {
+    registry
+        .iter()
+        .find_map(|c| c.default_tier.clone().or_else(|| c.tiers.keys().next().cloned()))
+        .unwrap_or_else(|| "free".to_owned())
 }

@@ -3,12 +3,19 @@
 //! circuit breaker's state, and the last failures with their status, the
 //! provider's code and words, and latency.
 //!
-//! It is open for now: the admin key that guards it comes with users and
-//! keys (the storage issue).
+//! `GET /v1/admin/usage?days=N`: usage from the records (per user, tier
+//! and day, outcomes per day, the top issue codes) for the last N days
+//! (30 by default).
+//!
+//! Both need an admin key (`preflight keys create --admin`).
 
+use super::auth::Operator;
 use crate::service::health::{BreakerView, FailureRecord};
-use crate::{AppState, Provider};
-use axum::extract::State;
+use crate::service::usage::UsageView;
+use crate::store::now_ms;
+use crate::{AppError, AppState, Provider};
+use axum::extract::{Query, State};
+use serde::Deserialize;
 use axum::Json;
 use serde::Serialize;
 
@@ -28,7 +35,10 @@ struct ProviderView {
     limits: Option<crate::config::ProviderLimits>,
 }
 
-pub(super) async fn providers(State(state): State<AppState>) -> Json<ProvidersView> {
+pub(super) async fn providers(
+    _operator: Operator,
+    State(state): State<AppState>,
+) -> Json<ProvidersView> {
     let runner = &state.runner;
     Json(ProvidersView {
         providers: Provider::ALL
@@ -42,4 +52,21 @@ pub(super) async fn providers(State(state): State<AppState>) -> Json<ProvidersVi
         breakers: runner.health.breakers(),
         recent_failures: runner.health.recent_failures(),
     })
+}
+
+#[derive(Deserialize)]
+pub(super) struct UsageQuery {
+    /// How many days back (1 to 366).
+    days: Option<u32>,
+}
+
+pub(super) async fn usage(
+    _operator: Operator,
+    State(state): State<AppState>,
+    Query(query): Query<UsageQuery>,
+) -> Result<Json<UsageView>, AppError> {
+    let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
+    let days = i64::from(query.days.unwrap_or(30).clamp(1, 366));
+    let since = now_ms() - days * 86_400_000;
+    Ok(Json(UsageView::since(&accounts.store, since).await?))
 }

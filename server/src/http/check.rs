@@ -1,7 +1,13 @@
 //! `POST /v1/check`: the server's final check (`service::check`), on JSON
-//! text or a multipart file upload.
+//! text or a multipart file upload. Open to anonymous visitors (the demo);
+//! with a key it runs on the key's tier. Each check is recorded.
 
+use super::admit::{content_to_record, record_unrun, tier_for};
+use super::auth::MaybeAuthed;
 use super::extract::Submission;
+use super::request_id::RequestId;
+use axum::extract::Extension;
+use std::time::Instant;
 use crate::service::check::final_check;
 use crate::{AppError, AppState};
 use axum::extract::State;
@@ -18,17 +24,16 @@ pub(super) struct CheckResponse {
 
 pub(super) async fn check(
     State(state): State<AppState>,
+    Extension(id): Extension<RequestId>,
+    MaybeAuthed(caller): MaybeAuthed,
     submission: Submission,
 ) -> Result<Json<CheckResponse>, AppError> {
+    let started = Instant::now();
     let contract = state.contract(&submission.contract)?;
-    let checked = final_check(
-        &state.counter,
-        contract,
-        submission.tier,
-        submission.content,
-        false,
-    )
-    .await?;
+    let tier = tier_for(caller.as_ref(), submission.tier)?;
+    let content = content_to_record(&state, &submission.content);
+    let checked = final_check(&state.counter, contract, tier, submission.content, false).await?;
+    record_unrun(&state, caller.as_ref(), &checked.report, "check", &id, content, started).await;
     Ok(Json(CheckResponse {
         report: checked.report,
         payload: checked.payload,

@@ -1,7 +1,7 @@
 //! Errors of the HTTP layer, each with its status code. Bodies are
 //! `{"error": {"code", "message", "field"?}}` and never expose internals.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -41,13 +41,48 @@ pub enum AppError {
     /// 413: the upload is larger than the server accepts.
     #[error("the upload is larger than the {} this server accepts", mebibytes(*.0))]
     TooLarge(usize),
+    /// 401: the route needs an API key and the request has none.
+    #[error("this needs an API key: send it as `Authorization: Bearer pp_…` or in `x-api-key` (`preflight keys create` makes one)")]
+    MissingKey,
+    /// 401: the key is unknown or revoked.
+    #[error("this API key is not valid: it may be mistyped or revoked; ask for a new one")]
+    InvalidKey,
+    /// 403: the key is valid but may not do this (an operator endpoint).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 403: the request names a tier the caller's key is not on.
+    #[error("your key is on the `{user}` plan, so this request cannot run on `{asked}`; leave `tier` out to use your plan")]
+    TierNotAllowed {
+        /// The caller's tier.
+        user: String,
+        /// The tier the request named.
+        asked: String,
+    },
+    /// 429: the caller's own allowance has no room (see the hint and
+    /// `retry-after` for a per-minute one).
+    #[error("{}", .0.message)]
+    QuotaExceeded(crate::service::quota::Refusal),
+    /// 503: this server keeps no accounts (no database), so keyed routes
+    /// cannot run.
+    #[error("this server has no accounts database, so it cannot take API keys")]
+    NoAccounts,
+    /// 503: the database did not answer; details go to the log only.
+    #[error("we could not reach our database just now; try again in a moment")]
+    Storage(String),
     /// 500: a bug or a crashed worker; details go to the log only.
     #[error("internal error")]
     Internal(String),
 }
 
+impl From<crate::store::StoreError> for AppError {
+    fn from(error: crate::store::StoreError) -> Self {
+        AppError::Storage(error.to_string())
+    }
+}
+
 impl AppError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The status and the stable code of this error.
+    pub(super) fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::BadRequest(_) | AppError::BadField { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
@@ -59,6 +94,13 @@ impl AppError {
             AppError::UnknownContract(_) => (StatusCode::NOT_FOUND, "unknown_contract"),
             AppError::Core(e) => (StatusCode::BAD_REQUEST, e.code()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::MissingKey => (StatusCode::UNAUTHORIZED, "missing_api_key"),
+            AppError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::TierNotAllowed { .. } => (StatusCode::FORBIDDEN, "tier_not_allowed"),
+            AppError::QuotaExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            AppError::NoAccounts => (StatusCode::SERVICE_UNAVAILABLE, "accounts_unavailable"),
+            AppError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -67,8 +109,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            AppError::Storage(detail) => tracing::error!(%detail, "storage error"),
+            _ => {}
         }
         let mut error = json!({ "code": code, "message": self.to_string() });
         if let AppError::Core(e) = &self {
@@ -79,9 +123,45 @@ impl IntoResponse for AppError {
         if let AppError::BadField { field, .. } = &self {
             error["field"] = field.as_str().into();
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        if let AppError::QuotaExceeded(refusal) = &self {
+            error["hint"] = refusal.hint.as_str().into();
+            error["limit"] = refusal.metric.as_str().into();
+            if let Some(wait) = refusal.retry_after {
+                error["retry_after_ms"] = (wait.as_millis() as u64).into();
+            }
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            AppError::MissingKey | AppError::InvalidKey => {
+                headers.insert("www-authenticate", HeaderValue::from_static("Bearer"));
+            }
+            AppError::QuotaExceeded(refusal) => {
+                quota_headers(headers, refusal);
+            }
+            _ => {}
+        }
+        response
     }
 }
+
+/// `retry-after`, `retry-after-ms` and `x-should-retry` of a quota
+/// refusal: a per-minute allowance says when; a monthly one says retrying
+/// cannot help.
+pub(super) fn quota_headers(headers: &mut HeaderMap, refusal: &crate::service::quota::Refusal) {
+    match refusal.retry_after {
+        Some(wait) => {
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            headers.insert("retry-after", HeaderValue::from(secs));
+            headers.insert("retry-after-ms", HeaderValue::from(wait.as_millis() as u64));
+            headers.insert("x-should-retry", HeaderValue::from_static("true"));
+        }
+        None => {
+            headers.insert("x-should-retry", HeaderValue::from_static("false"));
+        }
+    }
+}
+
 
 /// A size limit the way the README gives it: `26 MiB`.
 fn mebibytes(bytes: usize) -> String {

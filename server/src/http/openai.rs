@@ -9,15 +9,21 @@
 //! - `stream: true` answers Server-Sent Events ending in `data: [DONE]`.
 //!   The answer is sent once the model has given it whole (the upstream
 //!   call is not streamed yet), as one content chunk.
-//! - The tier is the contract's default, or the `x-preflight-tier` header.
+//! - It needs an API key (`Authorization: Bearer`, as the SDKs send it);
+//!   the request runs on the key's tier, and `x-preflight-tier`, when
+//!   sent, must name that tier.
 
+use super::admit::{admit, content_to_record, ratelimit_headers, record_unrun, tier_for};
+use super::auth::Authed;
+use super::error::quota_headers;
+use super::request_id::RequestId;
 use super::run::{retry_headers, run_whole, spawn_run, sse_response, status_of, total_usage};
 use crate::service::check::{final_check, Content};
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;
 use crate::{AppError, AppState};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Extension, FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
@@ -25,7 +31,7 @@ use axum::Json;
 use prompt_preflight::{Contract, Report, Severity};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
 /// An answer in OpenAI's error shape, with what else the caller may use.
@@ -67,10 +73,40 @@ fn text_of(content: &Value) -> Option<String> {
     }
 }
 
+/// An error of ours in OpenAI's shape (the SDKs read `error.message`),
+/// with its status and retry headers.
+fn as_openai(error: AppError) -> Response {
+    let (status, code) = error.status_and_code();
+    let kind = match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        429 => "rate_limit_error",
+        500..=599 => "server_error",
+        _ => "invalid_request_error",
+    };
+    let mut extra = json!({});
+    if let AppError::QuotaExceeded(refusal) = &error {
+        extra = json!({"preflight": {"limit": refusal.metric.as_str(), "hint": refusal.hint}});
+    }
+    let mut response = openai_error(status, kind, code, &error.to_string(), extra);
+    if let AppError::QuotaExceeded(refusal) = &error {
+        quota_headers(response.headers_mut(), refusal);
+    }
+    response
+}
+
 pub(super) async fn chat_completions(
     State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
     request: Request,
 ) -> Result<Response, AppError> {
+    let started = Instant::now();
+    let (mut parts, body) = request.into_parts();
+    let caller = match Authed::from_request_parts(&mut parts, &state).await {
+        Ok(Authed(caller)) => caller,
+        Err(error) => return Ok(as_openai(error)),
+    };
+    let request = Request::from_parts(parts, body);
     let headers = request.headers().clone();
     let body = match Bytes::from_request(request, &state).await {
         Ok(body) => body,
@@ -129,10 +165,16 @@ pub(super) async fn chat_completions(
             "`messages` needs a user message: its text is the contract's input.",
         ));
     };
-    let tier = headers
+    let asked = headers
         .get("x-preflight-tier")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let tier = match tier_for(Some(&caller), asked) {
+        Ok(tier) => tier,
+        Err(error) => return Ok(as_openai(error)),
+    };
+    let content = Content::Text(input);
+    let recorded = content_to_record(&state, &content);
     let stream = request["stream"].as_bool().unwrap_or(false);
     let include_usage = request["stream_options"]["include_usage"]
         .as_bool()
@@ -142,12 +184,13 @@ pub(super) async fn chat_completions(
         &state.counter,
         contract.clone(),
         tier,
-        Content::Text(input),
+        content,
         true,
     )
     .await?;
     let Some(work) = checked.work.clone() else {
         let report = &checked.report;
+        record_unrun(&state, Some(&caller), report, "chat_completions", &request_id, recorded, started).await;
         let first = report.issues.iter().find(|i| i.severity == Severity::Error);
         let code = first.map_or("check_failed", |i| i.code.as_str());
         let message = match first {
@@ -162,6 +205,11 @@ pub(super) async fn chat_completions(
             json!({"report": report}),
         ));
     };
+    let metered = match admit(&state, &caller, &contract, &checked, "chat_completions", &request_id, recorded, started).await {
+        Ok(metered) => metered,
+        Err(error) => return Ok(as_openai(error)),
+    };
+    let standing = metered.ticket.standing();
     let report = checked.report;
     let reply = Reply {
         id: format!("chatcmpl-preflight-{}", now()),
@@ -170,14 +218,16 @@ pub(super) async fn chat_completions(
         report: report.clone(),
     };
     if !stream {
-        let execution = run_whole(&state, contract, &report, work).await?;
-        return Ok(reply.whole(execution));
+        let execution = run_whole(&state, contract, &report, work, Some(metered)).await?;
+        let mut response = reply.whole(execution);
+        ratelimit_headers(response.headers_mut(), &standing);
+        return Ok(response);
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
     let events: Events = Arc::new(move |event| {
         let _ = tx.send(event);
     });
-    let task = spawn_run(&state, contract, &report, work, true, events);
+    let task = spawn_run(&state, contract, &report, work, true, events, Some(metered));
     // Nothing is sent until the answer's first text: a failure before it
     // is a plain error answer with its status (which the SDKs raise as
     // the right exception), and the fallbacks may still take over.
@@ -190,7 +240,9 @@ pub(super) async fn chat_completions(
     };
     let Some(first) = first else {
         let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
-        return Ok(reply.whole(execution));
+        let mut response = reply.whole(execution);
+        ratelimit_headers(response.headers_mut(), &standing);
+        return Ok(response);
     };
     let (out, body) = mpsc::unbounded_channel::<Event>();
     tokio::spawn(async move {
@@ -236,7 +288,9 @@ pub(super) async fn chat_completions(
             }
         }
     });
-    Ok(sse_response(body))
+    let mut response = sse_response(body);
+    ratelimit_headers(response.headers_mut(), &standing);
+    Ok(response)
 }
 
 fn capitalised(text: &str) -> String {

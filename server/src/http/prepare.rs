@@ -1,8 +1,11 @@
 //! `POST /v1/prepare`: the server prepares what it receives (usually the
 //! payload the browser already prepared) again, as its final check, and
 //! refuses it with 422 when its plan cannot run, whatever the client
-//! claimed.
+//! claimed. Open to anonymous visitors; with a key it runs on the key's
+//! tier.
 
+use super::admit::tier_for;
+use super::auth::MaybeAuthed;
 use super::extract::PrepareSubmission;
 use crate::{AppError, AppState};
 use axum::extract::State;
@@ -12,9 +15,11 @@ use prompt_preflight::Prepared;
 
 pub(super) async fn prepare(
     State(state): State<AppState>,
-    PrepareSubmission(submission): PrepareSubmission,
+    MaybeAuthed(caller): MaybeAuthed,
+    PrepareSubmission(mut submission): PrepareSubmission,
 ) -> Result<(StatusCode, Json<Prepared>), AppError> {
     let contract = state.contract(&submission.contract)?;
+    submission.tier = tier_for(caller.as_ref(), submission.tier.take())?;
     // Parsing, tokenizing and chunking are CPU-bound.
     let prepared = tokio::task::spawn_blocking(move || {
         prompt_preflight::prepare(

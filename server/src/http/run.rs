@@ -14,14 +14,19 @@
 //! The check and the run are shared with the OpenAI-compatible proxy
 //! (`http/openai.rs`).
 
+use super::admit::{admit, content_to_record, ratelimit_headers, record_unrun, standing, tier_for};
+use super::auth::Authed;
 use super::extract::Submission;
+use super::request_id::RequestId;
+use crate::service::quota::Standing;
+use crate::service::record::Metered;
 use crate::chat::Usage;
 use crate::service::call::{Attempt, UserFailure};
 use crate::service::check::final_check;
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
 use crate::{AppError, AppState};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::header::ACCEPT;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -31,13 +36,14 @@ use prompt_preflight::{Contract, FailureClass, Payload, PlanKind, Report, RetryP
 use serde::Serialize;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 use tokio::sync::mpsc;
 
 /// The status a failure class answers with.
 pub(super) fn status_of(class: FailureClass) -> StatusCode {
     match class {
-        FailureClass::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        FailureClass::RateLimited | FailureClass::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         FailureClass::ContextTooLong
         | FailureClass::InvalidRequest
         | FailureClass::ContentFiltered => StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,7 +83,10 @@ pub(super) fn retry_headers(response: &mut Response, class: FailureClass, wait: 
     headers.insert("x-should-retry", HeaderValue::from_static(retry));
 }
 
-/// Starts the run of `work` on a task, its events into `events`.
+/// Starts the run of `work` on a task, its events into `events`. With
+/// `metered`, every call is covered by the caller's quota, and the end
+/// settles it with the usage record, on the task, so a caller that goes
+/// away mid-run is still charged exactly what was used.
 pub(super) fn spawn_run(
     state: &AppState,
     contract: Arc<Contract>,
@@ -85,24 +94,40 @@ pub(super) fn spawn_run(
     work: Work,
     stream: bool,
     events: Events,
+    metered: Option<Metered>,
 ) -> tokio::task::JoinHandle<Execution> {
     let runner = state.runner.clone();
     let max_tokens = report.tokens.output_reserved;
-    tokio::spawn(async move {
-        let execution = execute(
-            &runner,
-            RunRequest {
-                contract: &contract,
-                work,
-                max_tokens,
-                stream,
-                events,
-            },
-        )
-        .await;
-        tracing::info!(contract = %contract.id, summary = %execution.summary, attempts = execution.attempts.len(), "run");
-        execution
-    })
+    let span = tracing::Span::current();
+    tokio::spawn(
+        async move {
+            let budget = metered
+                .as_ref()
+                .map(|m| m.ticket.clone() as Arc<dyn crate::service::budget::Budget>);
+            let execution = execute(
+                &runner,
+                RunRequest {
+                    contract: &contract,
+                    work,
+                    max_tokens,
+                    stream,
+                    events,
+                    budget,
+                },
+            )
+            .await;
+            tracing::info!(contract = %contract.id, summary = %execution.summary, attempts = execution.attempts.len(), "run");
+            if let Some(metered) = &metered {
+                if let Err(e) = metered.finish(&execution).await {
+                    // The sweeper releases the hold; the record is lost, so
+                    // say so loudly.
+                    tracing::error!(error = %e, request_id = %metered.record.request_id, "the run's usage was not settled");
+                }
+            }
+            execution
+        }
+        .instrument(span),
+    )
 }
 
 /// Runs `work` to its end, with no events.
@@ -111,9 +136,10 @@ pub(super) async fn run_whole(
     contract: Arc<Contract>,
     report: &Report,
     work: Work,
+    metered: Option<Metered>,
 ) -> Result<Execution, AppError> {
     let events = crate::service::events::ignore();
-    spawn_run(state, contract, report, work, false, events)
+    spawn_run(state, contract, report, work, false, events, metered)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
 }
@@ -123,6 +149,7 @@ pub(super) fn total_usage(attempts: &[Attempt]) -> Usage {
     attempts.iter().fold(Usage::default(), |sum, a| Usage {
         input: sum.input + a.usage.input,
         output: sum.output + a.usage.output,
+        cached: sum.cached + a.usage.cached,
         counted_by_us: sum.counted_by_us || a.usage.counted_by_us,
     })
 }
@@ -148,6 +175,7 @@ struct RunResponse {
     attempts: Vec<Attempt>,
     usage: Usage,
     summary: String,
+    quota: QuotaView,
 }
 
 /// A run the check refused, or whose model call failed: the documented
@@ -164,6 +192,8 @@ struct RunFailure {
     usage: Option<Usage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota: Option<QuotaView>,
 }
 
 #[derive(Serialize)]
@@ -190,16 +220,21 @@ fn wants_stream(headers: &HeaderMap, uri: &Uri) -> bool {
 
 pub(super) async fn run(
     State(state): State<AppState>,
+    Extension(id): Extension<RequestId>,
+    Authed(caller): Authed,
     headers: HeaderMap,
     uri: Uri,
     submission: Submission,
 ) -> Result<Response, AppError> {
+    let started = Instant::now();
     let stream = wants_stream(&headers, &uri);
     let contract = state.contract(&submission.contract)?;
+    let tier = tier_for(Some(&caller), submission.tier)?;
+    let content = content_to_record(&state, &submission.content);
     let checked = final_check(
         &state.counter,
         contract.clone(),
-        submission.tier,
+        tier,
         submission.content,
         true,
     )
@@ -211,6 +246,8 @@ pub(super) async fn run(
         message: p.plan.message.clone(),
     });
     let Some(work) = checked.work.clone() else {
+        record_unrun(&state, Some(&caller), &checked.report, "run", &id, content, started).await;
+        let standing = standing(&state, &caller, &contract, &checked.report.tokens.tier).await;
         let body = RunFailure {
             error: ErrorBody {
                 code: "check_failed".into(),
@@ -223,30 +260,39 @@ pub(super) async fn run(
             attempts: Vec::new(),
             usage: None,
             summary: None,
+            quota: standing.as_ref().map(QuotaView::of),
         };
         let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
         response
             .headers_mut()
             .insert("x-should-retry", HeaderValue::from_static("false"));
+        if let Some(standing) = &standing {
+            ratelimit_headers(response.headers_mut(), standing);
+        }
         return Ok(response);
     };
+    let metered = admit(&state, &caller, &contract, &checked, "run", &id, content, started).await?;
+    let standing = metered.ticket.standing();
+    let quota = QuotaView::of(&standing);
     let payload = checked.payload;
     let report = checked.report;
     if !stream {
-        let execution = run_whole(&state, contract, &report, work).await?;
-        return Ok(respond(execution, report, payload, plan));
+        let execution = run_whole(&state, contract, &report, work, Some(metered)).await?;
+        let mut response = respond(execution, report, payload, plan, quota);
+        ratelimit_headers(response.headers_mut(), &standing);
+        return Ok(response);
     }
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let events_tx = tx.clone();
     let events: Events = Arc::new(move |event: RunEvent| {
         let _ = events_tx.send(sse_event(&event));
     });
-    let task = spawn_run(&state, contract, &report, work, true, events);
+    let task = spawn_run(&state, contract, &report, work, true, events, Some(metered));
     tokio::spawn(async move {
         let last = match task.await {
             Ok(execution) => {
                 let failed = execution.result.is_err();
-                let (_, body) = body_of(execution, report, payload, plan);
+                let (_, body) = body_of(execution, report, payload, plan, quota);
                 let name = if failed { "error" } else { "done" };
                 Event::default()
                     .event(name)
@@ -259,7 +305,31 @@ pub(super) async fn run(
         };
         let _ = tx.send(last);
     });
-    Ok(sse_response(rx))
+    let mut response = sse_response(rx);
+    ratelimit_headers(response.headers_mut(), &standing);
+    Ok(response)
+}
+
+/// The caller's quota as a run's answer shows it: what is left, and the
+/// warnings from 80% of a monthly allowance.
+#[derive(Serialize, Clone)]
+pub(super) struct QuotaView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remaining_requests: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remaining_tokens: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+impl QuotaView {
+    pub(super) fn of(standing: &Standing) -> QuotaView {
+        QuotaView {
+            remaining_requests: standing.remaining_requests(),
+            remaining_tokens: standing.remaining_tokens(),
+            warnings: standing.warnings(),
+        }
+    }
 }
 
 /// A Server-Sent Events answer of what `events` receives, until it closes.
@@ -288,6 +358,7 @@ fn body_of(
     report: Report,
     payload: Option<Payload>,
     plan: Option<PlanView>,
+    quota: QuotaView,
 ) -> (StatusCode, serde_json::Value) {
     let usage = total_usage(&execution.attempts);
     match execution.result {
@@ -301,6 +372,7 @@ fn body_of(
                 attempts: execution.attempts,
                 usage,
                 summary: execution.summary,
+                quota,
             })
             .unwrap_or_default(),
         ),
@@ -325,6 +397,7 @@ fn body_of(
                     attempts: execution.attempts,
                     usage: Some(usage),
                     summary: Some(execution.summary),
+                    quota: Some(quota),
                 })
                 .unwrap_or_default(),
             )
@@ -337,13 +410,14 @@ fn respond(
     report: Report,
     payload: Option<Payload>,
     plan: Option<PlanView>,
+    quota: QuotaView,
 ) -> Response {
     let failure = execution
         .result
         .as_ref()
         .err()
         .map(|f| (f.user.class, f.failed.failure.retry_after));
-    let (status, body) = body_of(execution, report, payload, plan);
+    let (status, body) = body_of(execution, report, payload, plan, quota);
     let mut response = (status, Json(body)).into_response();
     if let Some((class, wait)) = failure {
         retry_headers(&mut response, class, wait);

@@ -52,10 +52,18 @@ pub struct Usage {
     pub input: u64,
     /// Output tokens.
     pub output: u64,
+    /// Input tokens the provider read from its prompt cache (part of
+    /// `input`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cached: u64,
     /// Set when the provider did not say (a stream that broke) and these
     /// are our own count of what was sent and received.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub counted_by_us: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Usage {

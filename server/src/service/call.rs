@@ -7,6 +7,7 @@
 //! streamed to the caller, nothing is retried: a failure then ends the
 //! stream as a failure. Every attempt is recorded.
 
+use super::budget::Budget;
 use super::events::{Events, RunEvent};
 use super::health::Health;
 use super::limits::Limiter;
@@ -99,6 +100,9 @@ impl UserFailure {
             FailureClass::RateLimited => {
                 failure::rate_limited(failed.retry_after.map(|d| d.as_secs().max(1)))
             }
+            // Our own quota's detail is our words for the user (what was
+            // hit and when it resets), not a provider's text.
+            FailureClass::QuotaExceeded => failed.detail.clone(),
             _ => entry.message.to_owned(),
         };
         UserFailure {
@@ -178,6 +182,9 @@ pub struct Call<'a> {
     pub health: Option<&'a Health>,
     /// Where events go.
     pub events: Events,
+    /// The user's allowance, asked before every attempt and told what each
+    /// one used; `None` for no limit.
+    pub budget: Option<&'a dyn Budget>,
 }
 
 /// How an attempt failed.
@@ -279,6 +286,17 @@ where
                     }
                 }
             }
+            if let Some(budget) = call.budget {
+                if let Err(refused) = budget.cover(&route.model, call.tokens).await {
+                    return Outcome {
+                        result: Err(Failed {
+                            failure: refused,
+                            streamed: false,
+                        }),
+                        attempts,
+                    };
+                }
+            }
             tries += 1;
             let mut request = call.request.clone();
             request.model = route.model.clone();
@@ -295,6 +313,9 @@ where
                 Ok(answer) => (None, answer.usage),
                 Err(f) => (Some(f.failure.class), charged(&call, f)),
             };
+            if let Some(budget) = call.budget {
+                budget.charge(&route.model, call.tokens, &usage);
+            }
             attempts.push(Attempt {
                 provider: provider.clone(),
                 model: route.model.clone(),
@@ -427,6 +448,7 @@ fn charged(call: &Call<'_>, failed: &AttemptFailure) -> Usage {
     Usage {
         input: call.tokens.0,
         output: Encoding::O200kBase.count(&failed.received).count,
+        cached: 0,
         counted_by_us: true,
     }
 }

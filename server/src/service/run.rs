@@ -6,6 +6,7 @@
 //! contract's `[output]`, re-asked once with what was wrong when allowed.
 //! Every call's tokens are in the attempts, so no recovery hides its cost.
 
+use super::budget::Budget;
 use super::call::{call, Attempt, Call, Failed, Outcome, Policy, Route, UserFailure};
 use super::events::{Events, RunEvent};
 use super::health::Health;
@@ -155,6 +156,8 @@ pub struct Request<'a> {
     pub stream: bool,
     /// Where events go.
     pub events: Events,
+    /// The user's allowance for this run (`None`: no limit).
+    pub budget: Option<Arc<dyn Budget>>,
 }
 
 /// The output check of a contract, compiled; an invalid schema is logged
@@ -195,6 +198,7 @@ where
         stream: request.stream,
         events: request.events.clone(),
         max_tokens: request.max_tokens,
+        budget: request.budget.clone(),
         attempts: Vec::new(),
         notes: Vec::new(),
     };
@@ -249,6 +253,7 @@ fn add(a: Usage, b: Usage) -> Usage {
     Usage {
         input: a.input + b.input,
         output: a.output + b.output,
+        cached: a.cached + b.cached,
         counted_by_us: a.counted_by_us || b.counted_by_us,
     }
 }
@@ -262,6 +267,7 @@ struct Run<'a> {
     stream: bool,
     events: Events,
     max_tokens: u64,
+    budget: Option<Arc<dyn Budget>>,
     attempts: Vec<Attempt>,
     notes: Vec<String>,
 }
@@ -348,6 +354,7 @@ impl Run<'_> {
                 live: live && self.stream,
                 health: Some(&self.runner.health),
                 events: self.events.clone(),
+                budget: self.budget.as_deref(),
             },
             sleep,
         )
@@ -488,6 +495,7 @@ impl Run<'_> {
                     stream: self.stream,
                     events: self.events.clone(),
                     max_tokens: self.max_tokens,
+                    budget: self.budget.clone(),
                     attempts: Vec::new(),
                     notes: Vec::new(),
                 };

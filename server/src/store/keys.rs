@@ -151,6 +151,17 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Every user: id, name and tier.
+    pub async fn users(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, tier FROM users ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
     /// Every key, newest first.
     pub async fn keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
         let rows = sqlx::query(

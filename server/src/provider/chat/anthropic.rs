@@ -12,6 +12,19 @@ use crate::provider::sse::SseEvent;
 use crate::{Provider, ProviderEndpoint};
 use serde_json::{json, Value};
 
+/// Anthropic's usage: `input_tokens` leaves out what was read from or
+/// written to the prompt cache, so those are added (and the reads kept
+/// as `cached`).
+fn usage(u: &Value) -> Usage {
+    let n = |k: &str| u[k].as_u64().unwrap_or(0);
+    Usage {
+        input: n("input_tokens") + n("cache_read_input_tokens") + n("cache_creation_input_tokens"),
+        output: n("output_tokens"),
+        cached: n("cache_read_input_tokens"),
+        counted_by_us: false,
+    }
+}
+
 /// The Anthropic wire format.
 #[derive(Debug, Clone, Copy)]
 pub struct AnthropicWire;
@@ -64,11 +77,7 @@ impl Wire for AnthropicWire {
         Some((
             text,
             json["model"].as_str().map(str::to_owned),
-            Usage {
-                input: json["usage"]["input_tokens"].as_u64().unwrap_or(0),
-                output: json["usage"]["output_tokens"].as_u64().unwrap_or(0),
-                counted_by_us: false,
-            },
+            usage(&json["usage"]),
             json["stop_reason"].as_str().map(str::to_owned),
         ))
     }
@@ -89,8 +98,7 @@ impl Wire for AnthropicWire {
                 if let Some(model) = message["model"].as_str() {
                     state.model = model.to_owned();
                 }
-                state.usage.input = message["usage"]["input_tokens"].as_u64().unwrap_or(0);
-                state.usage.output = message["usage"]["output_tokens"].as_u64().unwrap_or(0);
+                state.usage = usage(&message["usage"]);
                 Ok(None)
             }
             "content_block_delta" if json["delta"]["type"] == "text_delta" => {

@@ -22,6 +22,7 @@ fn usage(json: &Value) -> Usage {
     Usage {
         input: meta["promptTokenCount"].as_u64().unwrap_or(0),
         output: meta["candidatesTokenCount"].as_u64().unwrap_or(0),
+        cached: meta["cachedContentTokenCount"].as_u64().unwrap_or(0),
         counted_by_us: false,
     }
 }

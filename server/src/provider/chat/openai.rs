@@ -22,6 +22,9 @@ fn usage(json: &Value) -> Option<Usage> {
     Some(Usage {
         input: usage["prompt_tokens"].as_u64().unwrap_or(0),
         output: usage["completion_tokens"].as_u64().unwrap_or(0),
+        cached: usage["prompt_tokens_details"]["cached_tokens"]
+            .as_u64()
+            .unwrap_or(0),
         counted_by_us: false,
     })
 }

@@ -1,0 +1,90 @@
+//! The usage record of a request: who asked, what it cost, what happened
+//! and the input's shape, built from the report and the run. No content
+//! unless the operator turned that on.
+
+use super::quota::Ticket;
+use super::run::Execution;
+use crate::store::{now_ms, Caller, StoreError, UsageRecord};
+use prompt_preflight::Report;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The record of `report`'s request before anything ran.
+pub fn base_record(
+    request_id: &str,
+    caller: Option<&Caller>,
+    tier: &str,
+    route: &str,
+    report: &Report,
+    content: Option<String>,
+) -> UsageRecord {
+    let mut codes: Vec<String> = report.issues.iter().map(|i| i.code.as_str().to_owned()).collect();
+    codes.dedup();
+    UsageRecord {
+        request_id: request_id.to_owned(),
+        user_id: caller.map(|c| c.user_id.clone()),
+        tier: tier.to_owned(),
+        contract_id: report.contract.id.clone(),
+        contract_version: report.contract.version.clone(),
+        route: route.to_owned(),
+        model: None,
+        outcome: if report.ok { "checked" } else { "check_failed" }.to_owned(),
+        input_kind: serde_json::to_value(report.input.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        input_bytes: report.input.bytes as i64,
+        issue_codes: codes,
+        content,
+        created_ms: now_ms(),
+        ..UsageRecord::default()
+    }
+}
+
+/// `record` completed with what the run did.
+pub fn with_execution(mut record: UsageRecord, execution: &Execution, started: Instant) -> UsageRecord {
+    let attempts = &execution.attempts;
+    record.input_tokens = attempts.iter().map(|a| a.usage.input as i64).sum();
+    record.output_tokens = attempts.iter().map(|a| a.usage.output as i64).sum();
+    record.cached_tokens = attempts.iter().map(|a| a.usage.cached as i64).sum();
+    record.counted_by_us = attempts.iter().any(|a| a.usage.counted_by_us);
+    record.attempts = attempts.len() as i64;
+    record.steps = attempts
+        .iter()
+        .map(|a| match a.class {
+            Some(class) => format!("{}:{}", a.step, class.as_str()),
+            None => a.step.clone(),
+        })
+        .collect();
+    record.model = match &execution.result {
+        Ok(answer) => Some(answer.model.clone()),
+        Err(_) => attempts.last().map(|a| a.model.clone()),
+    };
+    record.outcome = match &execution.result {
+        Ok(_) => "answered".to_owned(),
+        Err(failed) => failed.user.class.as_str().to_owned(),
+    };
+    record.latency_ms = started.elapsed().as_millis() as i64;
+    record.created_ms = now_ms();
+    record
+}
+
+/// A request that was admitted: its hold on the quota and its record so
+/// far. [`Metered::finish`] settles both at once.
+#[derive(Debug, Clone)]
+pub struct Metered {
+    /// The quota's hold, and the run's budget.
+    pub ticket: Arc<Ticket>,
+    /// The record so far.
+    pub record: UsageRecord,
+    /// When the request arrived.
+    pub started: Instant,
+}
+
+impl Metered {
+    /// Settles the quota at what `execution` used and writes its record,
+    /// in one transaction.
+    pub async fn finish(&self, execution: &Execution) -> Result<(), StoreError> {
+        let record = with_execution(self.record.clone(), execution, self.started);
+        self.ticket.finish(record).await
+    }
+}
