@@ -419,8 +419,11 @@ impl Budget for Ticket {
 
     fn charge(&self, model: &str, tokens: (u64, u64), used: &Usage) {
         let need = call_amounts(model, tokens);
+        // A call the provider refused used nothing, and is not counted
+        // against the requests either: failed calls are released.
+        let consumed = used.input + used.output > 0;
         let actual = Amounts {
-            requests: 1,
+            requests: i64::from(consumed),
             tokens: (used.input + used.output) as i64,
             spend: cost_micro_usd(model, used.input, used.output),
         };
