@@ -16,14 +16,15 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 PREFLIGHT := target/debug/preflight
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js bench-page bench-gateway clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
+.PHONY: run test tools npm pkg build typecheck test-rust test-wasm test-js chromium postgres lint bench bench-tokenizers bench-chunking bench-prepare bench-tokenizers-js bench-page bench-gateway clean-pkg fuzz fuzz-long fuzz-tools fuzz-build
 
-## run: build everything and serve the web app and API on http://127.0.0.1:8080
+## run: build everything and serve the web app and API on http://127.0.0.1:8080,
+## with SQLite under ./data/ and a local demo user whose key it prints
 run: pkg build
-	$(PREFLIGHT) serve
+	$(PREFLIGHT) serve --demo --log-format text
 
 ## test: fmt + clippy, then every test: Rust (unit, integration, doc), Wasm under Node, parity and Chromium
-test: pkg build chromium
+test: pkg build chromium postgres
 	$(MAKE) lint typecheck fuzz-build test-rust test-wasm test-js
 
 tools:
@@ -67,6 +68,11 @@ build:
 
 chromium:
 	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Debian's PostgreSQL server binaries: the tests start their own server on
+# 127.0.0.1 in a temporary directory (server/tests/support/postgres.rs).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql; }
 
 test-rust:
 	cargo test --workspace

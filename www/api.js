@@ -31,6 +31,38 @@ async function okJson(url, init) {
   return body;
 }
 
+// The caller's API key, for the routes that need one (`/v1/run`, `/v1/me`).
+// The check and prepare routes stay anonymous: they are a preview.
+/** @type {string | null} */
+let apiKey = null;
+
+/** Uses `key` for the keyed routes from now on (`null`: none). @param {string | null} key */
+export function setKey(key) {
+  apiKey = key;
+}
+
+/** The key in use, if any. */
+export const key = () => apiKey;
+
+const keyed = () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+
+/**
+ * The local demo user's key, which a server started with `--demo` gives
+ * the web app on the same machine; `null` anywhere else.
+ * @returns {Promise<string | null>}
+ */
+export async function demoKey() {
+  const { ok, body } = await call("/v1/demo");
+  return ok && typeof body?.key === "string" ? body.key : null;
+}
+
+/**
+ * Who the key belongs to, and their allowance on `contract`.
+ * @param {string} contract
+ * @returns {Promise<{ user: string, tier: string, admin: boolean, quota?: { counters: any[], warnings: string[] } }>}
+ */
+export const me = (contract) => okJson(`/v1/me?contract=${encodeURIComponent(contract)}`, { headers: keyed() });
+
 /** The contracts the server serves. @returns {Promise<ContractSummary[]>} */
 export const contracts = () => okJson("/v1/contracts");
 
@@ -108,7 +140,7 @@ export async function prepare(input) {
 export async function run(input, onEvent, signal) {
   /** @type {RequestInit} */
   let init;
-  const headers = { accept: "text/event-stream" };
+  const headers = { accept: "text/event-stream", ...keyed() };
   if (input.file) {
     const form = new FormData();
     form.append("contract", input.contract);

@@ -116,9 +116,11 @@ async function start() {
     if (contracts.length === 0) throw new Error("the server has no contracts");
     store.update({ contracts, text: $("prompt").value });
     fillContracts(contracts);
+    await signIn();
     await useContract(contracts[0].id);
     // Typing works at once; the meter estimates until the tokenizer is in.
     for (const id of ["prompt", "tier", "contract"]) $(id).disabled = false;
+    $("tier").disabled = $("tier").dataset.locked === "true";
   } catch (error) {
     $("contract-description").textContent = `We could not start the checker: ${message(error)}. Reload the page to try again.`;
     store.update({ startError: message(error) });
@@ -144,6 +146,65 @@ function fillContracts(contracts) {
   }
 }
 
+// --- The caller's key and allowance ------------------------------------------
+
+const KEY_STORAGE = "preflight-api-key";
+/** @type {{ user: string, tier: string } | null} */
+let account = null;
+
+/** Uses a saved key, else the local demo key; else asks for one. */
+async function signIn() {
+  let key = null;
+  try {
+    key = localStorage.getItem(KEY_STORAGE);
+  } catch {
+    // Storage may be off; the key is then asked for each visit.
+  }
+  key ??= await api.demoKey().catch(() => null);
+  api.setKey(key);
+  $("api-key-label").hidden = key !== null;
+}
+
+/** Shows who is signed in and their allowance on `contract`, and keeps the tier on theirs. @param {string} contract */
+async function showAccount(contract) {
+  if (!api.key()) {
+    account = null;
+    $("account").hidden = true;
+    return;
+  }
+  try {
+    const me = await api.me(contract);
+    account = { user: me.user, tier: me.tier };
+    $("account").textContent = `Sending as ${me.user}, on the ${me.tier} plan.`;
+    $("account").hidden = false;
+    showQuota(me.quota?.warnings ?? []);
+  } catch (error) {
+    account = null;
+    $("account").textContent = `Your key was not accepted: ${message(error)}`;
+    $("account").hidden = false;
+    $("api-key-label").hidden = false;
+  }
+}
+
+/** The warnings from 80% of a monthly allowance. @param {string[]} warnings */
+function showQuota(warnings) {
+  $("quota-warning").textContent = warnings.join(" ");
+  $("quota-warning").hidden = warnings.length === 0;
+}
+
+$("api-key").addEventListener("change", () => {
+  const key = /** @type {HTMLInputElement} */ ($("api-key")).value.trim() || null;
+  api.setKey(key);
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // Kept for this visit only.
+  }
+  const contract = store.get().contract;
+  if (contract) showAccount(contract.id).then(() => useContract(contract.id));
+});
+
 let contractSeq = 0;
 /** Loads a contract and (re)starts the worker on it, then checks the input again. @param {string} id */
 async function useContract(id) {
@@ -152,7 +213,13 @@ async function useContract(id) {
   const summary = contracts.find((c) => c.id === id) ?? contracts[0];
   const contract = await api.contract(summary.id);
   if (seq !== contractSeq) return; // another task was picked meanwhile
-  fillTiers(contract, summary.default_tier);
+  await showAccount(contract.id);
+  if (seq !== contractSeq) return;
+  // A signed-in user runs on their own plan: the choice is theirs only as a preview without a key.
+  const own = account && account.tier in contract.tiers ? account.tier : null;
+  fillTiers(contract, own ?? summary.default_tier);
+  $("tier").dataset.locked = own ? "true" : "false";
+  $("tier").disabled = own !== null || $("prompt").disabled;
   $("contract-description").textContent = contract.description;
   $("contract-id").textContent = `${contract.id} v${contract.version}`;
   const restart = store.get().contract !== null;
@@ -533,6 +600,7 @@ async function send() {
           sent({ answer, wait: null, message: `${model} is answering…` });
           break;
         case "done":
+          showQuota(data.quota?.warnings ?? []);
           sent({
             status: "answered", report: data.report, payload: data.payload ?? null, wait: null, activity: "",
             answer: data.answer.text, dryRun: data.answer.dry_run, truncated: data.answer.truncated,
@@ -544,6 +612,7 @@ async function send() {
           });
           break;
         case "error":
+          if (data.quota) showQuota(data.quota.warnings ?? []);
           sent({
             status: "failed", wait: null, activity: "", report: data.report ?? null,
             message: data.error.message, hint: data.error.hint, summary: data.summary, attempts: data.attempts ?? attempts,

@@ -17,7 +17,6 @@ mod run;
 
 pub use error::AppError;
 
-
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::OriginalUri;
@@ -37,6 +36,8 @@ pub const MAX_BODY_BYTES: usize = 26 * 1024 * 1024;
 /// `/` with the npm package at `/pkg` when static directories are set.
 pub fn app(state: AppState) -> Router {
     let static_dirs = state.static_dirs.clone();
+    let layer_state = state.clone();
+    let metrics_state = state.clone();
     // Every answer that is not a success has the documented error body,
     // unknown routes and wrong methods included.
     let api = Router::new()
@@ -56,6 +57,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    metrics_state.metrics.encode(&metrics_state.runner.health),
+                )
+            }),
+        )
         .nest("/v1", api)
         .fallback(not_found);
     if let Some(dirs) = static_dirs {
@@ -75,7 +88,10 @@ pub fn app(state: AppState) -> Router {
     // carry their encoding and are left alone.
     router
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(request_id::request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state,
+            request_id::request_id,
+        ))
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {

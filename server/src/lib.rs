@@ -14,8 +14,8 @@ mod http;
 mod provider;
 mod registry;
 pub mod service;
-pub mod store;
 mod state;
+pub mod store;
 
 pub use config::{Config, ConfigError};
 pub use http::{app, AppError, MAX_BODY_BYTES};

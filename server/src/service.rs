@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod output;
 pub mod quota;
 pub mod record;

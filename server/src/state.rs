@@ -5,6 +5,7 @@ use crate::service::call::Policy;
 use crate::service::check::Counter;
 use crate::service::error::ServiceError;
 use crate::service::health::{BreakerPolicy, Health};
+use crate::service::metrics::Metrics;
 use crate::service::quota::Quotas;
 use crate::service::run::Runner;
 use crate::store::Store;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub counter: Arc<Counter>,
     /// The model clients, how hard `/v1/run` tries, and the breakers.
     pub runner: Runner,
+    /// What `GET /metrics` shows.
+    pub metrics: Metrics,
     /// The users, keys, quotas and usage records; `None` for a server
     /// without a database, whose keyed routes answer 503.
     pub accounts: Option<Accounts>,
@@ -73,6 +76,7 @@ impl AppState {
                 limits: BTreeMap::new(),
             },
             accounts: None,
+            metrics: Metrics::new(),
         }
     }
 

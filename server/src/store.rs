@@ -24,12 +24,12 @@ mod migrate;
 mod quota;
 mod usage;
 
+pub use keys::KEY_PREFIX;
 pub use keys::{Caller, KeyInfo, NewKey};
 pub use quota::{Amounts, Caps, Counter, Held, Metric, Reservation, Shortfall};
 pub use usage::{UsageRecord, UsageRow, UsageTotals};
-pub use keys::KEY_PREFIX;
 
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
@@ -198,7 +198,10 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
     let file = path.split('?').next().unwrap_or(path);
-    if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
             path: dir.display().to_string(),
             source,

@@ -41,7 +41,12 @@ fn contract(tier: &str) -> Contract {
     .unwrap()
 }
 
-async fn state(fake: &FakeProvider, provider_key: &str, url: &str, tier: &str) -> (AppState, Store) {
+async fn state(
+    fake: &FakeProvider,
+    provider_key: &str,
+    url: &str,
+    tier: &str,
+) -> (AppState, Store) {
     let mut registry = Registry::builtin();
     registry.insert(contract(tier)).unwrap();
     let endpoint = ProviderEndpoint {
@@ -100,38 +105,60 @@ async fn a_key_is_needed_to_run_and_a_wrong_or_revoked_one_is_refused() {
     let (status, headers, body) = send(&state, run_request(None, notes())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], "missing_api_key");
-    assert!(body["error"]["message"].as_str().unwrap().contains("Authorization: Bearer"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Authorization: Bearer"));
     assert_eq!(headers["www-authenticate"], "Bearer");
-    assert!(headers["x-request-id"].to_str().unwrap().starts_with("req_"));
+    assert!(headers["x-request-id"]
+        .to_str()
+        .unwrap()
+        .starts_with("req_"));
     let (status, _, body) = send(&state, run_request(Some("pp_0123456789abcdef"), notes())).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_api_key")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
+    );
 
     let key = store.create_key("ada", "free", false).await.unwrap();
     let (status, headers, body) = send(&state, run_request(Some(&key.secret), notes())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(headers.contains_key("x-ratelimit-remaining-tokens"), "{headers:?}");
+    assert!(
+        headers.contains_key("x-ratelimit-remaining-tokens"),
+        "{headers:?}"
+    );
     // The proxy takes the key as the SDKs send it.
     let proxy = Request::post("/v1/chat/completions")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::AUTHORIZATION, format!("Bearer {}", key.secret))
-        .body(Body::from(json!({"model": "notes", "messages": [{"role": "user", "content": NOTES}]}).to_string()))
+        .body(Body::from(
+            json!({"model": "notes", "messages": [{"role": "user", "content": NOTES}]}).to_string(),
+        ))
         .unwrap();
     let (status, _, body) = send(&state, proxy).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let anonymous_proxy = Request::post("/v1/chat/completions")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"model": "notes", "messages": [{"role": "user", "content": NOTES}]}).to_string()))
+        .body(Body::from(
+            json!({"model": "notes", "messages": [{"role": "user", "content": NOTES}]}).to_string(),
+        ))
         .unwrap();
     let (status, headers, body) = send(&state, anonymous_proxy).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"]["type"], "authentication_error", "OpenAI's shape: {body}");
+    assert_eq!(
+        body["error"]["type"], "authentication_error",
+        "OpenAI's shape: {body}"
+    );
     assert_eq!(headers["x-should-retry"], "false");
 
     // A key on `free` cannot ask for `paid`.
     let mut paid = notes();
     paid["tier"] = "paid".into();
     let (status, _, body) = send(&state, run_request(Some(&key.secret), paid)).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("tier_not_allowed")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("tier_not_allowed"))
+    );
 
     // The check stays open to anonymous visitors, but a wrong key is not ignored.
     let check = |key: Option<&str>| {
@@ -142,22 +169,45 @@ async fn a_key_is_needed_to_run_and_a_wrong_or_revoked_one_is_refused() {
         r.body(Body::from(notes().to_string())).unwrap()
     };
     assert_eq!(send(&state, check(None)).await.0, StatusCode::OK);
-    assert_eq!(send(&state, check(Some("pp_nope"))).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&state, check(Some("pp_nope"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Operator endpoints need an admin key.
     let (status, _, body) = send(&state, get("/v1/admin/usage", Some(&key.secret))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
     let admin = store.create_key("ops", "free", true).await.unwrap();
     let (status, _, usage) = send(&state, get("/v1/admin/usage", Some(&admin.secret))).await;
     assert_eq!(status, StatusCode::OK, "{usage}");
-    let ada = usage["by_user"].as_array().unwrap().iter().find(|u| u["user"] == "ada").unwrap();
-    assert_eq!(ada["requests"], 2, "a run and a proxy call (the refused tier never ran): {usage}");
-    let anonymous = usage["by_user"].as_array().unwrap().iter().find(|u| u["user"] == "anonymous").unwrap();
+    let ada = usage["by_user"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user"] == "ada")
+        .unwrap();
+    assert_eq!(
+        ada["requests"], 2,
+        "a run and a proxy call (the refused tier never ran): {usage}"
+    );
+    let anonymous = usage["by_user"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user"] == "anonymous")
+        .unwrap();
     assert_eq!(anonymous["requests"], 1, "the anonymous check: {usage}");
 
     assert!(store.revoke_key(&key.id).await.unwrap());
     let (status, _, _) = send(&state, run_request(Some(&key.secret), notes())).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked key is refused at once");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked key is refused at once"
+    );
 }
 
 #[tokio::test]
@@ -168,7 +218,12 @@ async fn each_user_sees_only_their_own_usage() {
     let ada = store.create_key("ada", "free", false).await.unwrap();
     let bob = store.create_key("bob", "free", false).await.unwrap();
     for _ in 0..2 {
-        assert_eq!(send(&state, run_request(Some(&ada.secret), notes())).await.0, StatusCode::OK);
+        assert_eq!(
+            send(&state, run_request(Some(&ada.secret), notes()))
+                .await
+                .0,
+            StatusCode::OK
+        );
     }
     let (_, _, me_ada) = send(&state, get("/v1/me?contract=notes", Some(&ada.secret))).await;
     let (_, _, me_bob) = send(&state, get("/v1/me?contract=notes", Some(&bob.secret))).await;
@@ -214,7 +269,10 @@ async fn fifty_parallel_runs_never_settle_above_the_allowance() {
                     assert_eq!(body["error"]["limit"], "tokens_month");
                     let message = body["error"]["message"].as_str().unwrap();
                     assert!(message.starts_with("You've used "), "{message}");
-                    assert!(message.contains("of this month's 10,000 tokens; it resets on 1 "), "{message}");
+                    assert!(
+                        message.contains("of this month's 10,000 tokens; it resets on 1 "),
+                        "{message}"
+                    );
                     assert_eq!(headers["x-should-retry"], "false", "our own monthly quota");
                     assert!(!headers.contains_key("retry-after"));
                 }
@@ -222,23 +280,51 @@ async fn fifty_parallel_runs_never_settle_above_the_allowance() {
             }
         }
         assert_eq!(answered + refused, 50);
-        assert!(answered > 0 && refused > 0, "{name}: {answered} answered, {refused} refused");
+        assert!(
+            answered > 0 && refused > 0,
+            "{name}: {answered} answered, {refused} refused"
+        );
         let caller = store.authenticate(&key.secret).await.unwrap().unwrap();
         let contract = state.contract("notes").unwrap();
         let (_, tier) = contract.tier(Some("free")).unwrap();
-        let standing = state.accounts.as_ref().unwrap().quotas.standing(&caller, &contract, tier).await.unwrap();
-        let month = standing.counters.iter().find(|c| c.metric == Metric::TokensMonth).unwrap();
-        assert!(month.used <= 10_000, "{name}: settled {} of 10,000", month.used);
+        let standing = state
+            .accounts
+            .as_ref()
+            .unwrap()
+            .quotas
+            .standing(&caller, &contract, tier)
+            .await
+            .unwrap();
+        let month = standing
+            .counters
+            .iter()
+            .find(|c| c.metric == Metric::TokensMonth)
+            .unwrap();
+        assert!(
+            month.used <= 10_000,
+            "{name}: settled {} of 10,000",
+            month.used
+        );
         assert_eq!(month.reserved, 0, "{name}: nothing left held");
-        let totals = store.usage_totals(Some(&caller.user_id), Some("notes"), 0).await.unwrap();
+        let totals = store
+            .usage_totals(Some(&caller.user_id), Some("notes"), 0)
+            .await
+            .unwrap();
         assert_eq!(totals.requests, 50, "{name}: every request has its record");
         assert_eq!(
             totals.input_tokens + totals.output_tokens,
             month.used,
             "{name}: the usage records add up to the counter"
         );
-        let spend = standing.counters.iter().find(|c| c.metric == Metric::SpendMonth).unwrap();
-        assert_eq!(totals.cost_micro_usd, spend.used, "{name}: and so does the cost");
+        let spend = standing
+            .counters
+            .iter()
+            .find(|c| c.metric == Metric::SpendMonth)
+            .unwrap();
+        assert_eq!(
+            totals.cost_micro_usd, spend.used,
+            "{name}: and so does the cost"
+        );
     }
 }
 
@@ -264,7 +350,10 @@ async fn a_per_minute_limit_says_when_to_come_back() {
     let secs: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     let ms: u64 = headers["retry-after-ms"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&secs) && ms <= 60_000, "{secs} {ms}");
-    assert!(body["error"]["hint"].as_str().unwrap().starts_with("Wait "), "{body}");
+    assert!(
+        body["error"]["hint"].as_str().unwrap().starts_with("Wait "),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -281,7 +370,11 @@ async fn failures_are_released_retries_charged_and_broken_streams_never_zero() {
         let record = store.usage_record(id).await.unwrap().expect("a record");
         assert_eq!(record.outcome, "provider_unavailable");
         assert!(record.attempts >= 1);
-        assert_eq!(store.reservation(id).await.unwrap().unwrap().0, "released", "{name}");
+        assert_eq!(
+            store.reservation(id).await.unwrap().unwrap().0,
+            "released",
+            "{name}"
+        );
         let totals = store.usage_totals(None, None, 0).await.unwrap();
         assert_eq!(totals.input_tokens + totals.output_tokens, 0);
 
@@ -292,7 +385,10 @@ async fn failures_are_released_retries_charged_and_broken_streams_never_zero() {
         let id = headers["x-request-id"].to_str().unwrap();
         let record = store.usage_record(id).await.unwrap().unwrap();
         assert_eq!(record.attempts, 2, "{name}: {:?}", record.steps);
-        let used: u64 = body["attempts"].as_array().unwrap().iter()
+        let used: u64 = body["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
             .map(|a| a["usage"]["input"].as_u64().unwrap() + a["usage"]["output"].as_u64().unwrap())
             .sum();
         assert_eq!((record.input_tokens + record.output_tokens) as u64, used);
@@ -311,14 +407,35 @@ async fn failures_are_released_retries_charged_and_broken_streams_never_zero() {
         let id = headers["x-request-id"].to_str().unwrap().to_owned();
         let record = wait_for_record(&store, &id).await;
         assert!(record.counted_by_us, "{name}: {record:?}");
-        assert!(record.input_tokens > 0 && record.cost_micro_usd > 0, "{name}: {record:?}");
+        assert!(
+            record.input_tokens > 0 && record.cost_micro_usd > 0,
+            "{name}: {record:?}"
+        );
         let caller = store.authenticate(&key.secret).await.unwrap().unwrap();
         let contract = state.contract("notes").unwrap();
         let (_, tier) = contract.tier(Some("free")).unwrap();
-        let standing = state.accounts.as_ref().unwrap().quotas.standing(&caller, &contract, tier).await.unwrap();
-        let month = standing.counters.iter().find(|c| c.metric == Metric::TokensMonth).unwrap();
-        let totals = store.usage_totals(Some(&caller.user_id), None, 0).await.unwrap();
-        assert_eq!(month.used, totals.input_tokens + totals.output_tokens, "{name}");
+        let standing = state
+            .accounts
+            .as_ref()
+            .unwrap()
+            .quotas
+            .standing(&caller, &contract, tier)
+            .await
+            .unwrap();
+        let month = standing
+            .counters
+            .iter()
+            .find(|c| c.metric == Metric::TokensMonth)
+            .unwrap();
+        let totals = store
+            .usage_totals(Some(&caller.user_id), None, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            month.used,
+            totals.input_tokens + totals.output_tokens,
+            "{name}"
+        );
         assert_eq!(month.reserved, 0);
     }
 }
@@ -326,13 +443,18 @@ async fn failures_are_released_retries_charged_and_broken_streams_never_zero() {
 /// The state of [`state`] with another provider key, on the same store.
 async fn state_on(fake: &FakeProvider, provider_key: &str, store: &Store) -> (AppState, Store) {
     let mut registry = Registry::builtin();
-    registry.insert(contract("monthly_tokens = 100000")).unwrap();
+    registry
+        .insert(contract("monthly_tokens = 100000"))
+        .unwrap();
     let endpoint = ProviderEndpoint {
         api_key: Some(provider_key.into()),
         base_url: format!("{}/v1", fake.base_url()),
     };
     let state = AppState::new(registry)
-        .with_chat(Provider::Openai, Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)))
+        .with_chat(
+            Provider::Openai,
+            Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
+        )
         .with_run_policy(Policy {
             deadline: Duration::from_secs(10),
             base_delay: Duration::from_millis(1),
@@ -351,4 +473,69 @@ async fn wait_for_record(store: &Store, id: &str) -> prompt_preflight_server::st
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no usage record for {id}");
+}
+
+#[tokio::test]
+async fn the_metrics_count_requests_tokens_latency_breakers_and_issue_codes() {
+    let fake = FakeProvider::start().await;
+    let url = support::databases().await.remove(0).1;
+    let (state, store) = state(&fake, VALID_KEY_PREFIX, &url, "tokens_per_minute = 50000").await;
+    let key = store.create_key("ada", "free", false).await.unwrap();
+    assert_eq!(
+        send(&state, run_request(Some(&key.secret), notes()))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let refused = json!({"contract": "notes", "text": ""});
+    assert_eq!(
+        send(&state, run_request(Some(&key.secret), refused))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let response = app(state.clone())
+        .oneshot(get("/metrics", None))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    for line in [
+        r#"preflight_requests_total{route="run",outcome="answered"} 1"#,
+        r#"preflight_requests_total{route="run",outcome="check_failed"} 1"#,
+        r#"preflight_issue_codes_total{code="empty_input"} 1"#,
+        r#"preflight_http_responses_total{route="/v1/run",status="200"} 1"#,
+        r#"preflight_http_responses_total{route="/v1/run",status="422"} 1"#,
+        r#"preflight_provider_latency_seconds_count{provider="openai",model="gpt-4o-mini",outcome="ok"} 1"#,
+        "# TYPE preflight_queue_depth gauge",
+    ] {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+    assert!(
+        text.contains(r#"preflight_tokens_total{model="gpt-4o-mini",kind="input"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"preflight_cost_usd_total{model="gpt-4o-mini"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"preflight_circuit_breaker_state{provider="openai",model="gpt-4o-mini"} 0"#
+        ),
+        "{text}"
+    );
 }

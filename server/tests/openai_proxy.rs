@@ -21,7 +21,10 @@ async fn post(state: AppState, body: Value) -> (StatusCode, HeaderMap, Value) {
     let state = support::keyed_on(state, &tier).await;
     let request = Request::post("/v1/chat/completions")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {}", support::key_of(&state)))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", support::key_of(&state)),
+        )
         .body(Body::from(body.to_string()))
         .unwrap();
     let response = app(state).oneshot(request).await.unwrap();

@@ -196,8 +196,18 @@ mod tests {
         );
         assert_eq!(n.hint, "Wait 12 seconds and send it again.");
         let n = Allowance::MonthlySpend.refused(20_000, 990_000, 1_000_000, jan);
-        assert!(n.message.starts_with("You've used 99% of this month's $1.00;"), "{}", n.message);
-        assert!(n.message.ends_with("could cost up to $0.02, and $0.01 is left."), "{}", n.message);
+        assert!(
+            n.message
+                .starts_with("You've used 99% of this month's $1.00;"),
+            "{}",
+            n.message
+        );
+        assert!(
+            n.message
+                .ends_with("could cost up to $0.02, and $0.01 is left."),
+            "{}",
+            n.message
+        );
         assert_eq!(percent(1, 1000), "less than 1%");
         assert_eq!(percent(999, 1000), "99%");
         assert!(Allowance::warns(160_000, 200_000));

@@ -14,7 +14,7 @@ let client;
 before(async () => {
   server = await startServer();
   // maxRetries: 0, so a refusal is seen once (the SDK would not retry it anyway: x-should-retry).
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed-here", maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.key, maxRetries: 0 });
 });
 
 after(async () => {
@@ -69,7 +69,7 @@ test("a streamed completion ends with [DONE] and carries the usage asked for", a
   // The raw stream ends with the terminator the SDKs expect.
   const raw = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${server.key}` },
     body: JSON.stringify({ model: "customer-list", messages: [{ role: "user", content: NOTES }], stream: true }),
   });
   assert.equal(raw.headers.get("content-type"), "text/event-stream");
@@ -95,7 +95,7 @@ test("input the check refuses is the SDK's BadRequestError with our code and the
   // The report sits beside the error in the body.
   const raw = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${server.key}` },
     body: JSON.stringify({ model: "customer-list", messages: [{ role: "user", content: "" }] }),
   });
   assert.equal(raw.status, 400);
@@ -108,7 +108,7 @@ test("input the check refuses is the SDK's BadRequestError with our code and the
 async function withFake(key, work, env = {}) {
   const live = await startServer({ openaiKey: key, env });
   try {
-    await work(new OpenAI({ baseURL: `${live.url}/v1`, apiKey: "not-needed-here", maxRetries: 0 }));
+    await work(new OpenAI({ baseURL: `${live.url}/v1`, apiKey: live.key, maxRetries: 0 }));
   } finally {
     await live.stop();
   }

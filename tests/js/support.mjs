@@ -17,7 +17,7 @@ async function spawnListening(args, pattern, env = {}) {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, ...env },
   });
-  const url = await new Promise((resolve, reject) => {
+  const { url, out } = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 30 s`)), 30_000);
     child.stdout.on("data", (chunk) => {
@@ -25,7 +25,7 @@ async function spawnListening(args, pattern, env = {}) {
       const found = out.match(pattern);
       if (found) {
         clearTimeout(timer);
-        resolve(found[1]);
+        resolve({ url: found[1], out });
       }
     });
     child.on("exit", (code) => {
@@ -39,7 +39,7 @@ async function spawnListening(args, pattern, env = {}) {
       child.once("exit", resolve);
       child.kill("SIGINT");
     });
-  return { url, stop };
+  return { url, out, stop };
 }
 
 /**
@@ -48,26 +48,34 @@ async function spawnListening(args, pattern, env = {}) {
  * fake-provider`) and points the server's OpenAI client at it with that
  * key (one of the fake's keys, e.g. `fake-busy-once`); both stop together.
  * `env` adds variables, e.g. `PREFLIGHT_RUN_DEADLINE_SECONDS`.
+ *
+ * Each server has its own SQLite database in a temporary directory and a
+ * demo user (`--demo`): `key` is its API key (an operator key).
  */
 export async function startServer({ openaiKey, env: extra = {} } = {}) {
   let fake = null;
-  const env = { ...extra };
+  const data = mkdtempSync(join(tmpdir(), "preflight-db-"));
+  const env = { RUST_LOG: "warn", DATABASE_URL: `sqlite://${data}/test.db`, ...extra };
   if (openaiKey) {
     fake = await spawnListening(["fake-provider", "--addr", "127.0.0.1:0"], /fake provider listening on (http:\/\/\S+)/);
     env.OPENAI_API_KEY = openaiKey;
     env.OPENAI_BASE_URL = `${fake.url}/v1`;
   }
   const server = await spawnListening(
-    ["serve", "--addr", "127.0.0.1:0", "--www", "www", "--pkg", "pkg"],
+    ["serve", "--addr", "127.0.0.1:0", "--www", "www", "--pkg", "pkg", "--demo"],
     /listening on (http:\/\/\S+)/,
     env,
   );
+  const key = server.out.match(/demo key [^:]*: (pp_\w+)/)?.[1];
+  if (!key) throw new Error(`the server printed no demo key:\n${server.out}`);
   return {
     url: server.url,
     fakeUrl: fake?.url,
+    key,
     stop: async () => {
       await server.stop();
       await fake?.stop();
+      rmSync(data, { recursive: true, force: true });
     },
   };
 }

@@ -94,7 +94,11 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             }
             Action::List => {
                 for k in store.keys().await? {
-                    let state = if k.revoked_ms.is_some() { "revoked" } else { "active" };
+                    let state = if k.revoked_ms.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
                     println!(
                         "{}\t{}\t{}\t{}{}",
                         k.id,

@@ -106,10 +106,15 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             if demo {
                 let tier = demo_tier(&state.registry);
                 let key = store.create_key("demo", &tier, true).await?;
-                println!("demo key (user demo, tier {tier}, operator): {}", key.secret);
+                println!(
+                    "demo key (user demo, tier {tier}, operator): {}",
+                    key.secret
+                );
                 accounts.demo_key = Some(key.secret);
             }
-            accounts.quotas.spawn_sweeper(std::time::Duration::from_secs(15));
+            accounts
+                .quotas
+                .spawn_sweeper(std::time::Duration::from_secs(15));
         }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -128,14 +133,14 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             listener,
             app(state).into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|source| CliError::Io {
-                what: "the server stopped".into(),
-                source,
-            })
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|source| CliError::Io {
+            what: "the server stopped".into(),
+            source,
+        })
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -203,6 +208,10 @@ fn counting_providers(config: &Config) -> Option<Providers> {
 fn demo_tier(registry: &Registry) -> String {
     registry
         .iter()
-        .find_map(|c| c.default_tier.clone().or_else(|| c.tiers.keys().next().cloned()))
+        .find_map(|c| {
+            c.default_tier
+                .clone()
+                .or_else(|| c.tiers.keys().next().cloned())
+        })
         .unwrap_or_else(|| "free".to_owned())
 }

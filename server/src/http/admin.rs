@@ -15,8 +15,8 @@ use crate::service::usage::UsageView;
 use crate::store::now_ms;
 use crate::{AppError, AppState, Provider};
 use axum::extract::{Query, State};
-use serde::Deserialize;
 use axum::Json;
+use serde::Deserialize;
 use serde::Serialize;
 
 #[derive(Serialize)]

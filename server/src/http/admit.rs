@@ -51,7 +51,10 @@ pub(super) fn wanted(checked: &FinalCheck, contract: &Contract) -> Amounts {
         },
         None => {
             let t = &checked.report.tokens;
-            call_amounts(&contract.model.name, (t.input + t.overhead, t.output_reserved))
+            call_amounts(
+                &contract.model.name,
+                (t.input + t.overhead, t.output_reserved),
+            )
         }
     }
 }
@@ -73,7 +76,14 @@ pub(super) async fn admit(
     let tier_name = checked.report.tokens.tier.clone();
     let (_, tier) = contract.tier(Some(&tier_name))?;
     let wanted = wanted(checked, contract);
-    let mut record = base_record(&id.0, Some(caller), &tier_name, route, &checked.report, content);
+    let mut record = base_record(
+        &id.0,
+        Some(caller),
+        &tier_name,
+        route,
+        &checked.report,
+        content,
+    );
     match accounts
         .quotas
         .admit(caller, contract, tier, wanted, &id.0)
@@ -87,6 +97,7 @@ pub(super) async fn admit(
         Err(refusal) => {
             record.outcome = "quota_exceeded".into();
             record.latency_ms = started.elapsed().as_millis() as i64;
+            state.metrics.record(&record);
             accounts.store.record(&record).await?;
             tracing::info!(limit = refusal.metric.as_str(), user = %caller.user_name, "quota refused");
             Err(AppError::QuotaExceeded(refusal))
@@ -105,11 +116,12 @@ pub(super) async fn record_unrun(
     content: Option<String>,
     started: Instant,
 ) {
+    let mut record = base_record(&id.0, caller, &report.tokens.tier, route, report, content);
+    record.latency_ms = started.elapsed().as_millis() as i64;
+    state.metrics.record(&record);
     let Some(accounts) = &state.accounts else {
         return;
     };
-    let mut record = base_record(&id.0, caller, &report.tokens.tier, route, report, content);
-    record.latency_ms = started.elapsed().as_millis() as i64;
     if let Err(e) = accounts.store.record(&record).await {
         tracing::error!(error = %e, "the usage record was not written");
     }
@@ -135,7 +147,10 @@ pub(super) fn ratelimit_headers(headers: &mut HeaderMap, standing: &Standing) {
     let (requests, tokens) = standing.limits();
     let pairs = [
         ("x-ratelimit-limit-requests", requests),
-        ("x-ratelimit-remaining-requests", standing.remaining_requests()),
+        (
+            "x-ratelimit-remaining-requests",
+            standing.remaining_requests(),
+        ),
         ("x-ratelimit-limit-tokens", tokens),
         ("x-ratelimit-remaining-tokens", standing.remaining_tokens()),
     ];

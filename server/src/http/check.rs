@@ -6,14 +6,14 @@ use super::admit::{content_to_record, record_unrun, tier_for};
 use super::auth::MaybeAuthed;
 use super::extract::Submission;
 use super::request_id::RequestId;
-use axum::extract::Extension;
-use std::time::Instant;
 use crate::service::check::final_check;
 use crate::{AppError, AppState};
+use axum::extract::Extension;
 use axum::extract::State;
 use axum::Json;
 use prompt_preflight::{Payload, Report};
 use serde::Serialize;
+use std::time::Instant;
 
 /// The response: the report, and the payload for the model when it passed.
 #[derive(Serialize)]
@@ -33,7 +33,16 @@ pub(super) async fn check(
     let tier = tier_for(caller.as_ref(), submission.tier)?;
     let content = content_to_record(&state, &submission.content);
     let checked = final_check(&state.counter, contract, tier, submission.content, false).await?;
-    record_unrun(&state, caller.as_ref(), &checked.report, "check", &id, content, started).await;
+    record_unrun(
+        &state,
+        caller.as_ref(),
+        &checked.report,
+        "check",
+        &id,
+        content,
+        started,
+    )
+    .await;
     Ok(Json(CheckResponse {
         report: checked.report,
         payload: checked.payload,

@@ -162,7 +162,6 @@ pub(super) fn quota_headers(headers: &mut HeaderMap, refusal: &crate::service::q
     }
 }
 
-
 /// A size limit the way the README gives it: `26 MiB`.
 fn mebibytes(bytes: usize) -> String {
     let mib = bytes as f64 / (1024.0 * 1024.0);

@@ -83,7 +83,11 @@ async fn quota_of(state: &AppState, caller: &Caller, id: &str) -> Result<QuotaSt
                 reserved: c.reserved,
                 cap: c.cap,
                 remaining: c.remaining(),
-                resets_ms: if c.metric.monthly() { w.month_end } else { w.minute_end },
+                resets_ms: if c.metric.monthly() {
+                    w.month_end
+                } else {
+                    w.minute_end
+                },
             })
             .collect(),
         warnings: standing.warnings(),
@@ -96,7 +100,10 @@ pub(super) struct Demo {
     note: &'static str,
 }
 
-pub(super) async fn demo(State(state): State<AppState>, parts: Parts) -> Result<Json<Demo>, AppError> {
+pub(super) async fn demo(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> Result<Json<Demo>, AppError> {
     let key = state.accounts.as_ref().and_then(|a| a.demo_key.clone());
     let local = parts
         .extensions

@@ -180,17 +180,19 @@ pub(super) async fn chat_completions(
         .as_bool()
         .unwrap_or(false);
 
-    let checked = final_check(
-        &state.counter,
-        contract.clone(),
-        tier,
-        content,
-        true,
-    )
-    .await?;
+    let checked = final_check(&state.counter, contract.clone(), tier, content, true).await?;
     let Some(work) = checked.work.clone() else {
         let report = &checked.report;
-        record_unrun(&state, Some(&caller), report, "chat_completions", &request_id, recorded, started).await;
+        record_unrun(
+            &state,
+            Some(&caller),
+            report,
+            "chat_completions",
+            &request_id,
+            recorded,
+            started,
+        )
+        .await;
         let first = report.issues.iter().find(|i| i.severity == Severity::Error);
         let code = first.map_or("check_failed", |i| i.code.as_str());
         let message = match first {
@@ -205,7 +207,18 @@ pub(super) async fn chat_completions(
             json!({"report": report}),
         ));
     };
-    let metered = match admit(&state, &caller, &contract, &checked, "chat_completions", &request_id, recorded, started).await {
+    let metered = match admit(
+        &state,
+        &caller,
+        &contract,
+        &checked,
+        "chat_completions",
+        &request_id,
+        recorded,
+        started,
+    )
+    .await
+    {
         Ok(metered) => metered,
         Err(error) => return Ok(as_openai(error)),
     };

@@ -4,7 +4,8 @@
 //! the quota reservation. A client's own `x-request-id` is logged beside it.
 
 use crate::store::random_hex;
-use axum::extract::Request;
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -28,7 +29,15 @@ impl Default for RequestId {
     }
 }
 
-pub(super) async fn request_id(mut request: Request, next: Next) -> Response {
+pub(super) async fn request_id(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
     let id = RequestId::new();
     let client_id = request
         .headers()
@@ -46,13 +55,12 @@ pub(super) async fn request_id(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "answered"
-        )
-    });
+    let seconds = started.elapsed().as_secs_f64();
+    span.in_scope(|| tracing::info!(status, latency_ms = seconds * 1000.0, "answered"));
+    // Unmatched paths (static files, 404s) share one label, so scans
+    // cannot grow the metrics without bound.
+    let route = route.unwrap_or_else(|| "other".to_owned());
+    state.metrics.http(&route, status, seconds);
     if let Ok(v) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert("x-request-id", v);
     }

@@ -18,12 +18,12 @@ use super::admit::{admit, content_to_record, ratelimit_headers, record_unrun, st
 use super::auth::Authed;
 use super::extract::Submission;
 use super::request_id::RequestId;
-use crate::service::quota::Standing;
-use crate::service::record::Metered;
 use crate::chat::Usage;
 use crate::service::call::{Attempt, UserFailure};
 use crate::service::check::final_check;
 use crate::service::events::{Events, RunEvent};
+use crate::service::quota::Standing;
+use crate::service::record::Metered;
 use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
 use crate::{AppError, AppState};
 use axum::extract::{Extension, State};
@@ -37,8 +37,8 @@ use serde::Serialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracing::Instrument;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// The status a failure class answers with.
 pub(super) fn status_of(class: FailureClass) -> StatusCode {
@@ -97,6 +97,7 @@ pub(super) fn spawn_run(
     metered: Option<Metered>,
 ) -> tokio::task::JoinHandle<Execution> {
     let runner = state.runner.clone();
+    let metrics = state.metrics.clone();
     let max_tokens = report.tokens.output_reserved;
     let span = tracing::Span::current();
     tokio::spawn(
@@ -117,11 +118,13 @@ pub(super) fn spawn_run(
             )
             .await;
             tracing::info!(contract = %contract.id, summary = %execution.summary, attempts = execution.attempts.len(), "run");
+            metrics.attempts(&execution.attempts);
             if let Some(metered) = &metered {
-                if let Err(e) = metered.finish(&execution).await {
+                match metered.finish(&execution).await {
+                    Ok(record) => metrics.record(&record),
                     // The sweeper releases the hold; the record is lost, so
                     // say so loudly.
-                    tracing::error!(error = %e, request_id = %metered.record.request_id, "the run's usage was not settled");
+                    Err(e) => tracing::error!(error = %e, request_id = %metered.record.request_id, "the run's usage was not settled"),
                 }
             }
             execution
@@ -246,7 +249,16 @@ pub(super) async fn run(
         message: p.plan.message.clone(),
     });
     let Some(work) = checked.work.clone() else {
-        record_unrun(&state, Some(&caller), &checked.report, "run", &id, content, started).await;
+        record_unrun(
+            &state,
+            Some(&caller),
+            &checked.report,
+            "run",
+            &id,
+            content,
+            started,
+        )
+        .await;
         let standing = standing(&state, &caller, &contract, &checked.report.tokens.tier).await;
         let body = RunFailure {
             error: ErrorBody {
@@ -271,7 +283,10 @@ pub(super) async fn run(
         }
         return Ok(response);
     };
-    let metered = admit(&state, &caller, &contract, &checked, "run", &id, content, started).await?;
+    let metered = admit(
+        &state, &caller, &contract, &checked, "run", &id, content, started,
+    )
+    .await?;
     let standing = metered.ticket.standing();
     let quota = QuotaView::of(&standing);
     let payload = checked.payload;

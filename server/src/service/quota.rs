@@ -151,7 +151,9 @@ impl Standing {
 
     /// Tokens left: this minute's when it is capped, else this month's.
     pub fn remaining_tokens(&self) -> Option<i64> {
-        let minute = self.counter(Metric::TokensMinute).and_then(Counter::remaining);
+        let minute = self
+            .counter(Metric::TokensMinute)
+            .and_then(Counter::remaining);
         minute.or_else(|| self.counter(Metric::TokensMonth)?.remaining())
     }
 
@@ -324,7 +326,10 @@ impl Ticket {
 
     /// The counters as they stood at the last admission or extension.
     pub fn standing(&self) -> Standing {
-        self.standing.lock().map(|s| s.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.standing
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// What the finished calls used.
@@ -333,7 +338,10 @@ impl Ticket {
     }
 
     fn tally(&self) -> Tally {
-        self.tally.lock().map(|t| *t).unwrap_or_else(|e| *e.into_inner())
+        self.tally
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|e| *e.into_inner())
     }
 
     fn update(&self, f: impl FnOnce(&mut Tally)) {
@@ -344,7 +352,7 @@ impl Ticket {
     /// Settles what the calls used with `record` (its tokens and cost are
     /// set from the tally, so the record and the counter agree), in one
     /// transaction; a request that used nothing releases its hold.
-    pub async fn finish(&self, mut record: UsageRecord) -> Result<(), StoreError> {
+    pub async fn finish(&self, mut record: UsageRecord) -> Result<UsageRecord, StoreError> {
         let spent = self.spent();
         record.cost_micro_usd = spent.spend;
         let now = now_ms();
@@ -354,7 +362,7 @@ impl Ticket {
         } else {
             store.settle(self.request_id(), spent, &record, now).await?;
         }
-        Ok(())
+        Ok(record)
     }
 
     /// Gives the hold back without a record (the request never ran).

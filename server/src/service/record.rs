@@ -18,7 +18,11 @@ pub fn base_record(
     report: &Report,
     content: Option<String>,
 ) -> UsageRecord {
-    let mut codes: Vec<String> = report.issues.iter().map(|i| i.code.as_str().to_owned()).collect();
+    let mut codes: Vec<String> = report
+        .issues
+        .iter()
+        .map(|i| i.code.as_str().to_owned())
+        .collect();
     codes.dedup();
     UsageRecord {
         request_id: request_id.to_owned(),
@@ -41,7 +45,11 @@ pub fn base_record(
 }
 
 /// `record` completed with what the run did.
-pub fn with_execution(mut record: UsageRecord, execution: &Execution, started: Instant) -> UsageRecord {
+pub fn with_execution(
+    mut record: UsageRecord,
+    execution: &Execution,
+    started: Instant,
+) -> UsageRecord {
     let attempts = &execution.attempts;
     record.input_tokens = attempts.iter().map(|a| a.usage.input as i64).sum();
     record.output_tokens = attempts.iter().map(|a| a.usage.output as i64).sum();
@@ -82,8 +90,8 @@ pub struct Metered {
 
 impl Metered {
     /// Settles the quota at what `execution` used and writes its record,
-    /// in one transaction.
-    pub async fn finish(&self, execution: &Execution) -> Result<(), StoreError> {
+    /// in one transaction; returns the record as written.
+    pub async fn finish(&self, execution: &Execution) -> Result<UsageRecord, StoreError> {
         let record = with_execution(self.record.clone(), execution, self.started);
         self.ticket.finish(record).await
     }

@@ -112,7 +112,11 @@ impl UsageView {
             by_tier.entry(r.tier.clone()).or_default().add(r);
             let day = day_of(r.created_ms);
             by_day.entry(day.clone()).or_default().add(r);
-            *outcomes.entry(day).or_default().entry(r.outcome.clone()).or_default() += 1;
+            *outcomes
+                .entry(day)
+                .or_default()
+                .entry(r.outcome.clone())
+                .or_default() += 1;
             for code in &r.issue_codes {
                 *codes.entry(code.clone()).or_default() += 1;
             }

@@ -73,11 +73,13 @@ impl Store {
     ) -> Result<NewKey, StoreError> {
         let now = now_ms();
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO tiers (name, created_ms) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(tier)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tiers (name, created_ms) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(tier)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         let new_id = format!("u_{}", random_hex(12));
         sqlx::query(
             "INSERT INTO users (id, name, tier, created_ms) VALUES ($1, $2, $3, $4) \

@@ -313,7 +313,11 @@ impl Store {
     ) -> Result<Vec<Counter>, StoreError> {
         let mut out = Vec::new();
         for &(metric, cap) in caps {
-            let window = if metric.monthly() { month_start } else { minute_start };
+            let window = if metric.monthly() {
+                month_start
+            } else {
+                minute_start
+            };
             let row = sqlx::query(
                 "SELECT used, reserved FROM quota_counters \
                  WHERE user_id = $1 AND contract_id = $2 AND metric = $3 AND window_start = $4",
@@ -338,7 +342,10 @@ impl Store {
 
     /// The state of a reservation (`held`, `settled`, `released`) and what
     /// it holds, if it exists.
-    pub async fn reservation(&self, request_id: &str) -> Result<Option<(String, Amounts)>, StoreError> {
+    pub async fn reservation(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<(String, Amounts)>, StoreError> {
         let row = sqlx::query(
             "SELECT state, requests, tokens, spend FROM reservations WHERE request_id = $1",
         )

@@ -33,7 +33,10 @@ fn bin_dir() -> PathBuf {
         .filter(|(_, p)| p.join("initdb").exists())
         .collect();
     versions.sort();
-    versions.pop().expect("no PostgreSQL server binaries under /usr/lib/postgresql").1
+    versions
+        .pop()
+        .expect("no PostgreSQL server binaries under /usr/lib/postgresql")
+        .1
 }
 
 fn is_root() -> bool {
@@ -67,7 +70,11 @@ fn free_port() -> u16 {
 
 fn start() -> String {
     let bin = bin_dir();
-    let dir = std::env::temp_dir().join(format!("preflight-pg-{}-{}", std::process::id(), free_port()));
+    let dir = std::env::temp_dir().join(format!(
+        "preflight-pg-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     std::fs::create_dir_all(&dir).expect("temporary directory");
     if is_root() {
         let ok = Command::new("chown")
@@ -81,12 +88,26 @@ fn start() -> String {
     let data_s = data.to_str().unwrap().to_owned();
     let out = as_postgres(
         bin.join("initdb"),
-        &["-D", &data_s, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+        &[
+            "-D",
+            &data_s,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
     )
     .stdout(Stdio::null())
     .output()
     .expect("initdb runs");
-    assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let port = free_port();
     let options = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200",
@@ -95,7 +116,18 @@ fn start() -> String {
     let log = dir.join("log");
     let out = as_postgres(
         bin.join("pg_ctl"),
-        &["-D", &data_s, "-o", &options, "-l", log.to_str().unwrap(), "-w", "-t", "60", "start"],
+        &[
+            "-D",
+            &data_s,
+            "-o",
+            &options,
+            "-l",
+            log.to_str().unwrap(),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
     )
     .stdout(Stdio::null())
     .output()
