@@ -44,6 +44,7 @@ export function setKey(key) {
 /** The key in use, if any. */
 export const key = () => apiKey;
 
+/** @returns {Record<string, string>} */
 const keyed = () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 
 /**
@@ -140,6 +141,7 @@ export async function prepare(input) {
 export async function run(input, onEvent, signal) {
   /** @type {RequestInit} */
   let init;
+  /** @type {Record<string, string>} */
   const headers = { accept: "text/event-stream", ...keyed() };
   if (input.file) {
     const form = new FormData();

@@ -149,7 +149,7 @@ function fillContracts(contracts) {
 // --- The caller's key and allowance ------------------------------------------
 
 const KEY_STORAGE = "preflight-api-key";
-/** @type {{ user: string, tier: string } | null} */
+/** @type {{ user: string, tier: string, admin: boolean } | null} */
 let account = null;
 
 /** Uses a saved key, else the local demo key; else asks for one. */
@@ -174,8 +174,10 @@ async function showAccount(contract) {
   }
   try {
     const me = await api.me(contract);
-    account = { user: me.user, tier: me.tier };
-    $("account").textContent = `Sending as ${me.user}, on the ${me.tier} plan.`;
+    account = { user: me.user, tier: me.tier, admin: me.admin };
+    $("account").textContent = me.admin
+      ? `Sending as ${me.user}, an operator: every plan can be tried.`
+      : `Sending as ${me.user}, on the ${me.tier} plan.`;
     $("account").hidden = false;
     showQuota(me.quota?.warnings ?? []);
   } catch (error) {
@@ -215,8 +217,8 @@ async function useContract(id) {
   if (seq !== contractSeq) return; // another task was picked meanwhile
   await showAccount(contract.id);
   if (seq !== contractSeq) return;
-  // A signed-in user runs on their own plan: the choice is theirs only as a preview without a key.
-  const own = account && account.tier in contract.tiers ? account.tier : null;
+  // A signed-in user runs on their own plan (an operator may try any).
+  const own = account && !account.admin && account.tier in contract.tiers ? account.tier : null;
   fillTiers(contract, own ?? summary.default_tier);
   $("tier").dataset.locked = own ? "true" : "false";
   $("tier").disabled = own !== null || $("prompt").disabled;

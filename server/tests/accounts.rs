@@ -181,6 +181,12 @@ async fn a_key_is_needed_to_run_and_a_wrong_or_revoked_one_is_refused() {
         (StatusCode::FORBIDDEN, Some("forbidden"))
     );
     let admin = store.create_key("ops", "free", true).await.unwrap();
+    // An operator may try every plan.
+    let mut paid = notes();
+    paid["tier"] = "paid".into();
+    let (status, _, body) = send(&state, run_request(Some(&admin.secret), paid)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["report"]["tokens"]["tier"], "paid");
     let (status, _, usage) = send(&state, get("/v1/admin/usage", Some(&admin.secret))).await;
     assert_eq!(status, StatusCode::OK, "{usage}");
     let ada = usage["by_user"]

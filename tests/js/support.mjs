@@ -55,7 +55,7 @@ async function spawnListening(args, pattern, env = {}) {
 export async function startServer({ openaiKey, env: extra = {} } = {}) {
   let fake = null;
   const data = mkdtempSync(join(tmpdir(), "preflight-db-"));
-  const env = { RUST_LOG: "warn", DATABASE_URL: `sqlite://${data}/test.db`, ...extra };
+  const env = { RUST_LOG: "warn,lopdf=error", DATABASE_URL: `sqlite://${data}/test.db`, ...extra };
   if (openaiKey) {
     fake = await spawnListening(["fake-provider", "--addr", "127.0.0.1:0"], /fake provider listening on (http:\/\/\S+)/);
     env.OPENAI_API_KEY = openaiKey;

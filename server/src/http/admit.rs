@@ -14,17 +14,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// The tier a caller's request runs on: their own. Naming another is
-/// refused, not ignored; anonymous visitors run on the tier they name (or
-/// the contract's default).
+/// refused, not ignored, except for an operator key, which may try every
+/// plan; anonymous visitors run on the tier they name (or the contract's
+/// default).
 pub(super) fn tier_for(
     caller: Option<&Caller>,
     asked: Option<String>,
 ) -> Result<Option<String>, AppError> {
     match (caller, asked) {
-        (Some(c), Some(asked)) if asked != c.tier => Err(AppError::TierNotAllowed {
+        (Some(c), Some(asked)) if asked != c.tier && !c.admin => Err(AppError::TierNotAllowed {
             user: c.tier.clone(),
             asked,
         }),
+        (Some(c), Some(asked)) if c.admin => Ok(Some(asked)),
         (Some(c), _) => Ok(Some(c.tier.clone())),
         (None, asked) => Ok(asked),
     }

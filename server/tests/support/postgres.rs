@@ -148,7 +148,9 @@ fn start() -> String {
         data = data_s,
         dir = dir.display(),
     );
-    Command::new("setsid")
+    // The watchdog outlives this process on purpose: it is never waited on.
+    #[allow(clippy::zombie_processes)]
+    let _watchdog = Command::new("setsid")
         .args(["sh", "-c", &stop])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
