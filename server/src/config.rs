@@ -101,6 +101,13 @@ pub struct Config {
     /// Whether usage records keep the input itself (`[storage]
     /// record_content`, off by default).
     pub record_content: bool,
+    /// Jobs this instance runs at once (`[queue] workers`,
+    /// `PREFLIGHT_QUEUE_WORKERS`; 4).
+    pub queue_workers: usize,
+    /// How long a worker's claim on a job lasts without renewal (`[queue]
+    /// lease_seconds`, `PREFLIGHT_QUEUE_LEASE_SECONDS`; 30 s): after a
+    /// crash, a running job is taken again once its lease runs out.
+    pub queue_lease: Duration,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -130,6 +137,15 @@ struct File {
     run: RunSection,
     #[serde(default)]
     storage: StorageSection,
+    #[serde(default)]
+    queue: QueueSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueSection {
+    workers: Option<usize>,
+    lease_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -319,7 +335,33 @@ impl Config {
             ));
         }
 
+        let workers = match var("PREFLIGHT_QUEUE_WORKERS") {
+            Some(v) => Some(
+                v.trim()
+                    .parse::<usize>()
+                    .map_err(|_| invalid("PREFLIGHT_QUEUE_WORKERS", "must be a whole number"))?,
+            ),
+            None => file.queue.workers,
+        };
+        let queue_workers = match workers {
+            Some(0) | Some(257..) => return Err(invalid("queue.workers", "must be from 1 to 256")),
+            Some(n) => n,
+            None => 4,
+        };
+        let lease = match var("PREFLIGHT_QUEUE_LEASE_SECONDS") {
+            Some(v) => Some(v.trim().parse::<f64>().map_err(|_| {
+                invalid(
+                    "PREFLIGHT_QUEUE_LEASE_SECONDS",
+                    "must be a number of seconds",
+                )
+            })?),
+            None => file.queue.lease_seconds,
+        };
+        let queue_lease = timeout("queue.lease_seconds", lease)?.unwrap_or(Duration::from_secs(30));
+
         Ok(Config {
+            queue_workers,
+            queue_lease,
             database_url,
             record_content: file.storage.record_content.unwrap_or(false),
             addr: overrides

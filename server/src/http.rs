@@ -9,6 +9,7 @@ mod check;
 mod contracts;
 mod error;
 mod extract;
+mod jobs;
 mod me;
 mod openai;
 mod prepare;
@@ -16,6 +17,7 @@ mod request_id;
 mod run;
 
 pub use error::AppError;
+pub use jobs::start_workers;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -49,6 +51,8 @@ pub fn app(state: AppState) -> Router {
         .route("/chat/completions", post(openai::chat_completions))
         .route("/admin/providers", get(admin::providers))
         .route("/admin/usage", get(admin::usage))
+        .route("/jobs/{id}", get(jobs::show).delete(jobs::cancel))
+        .route("/jobs/{id}/events", get(jobs::events))
         .route("/me", get(me::me))
         .route("/demo", get(me::demo))
         .fallback(not_found)

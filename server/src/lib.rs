@@ -18,7 +18,7 @@ mod state;
 pub mod store;
 
 pub use config::{Config, ConfigError};
-pub use http::{app, AppError, MAX_BODY_BYTES};
+pub use http::{app, start_workers, AppError, MAX_BODY_BYTES};
 pub use provider::{chat, classify, hints, sse};
 pub use provider::{
     Provider, ProviderConfig, ProviderCount, ProviderEndpoint, ProviderEnv, ProviderError,

@@ -12,6 +12,7 @@ pub mod health;
 pub mod limits;
 pub mod metrics;
 pub mod output;
+pub mod queue;
 pub mod quota;
 pub mod record;
 pub mod run;

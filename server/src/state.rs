@@ -6,6 +6,7 @@ use crate::service::check::Counter;
 use crate::service::error::ServiceError;
 use crate::service::health::{BreakerPolicy, Health};
 use crate::service::metrics::Metrics;
+use crate::service::queue::Queue;
 use crate::service::quota::Quotas;
 use crate::service::run::Runner;
 use crate::store::Store;
@@ -44,6 +45,8 @@ pub struct Accounts {
     pub quotas: Quotas,
     /// Whether usage records keep the input itself (off by default).
     pub record_content: bool,
+    /// The durable queue of runs (`Prefer: respond-async`).
+    pub queue: Queue,
     /// The local demo user's key, which the web app gets from
     /// `/v1/demo` on this machine (`preflight serve --demo`).
     pub demo_key: Option<String>,
@@ -85,8 +88,10 @@ impl AppState {
     /// run's deadline and a minute more (so set the policy first).
     pub fn with_store(mut self, store: Store) -> Self {
         let hold = self.runner.policy.deadline + Duration::from_secs(60);
+        let quotas = Quotas::new(store.clone(), hold);
         self.accounts = Some(Accounts {
-            quotas: Quotas::new(store.clone(), hold),
+            queue: Queue::new(store.clone(), quotas.clone(), 4, Duration::from_secs(30)),
+            quotas,
             store,
             record_content: false,
             demo_key: None,

@@ -19,11 +19,13 @@
 //! # });
 //! ```
 
+mod jobs;
 mod keys;
 mod migrate;
 mod quota;
 mod usage;
 
+pub use jobs::{state as job_state, Claim, Job};
 pub use keys::KEY_PREFIX;
 pub use keys::{Caller, KeyInfo, NewKey};
 pub use quota::{Amounts, Caps, Counter, Held, Metric, Reservation, Shortfall};

@@ -103,6 +103,8 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         let mut state = state.with_store(store.clone());
         if let Some(accounts) = state.accounts.as_mut() {
             accounts.record_content = config.record_content;
+            accounts.queue.workers = config.queue_workers;
+            accounts.queue.lease = config.queue_lease;
             if demo {
                 let tier = demo_tier(&state.registry);
                 let key = store.create_key("demo", &tier, true).await?;
@@ -116,6 +118,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
                 .quotas
                 .spawn_sweeper(std::time::Duration::from_secs(15));
         }
+        crate::start_workers(&state);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| CliError::Io {

@@ -62,6 +62,17 @@ pub enum AppError {
     /// `retry-after` for a per-minute one).
     #[error("{}", .0.message)]
     QuotaExceeded(crate::service::quota::Refusal),
+    /// 404: no job with this id is yours.
+    #[error("you have no job `{0}`")]
+    JobNotFound(String),
+    /// 409: the job can no longer be cancelled (a worker has it, or it ended).
+    #[error("job `{id}` is {status}, so it can no longer be cancelled")]
+    JobNotCancellable {
+        /// The job.
+        id: String,
+        /// Its status.
+        status: String,
+    },
     /// 503: this server keeps no accounts (no database), so keyed routes
     /// cannot run.
     #[error("this server has no accounts database, so it cannot take API keys")]
@@ -99,6 +110,8 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::TierNotAllowed { .. } => (StatusCode::FORBIDDEN, "tier_not_allowed"),
             AppError::QuotaExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            AppError::JobNotFound(_) => (StatusCode::NOT_FOUND, "job_not_found"),
+            AppError::JobNotCancellable { .. } => (StatusCode::CONFLICT, "job_not_cancellable"),
             AppError::NoAccounts => (StatusCode::SERVICE_UNAVAILABLE, "accounts_unavailable"),
             AppError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -22,6 +22,7 @@ use crate::chat::Usage;
 use crate::service::call::{Attempt, UserFailure};
 use crate::service::check::final_check;
 use crate::service::events::{Events, RunEvent};
+use crate::service::queue::JobRequest;
 use crate::service::quota::Standing;
 use crate::service::record::Metered;
 use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
@@ -158,8 +159,8 @@ pub(super) fn total_usage(attempts: &[Attempt]) -> Usage {
 }
 
 /// The plan of a run in parts, as the response shows it.
-#[derive(Serialize)]
-struct PlanView {
+#[derive(Serialize, serde::Deserialize)]
+pub(super) struct PlanView {
     kind: PlanKind,
     parts: usize,
     requests: u64,
@@ -207,6 +208,17 @@ struct ErrorBody {
     hint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after_ms: Option<u64>,
+}
+
+/// Whether the caller asked for a job rather than an answer
+/// (`Prefer: respond-async`, RFC 7240).
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+        })
+    })
 }
 
 /// Whether the caller asked for a stream.
@@ -291,6 +303,20 @@ pub(super) async fn run(
     let quota = QuotaView::of(&standing);
     let payload = checked.payload;
     let report = checked.report;
+    if prefers_async(&headers) {
+        let request = JobRequest {
+            contract: contract.id.clone(),
+            tier: report.tokens.tier.clone(),
+            work,
+            report,
+            payload,
+            plan: plan.and_then(|p| serde_json::to_value(p).ok()),
+            record: metered.record.clone(),
+        };
+        let mut response = super::jobs::accept(&state, &id, &caller, &request).await?;
+        ratelimit_headers(response.headers_mut(), &standing);
+        return Ok(response);
+    }
     if !stream {
         let execution = run_whole(&state, contract, &report, work, Some(metered)).await?;
         let mut response = respond(execution, report, payload, plan, quota);
@@ -327,7 +353,7 @@ pub(super) async fn run(
 
 /// The caller's quota as a run's answer shows it: what is left, and the
 /// warnings from 80% of a monthly allowance.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Default)]
 pub(super) struct QuotaView {
     #[serde(skip_serializing_if = "Option::is_none")]
     remaining_requests: Option<i64>,
@@ -368,7 +394,7 @@ fn sse_event(event: &RunEvent) -> Event {
 }
 
 /// The response body of a finished run, and its status.
-fn body_of(
+pub(super) fn body_of(
     execution: Execution,
     report: Report,
     payload: Option<Payload>,

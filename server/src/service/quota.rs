@@ -241,6 +241,39 @@ impl Quotas {
         })
     }
 
+    /// The ticket of a reservation made earlier (a queued job's), to run
+    /// under; `None` when it is no longer held.
+    pub async fn resume(
+        &self,
+        request_id: &str,
+        tier: &Tier,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let Some((state, reservation)) = self.store.reservation_full(request_id).await? else {
+            return Ok(None);
+        };
+        if state != "held" {
+            return Ok(None);
+        }
+        let windows = Windows::at(reservation.minute_start.max(reservation.month_start));
+        let caps = caps(tier);
+        let held = reservation.amounts;
+        Ok(Some(Ticket {
+            quotas: self.clone(),
+            caps,
+            windows,
+            gate: tokio::sync::Mutex::new(()),
+            tally: Mutex::new(Tally {
+                held,
+                ..Tally::default()
+            }),
+            standing: Mutex::new(Standing {
+                counters: Vec::new(),
+                windows,
+            }),
+            reservation,
+        }))
+    }
+
     /// The counters of `caller` on `contract` at `tier`, now.
     pub async fn standing(
         &self,

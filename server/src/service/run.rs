@@ -86,7 +86,7 @@ impl Runner {
 }
 
 /// What to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub enum Work {
     /// One request.
     Single {

@@ -8,11 +8,18 @@ use super::{now_ms, Backend, Store, StoreError};
 use sqlx::{Executor, Row};
 
 /// Every migration: its number, its file name and its SQL.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_accounts_quotas_usage.sql",
-    include_str!("../../migrations/0001_accounts_quotas_usage.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_accounts_quotas_usage.sql",
+        include_str!("../../migrations/0001_accounts_quotas_usage.sql"),
+    ),
+    (
+        2,
+        "0002_jobs.sql",
+        include_str!("../../migrations/0002_jobs.sql"),
+    ),
+];
 
 /// A number only this program uses for `pg_advisory_lock`.
 const LOCK_KEY: i64 = 0x7072_6566_6c69;

@@ -130,7 +130,7 @@ pub struct Shortfall {
 }
 
 /// The state of a reservation.
-const HELD: &str = "held";
+pub(super) const HELD: &str = "held";
 const SETTLED: &str = "settled";
 const RELEASED: &str = "released";
 
@@ -271,9 +271,11 @@ impl Store {
     /// died with its process), and drops per-minute counters older than
     /// `keep_minutes_since` that hold nothing. Returns how many it released.
     pub async fn sweep(&self, now: i64, keep_minutes_since: i64) -> Result<usize, StoreError> {
-        let expired: Vec<String> = sqlx::query(
-            "SELECT request_id FROM reservations WHERE state = $1 AND expires_ms < $2 LIMIT 500",
-        )
+        let expired: Vec<String> = sqlx::query(&format!(
+            "SELECT request_id FROM reservations WHERE state = $1 AND expires_ms < $2 \
+                 AND NOT {} LIMIT 500",
+            super::jobs::LIVE_JOB
+        ))
         .bind(HELD)
         .bind(now)
         .fetch_all(self.pool())
@@ -338,6 +340,38 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// A reservation in full, with its state, if it exists.
+    pub async fn reservation_full(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<(String, Reservation)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, user_id, contract_id, minute_start, month_start, requests, tokens, spend, \
+             expires_ms FROM reservations WHERE request_id = $1",
+        )
+        .bind(request_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| {
+            (
+                row.get(0),
+                Reservation {
+                    request_id: request_id.to_owned(),
+                    user_id: row.get(1),
+                    contract_id: row.get(2),
+                    minute_start: row.get(3),
+                    month_start: row.get(4),
+                    amounts: Amounts {
+                        requests: row.get(5),
+                        tokens: row.get(6),
+                        spend: row.get(7),
+                    },
+                    expires_ms: row.get(8),
+                },
+            )
+        }))
     }
 
     /// The state of a reservation (`held`, `settled`, `released`) and what
@@ -477,7 +511,7 @@ async fn read_counters(
 
 /// Ends a held reservation: what it held leaves `reserved`, `used` joins
 /// `used`. `false` when it was not held (already ended, or never made).
-async fn end(
+pub(super) async fn end(
     tx: &mut Transaction<'static, Any>,
     request_id: &str,
     used: Amounts,

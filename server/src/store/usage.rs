@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 /// One request, as recorded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct UsageRecord {
     /// The request's id (also `x-request-id`); recorded once.
     pub request_id: String,

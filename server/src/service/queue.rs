@@ -1,0 +1,307 @@
+//! The durable queue's service: a job is a checked, admitted run stored in
+//! the database ([`Queue::submit`]); workers claim jobs with a lease, renew
+//! it while they run, and complete them fenced by the attempt number, in
+//! one transaction with the quota settlement and the usage record
+//! ([`Queue::spawn_workers`]). A job whose worker died is claimed again
+//! when its lease runs out, so no accepted job is lost, and none is
+//! recorded or charged twice.
+
+use super::metrics::Metrics;
+use super::quota::Quotas;
+use super::record::with_execution;
+use super::run::{execute, Execution, Request as RunRequest, Runner, Work};
+use crate::store::{now_ms, Claim, Job, Store, StoreError, UsageRecord};
+use crate::Registry;
+use prompt_preflight::{Payload, Report};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+/// What a job runs: everything the route knew after the check and the
+/// admission, so a worker on any instance can run it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobRequest {
+    /// The contract's id.
+    pub contract: String,
+    /// The tier it runs on.
+    pub tier: String,
+    /// What to run.
+    pub work: Work,
+    /// The final check's report.
+    pub report: Report,
+    /// The messages, for a single request.
+    pub payload: Option<Payload>,
+    /// The plan of a run in parts, as the answer shows it.
+    pub plan: Option<serde_json::Value>,
+    /// The usage record so far.
+    pub record: UsageRecord,
+}
+
+/// Turns a finished run into its HTTP status and body (the HTTP layer's
+/// shape, passed in so this layer has no HTTP in it).
+pub type Render = Arc<dyn Fn(Execution, &JobRequest) -> (u16, serde_json::Value) + Send + Sync>;
+
+/// Where a job stands, for `GET /v1/jobs/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    /// The job's id.
+    pub id: String,
+    /// `queued`, `running`, `done` or `cancelled`.
+    pub status: String,
+    /// Jobs a worker takes before this one (while queued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    /// When it should start or finish, from the jobs ahead and the
+    /// measured service time (ms from now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eta_ms: Option<u64>,
+    /// How many times a worker took it.
+    pub attempts: i64,
+    /// The result's status, once done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i64>,
+    /// The result (the same body `/v1/run` answers), once done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// The queue of one server instance: its workers and how they hold jobs.
+#[derive(Clone)]
+pub struct Queue {
+    store: Store,
+    quotas: Quotas,
+    /// How many jobs this instance runs at once.
+    pub workers: usize,
+    /// How long a claim holds a job without renewal.
+    pub lease: Duration,
+    id: String,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue")
+            .field("id", &self.id)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// The mean time a job takes when nothing was measured yet.
+const DEFAULT_SERVICE: Duration = Duration::from_secs(2);
+
+impl Queue {
+    /// A queue in `store`, run by `workers` workers with leases of `lease`.
+    pub fn new(store: Store, quotas: Quotas, workers: usize, lease: Duration) -> Queue {
+        Queue {
+            store,
+            quotas,
+            workers: workers.max(1),
+            lease,
+            id: format!("w_{}", crate::store::random_hex(6)),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Stores a job for `user_id`, whose id `id` is its request's id (its
+    /// reservation is already held), and wakes a worker.
+    pub async fn submit(
+        &self,
+        id: &str,
+        user_id: &str,
+        request: &JobRequest,
+    ) -> Result<JobView, StoreError> {
+        let body = serde_json::to_string(request).unwrap_or_default();
+        let job = self
+            .store
+            .enqueue(id, user_id, &request.contract, &body)
+            .await?;
+        self.wake.notify_one();
+        self.view(job).await
+    }
+
+    /// Where `job` stands.
+    pub async fn view(&self, job: Job) -> Result<JobView, StoreError> {
+        let queued = job.state == crate::store::job_state::QUEUED;
+        let running = job.state == crate::store::job_state::RUNNING;
+        let position = if queued {
+            Some(self.store.position(&job.id).await?)
+        } else {
+            None
+        };
+        let eta_ms = if queued || running {
+            let (_, mean) = self.store.service_rate(now_ms() - 10 * 60_000).await?;
+            let service = mean.map_or(DEFAULT_SERVICE.as_millis() as f64, |m| m.max(1.0));
+            let ahead = position.unwrap_or(0) as f64;
+            // The jobs ahead, shared among the workers, then this one.
+            let started = job.started_ms.unwrap_or_else(now_ms);
+            let left = if running {
+                (service - (now_ms() - started) as f64).max(0.0)
+            } else {
+                (ahead / self.workers as f64).ceil() * service + service
+            };
+            Some(left.round() as u64)
+        } else {
+            None
+        };
+        Ok(JobView {
+            id: job.id,
+            status: job.state,
+            position,
+            eta_ms,
+            attempts: job.attempt,
+            status_code: job.status_code,
+            result: job.result.and_then(|r| serde_json::from_str(&r).ok()),
+        })
+    }
+
+    /// Starts this instance's workers, which run until the runtime stops.
+    pub fn spawn_workers(
+        &self,
+        registry: Arc<Registry>,
+        runner: Runner,
+        metrics: Metrics,
+        render: Render,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.workers)
+            .map(|n| {
+                let queue = self.clone();
+                let (registry, runner, metrics, render) =
+                    (registry.clone(), runner.clone(), metrics.clone(), render.clone());
+                tokio::spawn(async move {
+                    let worker = format!("{}-{n}", queue.id);
+                    loop {
+                        match queue.store.claim(&worker, queue.lease.as_millis() as i64).await {
+                            Ok(Some(claim)) => {
+                                let waited = (now_ms() - claim.created_ms).max(0) as f64 / 1000.0;
+                                metrics.queue_wait.observe(waited);
+                                queue.run(&claim, &registry, &runner, &metrics, &render).await;
+                            }
+                            Ok(None) => {
+                                // Another instance may add jobs too: look
+                                // again soon even without a wake-up.
+                                let _ = tokio::time::timeout(
+                                    Duration::from_millis(200),
+                                    queue.wake.notified(),
+                                )
+                                .await;
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "the queue could not be read; trying again");
+                                tokio::time::sleep(Duration::from_secs(1)).await;
+                            }
+                        }
+                        if let Ok((queued, _)) = queue.store.queue_depth().await {
+                            metrics.queue_depth.set(queued);
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Runs one claimed job, renewing its lease, and completes it.
+    async fn run(
+        &self,
+        claim: &Claim,
+        registry: &Registry,
+        runner: &Runner,
+        metrics: &Metrics,
+        render: &Render,
+    ) {
+        let span = tracing::info_span!("job", job_id = %claim.id, attempt = claim.attempt);
+        self.run_claimed(claim, registry, runner, metrics, render)
+            .instrument(span)
+            .await
+    }
+
+    async fn run_claimed(
+        &self,
+        claim: &Claim,
+        registry: &Registry,
+        runner: &Runner,
+        metrics: &Metrics,
+        render: &Render,
+    ) {
+        let request: JobRequest = match serde_json::from_str(&claim.request) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "a stored job cannot be read");
+                return;
+            }
+        };
+        let Some(contract) = registry.get(&request.contract).cloned() else {
+            tracing::error!(contract = %request.contract, "a job's contract is no longer served");
+            return;
+        };
+        let ticket = match contract.tier(Some(&request.tier)) {
+            Ok((_, tier)) => self.quotas.resume(&claim.id, tier).await,
+            Err(_) => Ok(None),
+        };
+        let ticket = match ticket {
+            Ok(Some(t)) => Arc::new(t),
+            Ok(None) => {
+                tracing::error!("a job's reservation is no longer held; it runs without a budget");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the job's reservation could not be read");
+                return;
+            }
+        };
+        let started = Instant::now();
+        let run = execute(
+            runner,
+            RunRequest {
+                contract: &contract,
+                work: request.work.clone(),
+                max_tokens: request.report.tokens.output_reserved,
+                stream: false,
+                events: super::events::ignore(),
+                budget: Some(ticket.clone() as Arc<dyn super::budget::Budget>),
+            },
+        );
+        tokio::pin!(run);
+        let every = self.lease / 3;
+        let execution = loop {
+            tokio::select! {
+                execution = &mut run => break Some(execution),
+                _ = tokio::time::sleep(every) => {
+                    match self.store.renew(claim, self.lease.as_millis() as i64).await {
+                        Ok(true) => {}
+                        Ok(false) => break None,
+                        Err(e) => tracing::warn!(error = %e, "the lease could not be renewed"),
+                    }
+                }
+            }
+        };
+        let Some(execution) = execution else {
+            tracing::warn!("the lease was taken over; this worker stops");
+            return;
+        };
+        metrics.attempts(&execution.attempts);
+        let accepted = request.record.created_ms;
+        let mut record = with_execution(request.record.clone(), &execution, started);
+        let spent = ticket.spent();
+        record.cost_micro_usd = spent.spend;
+        // From acceptance to the answer: the wait in the queue included.
+        record.latency_ms = (now_ms() - accepted).max(record.latency_ms);
+        let (status, body) = render(execution, &request);
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        match self
+            .store
+            .complete(claim, status, &body, spent, &record)
+            .await
+        {
+            Ok(true) => metrics.record(&record),
+            Ok(false) => {
+                tracing::warn!("the job was completed by another worker; nothing recorded twice")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the job could not be completed; it runs again after its lease")
+            }
+        }
+    }
+}
