@@ -108,7 +108,10 @@ async fn an_async_run_is_a_job_with_a_position_an_eta_and_then_the_result() {
         assert_eq!(done["status_code"], 200);
         assert_eq!(done["attempts"], 1);
         assert!(
-            done["result"]["answer"]["text"].as_str().unwrap().len() > 0,
+            !done["result"]["answer"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty(),
             "{done}"
         );
         assert_eq!(done["result"]["summary"], "Answered by gpt-4o-mini.");
