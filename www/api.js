@@ -64,6 +64,15 @@ export async function demoKey() {
  */
 export const me = (contract) => okJson(`/v1/me?contract=${encodeURIComponent(contract)}`, { headers: keyed() });
 
+/**
+ * A job of the caller's (`GET /v1/jobs/{id}`): its status, position, ETA and,
+ * once done, the result (the body `/v1/run` answers) and its status code.
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<{ id: string, status: string, position?: number, eta_ms?: number, status_code?: number, result?: any }>}
+ */
+export const job = (id, signal) => okJson(`/v1/jobs/${encodeURIComponent(id)}`, { headers: keyed(), signal });
+
 /** The contracts the server serves. @returns {Promise<ContractSummary[]>} */
 export const contracts = () => okJson("/v1/contracts");
 

@@ -622,7 +622,34 @@ async function send() {
           break;
       }
     };
-    const refused = await api.run(input, onEvent, controller.signal);
+    let refused = await api.run(input, onEvent, controller.signal);
+    if (refused.status === 202 && refused.body?.job && still()) {
+      // Queued: show the place in the queue and a countdown, and follow the
+      // job until it is done; its result is the same as a direct answer.
+      const id = refused.body.job.id;
+      let view = refused.body.job;
+      sent({ message: refused.body.message, activity: "", queue: { position: view.position ?? 0 },
+        wait: { message: refused.body.message, ms: view.eta_ms ?? 0, until: Date.now() + (view.eta_ms ?? 0) } });
+      while (still() && view.status !== "done" && view.status !== "cancelled") {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        view = await api.job(id, controller.signal);
+        if (view.status === "queued") {
+          sent({ queue: { position: view.position ?? 0 }, wait: { message: refused.body.message, ms: view.eta_ms ?? 0, until: Date.now() + (view.eta_ms ?? 0) } });
+        } else if (view.status === "running") {
+          sent({ queue: null, wait: null, activity: `Asking ${model}…` });
+        }
+      }
+      if (!still()) return;
+      if (view.status === "done" && view.status_code === 200) {
+        onEvent("done", view.result);
+        return;
+      }
+      refused = { status: view.status_code ?? 500, body: view.result ?? { error: { message: "The job was cancelled." } } };
+      if (view.result?.error && view.status_code !== 422) {
+        onEvent("error", view.result);
+        return;
+      }
+    }
     if (refused.body && still()) {
       const body = refused.body;
       const report = body.report ?? null;

@@ -49,7 +49,8 @@
  *   answer?: string, hint?: string, summary?: string, dryRun?: boolean, truncated?: boolean,
  *   output?: { ok: boolean, reason?: string, skipped?: string } | null,
  *   activity?: string, wait?: { message: string, until: number, ms: number } | null,
- *   parts?: { of: number, answered: number } | null, attempts?: RunAttempt[] }} Sent
+ *   parts?: { of: number, answered: number } | null, attempts?: RunAttempt[],
+ *   queue?: { position: number } | null }} Sent
  */
 
 /**

@@ -280,3 +280,50 @@ async fn a_worker_whose_lease_was_taken_over_cannot_complete_the_job() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_request_that_would_wait_past_the_deadline_is_queued_not_refused() {
+    use prompt_preflight_server::config::ProviderLimits;
+    use std::collections::BTreeMap;
+    let fake = FakeProvider::start().await;
+    let url = support::databases().await.remove(0).1;
+    let (state, store) = state(&fake, &url).await;
+    let limits = BTreeMap::from([(
+        Provider::Openai,
+        ProviderLimits {
+            rpm: Some(1),
+            ..ProviderLimits::default()
+        },
+    )]);
+    let state = state.with_limits(&limits).with_run_policy(Policy {
+        deadline: Duration::from_secs(2),
+        ..Policy::default()
+    });
+    let ada = store.create_key("ada", "free", false).await.unwrap();
+    let run = || {
+        Request::post("/v1/run")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-api-key", &ada.secret)
+            .body(Body::from(
+                json!({"contract": "customer-list", "text": NOTES}).to_string(),
+            ))
+            .unwrap()
+    };
+    let (status, _, body) = send(&state, run()).await;
+    assert_eq!(status, StatusCode::OK, "the first fits: {body}");
+    let (status, headers, body) = send(&state, run()).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "the next would wait a minute: {body}"
+    );
+    assert!(headers.contains_key("location"));
+    assert_eq!(body["job"]["status"], "queued");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your request is queued and should start in"),
+        "{body}"
+    );
+}

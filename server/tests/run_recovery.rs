@@ -368,7 +368,7 @@ async fn a_map_reduce_stream_shows_its_parts() {
 }
 
 #[tokio::test]
-async fn our_own_limit_for_a_provider_waits_or_says_how_long() {
+async fn our_own_limit_for_a_provider_queues_what_would_wait_past_the_deadline() {
     use prompt_preflight_server::config::ProviderLimits;
     use std::collections::BTreeMap;
     let fake = FakeProvider::start().await;
@@ -383,18 +383,24 @@ async fn our_own_limit_for_a_provider_waits_or_says_how_long() {
     let (status, _) = run(state.clone(), "customer-list", NOTES).await;
     assert_eq!(status, StatusCode::OK);
     // The minute's one request is spent: the next would wait a minute,
-    // past the 10 s deadline, so it is refused with the wait, uncalled.
+    // past the 10 s deadline, so it is queued as a job (202), uncalled,
+    // rather than held open or refused.
     fake.take_requests();
-    let (status, sse) = post(
+    let (status, body) = post(
         state,
         json!({"contract": "customer-list", "text": NOTES}),
         false,
     )
     .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    let body: Value = serde_json::from_str(&sse).unwrap();
-    assert_eq!(body["error"]["code"], "rate_limited");
-    let wait = body["error"]["retry_after_ms"].as_u64().unwrap();
-    assert!((50_000..=60_000).contains(&wait), "{wait}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["job"]["status"], "queued");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your request is queued"),
+        "{body}"
+    );
     assert!(fake.requests().is_empty(), "the provider was not called");
 }

@@ -126,6 +126,25 @@ pub fn rate_limited(wait_seconds: Option<u64>) -> String {
     }
 }
 
+/// The words for a request accepted as a job: "Your request is queued
+/// (3 ahead of it) and should start in about 20 seconds."
+///
+/// ```
+/// use prompt_preflight::messages::failure::queued;
+/// assert_eq!(queued(0, 4_000), "Your request is queued and should start in a few seconds.");
+/// assert_eq!(queued(3, 21_000), "Your request is queued (3 ahead of it) and should start in about 30 seconds.");
+/// ```
+pub fn queued(ahead: u64, eta_ms: u64) -> String {
+    let ahead = match ahead {
+        0 => String::new(),
+        n => format!(" ({n} ahead of it)"),
+    };
+    format!(
+        "Your request is queued{ahead} and should start {}.",
+        in_about(eta_ms.div_ceil(1000))
+    )
+}
+
 /// The user's words for a context overflow, and what was done about it
 /// (`parts`: the input was split into that many parts).
 ///

@@ -5,6 +5,9 @@
 // progressing before the combined answer.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openApp } from "../../tests/js/support.mjs";
 
 const NOTES = "Ada renewed early and asked about the pro plan; Grace wants audit logs.";
@@ -14,8 +17,8 @@ after(async () => {
   for (const app of opened) await app.close();
 });
 
-async function open(openaiKey) {
-  const app = await openApp({ server: { openaiKey } });
+async function open(openaiKey, env = {}) {
+  const app = await openApp({ server: { openaiKey, env } });
   opened.push(app);
   return app.page;
 }
@@ -80,4 +83,29 @@ test("a long input runs in parts, shown as they are answered, then combined", as
   assert.match(await page.textContent("#answer"), /^Fake answer from gpt-4o-mini/);
   const steps = await page.$$eval("#attempts li", (items) => items.map((li) => li.textContent.split(":")[0]));
   assert.deepEqual(steps, [...Array.from({ length: of }, (_, i) => `part ${i + 1} of ${of}`), "combine"]);
+});
+
+test("a request that would wait past the deadline is queued: the page shows its place and a countdown", async () => {
+  // One request a minute to the provider, and a 5 s deadline: the second
+  // Send cannot run in time, so the server queues it as a job.
+  const dir = mkdtempSync(join(tmpdir(), "preflight-config-"));
+  const config = join(dir, "preflight.toml");
+  writeFileSync(config, "[providers.openai]\nrpm = 1\n\n[run]\ndeadline_seconds = 5\n");
+  const page = await open("fake-key-1", { PREFLIGHT_CONFIG: config });
+  await page.selectOption("#tier", "free");
+  await page.fill("#prompt", NOTES);
+  await page.waitForSelector('#report-verdict[data-state="ready"]');
+  await page.click("#send");
+  await page.waitForSelector('#verdict[data-ok="true"]', { timeout: 15_000 });
+
+  await page.fill("#prompt", `${NOTES} Lin asked for a call.`);
+  await page.waitForSelector('#report-verdict[data-state="ready"]');
+  await page.click("#send");
+  await page.waitForSelector("#run-queue:not([hidden])", { timeout: 10_000 });
+  assert.equal(await page.textContent("#run-queue"), "Your request is next in the queue.");
+  assert.equal(await page.getAttribute("#run-queue", "data-position"), "0");
+  assert.match(await page.textContent("#run-wait-message"), /^Your request is queued and should start in /);
+  assert.match(await page.textContent("#run-wait-countdown"), /left$/);
+  assert.equal(await page.getAttribute("#verdict", "data-status"), "running", "queued, not an error");
+  assert.equal(await page.getAttribute("#verdict", "data-ok"), null);
 });

@@ -83,6 +83,16 @@ function renderSent(s) {
     ticking = setInterval(tick, 250);
   }
 
+  // A queued job: its place in the queue (the countdown is the wait's).
+  const queue = $("run-queue");
+  queue.hidden = !(sent.status === "running" && sent.queue);
+  if (sent.queue) {
+    queue.dataset.position = String(sent.queue.position);
+    queue.textContent = sent.queue.position === 0
+      ? "Your request is next in the queue."
+      : `Your request is in the queue: ${sent.queue.position} ahead of it.`;
+  }
+
   const parts = $("run-parts");
   parts.hidden = !sent.parts;
   if (sent.parts) {

@@ -48,6 +48,8 @@ pub(super) async fn accept(
 #[derive(serde::Serialize)]
 struct Accepted {
     job: JobView,
+    /// The words for it: where it stands and when it should start.
+    message: String,
     links: Links,
 }
 
@@ -61,7 +63,12 @@ struct Links {
 impl Accepted {
     fn of(job: JobView) -> Accepted {
         let this = format!("/v1/jobs/{}", job.id);
+        let message = prompt_preflight::messages::failure::queued(
+            job.position.unwrap_or(0).max(0) as u64,
+            job.eta_ms.unwrap_or(0),
+        );
         Accepted {
+            message,
             links: Links {
                 events: format!("{this}/events"),
                 this,

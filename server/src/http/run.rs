@@ -303,7 +303,11 @@ pub(super) async fn run(
     let quota = QuotaView::of(&standing);
     let payload = checked.payload;
     let report = checked.report;
-    if prefers_async(&headers) {
+    // Queued rather than held open past the deadline, or refused, when our
+    // limits for the provider have no room until then; or when asked.
+    let busy =
+        state.runner.saturation(&contract, report.tokens.total) > state.runner.policy.deadline;
+    if prefers_async(&headers) || busy {
         let request = JobRequest {
             contract: contract.id.clone(),
             tier: report.tokens.tier.clone(),

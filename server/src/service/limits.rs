@@ -57,6 +57,36 @@ impl Limiter {
     /// admitted alone once the window is empty.
     pub fn admit(&self, tokens: u64, now: Instant) -> Result<(), Duration> {
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::fits(&self.limits, &mut recent, tokens, now)?;
+        recent.push_back((now, tokens));
+        Ok(())
+    }
+
+    /// How long until a call of `tokens` would be admitted (zero: now),
+    /// without admitting it; a full concurrency limit counts as a short
+    /// wait. For deciding to queue a request rather than hold it open.
+    pub fn wait_for(&self, tokens: u64, now: Instant) -> Duration {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = Self::fits(&self.limits, &mut recent, tokens, now)
+            .err()
+            .unwrap_or(Duration::ZERO);
+        let full = self
+            .in_flight
+            .as_ref()
+            .is_some_and(|s| s.available_permits() == 0);
+        if full {
+            wait.max(Duration::from_millis(500))
+        } else {
+            wait
+        }
+    }
+
+    fn fits(
+        limits: &ProviderLimits,
+        recent: &mut VecDeque<(Instant, u64)>,
+        tokens: u64,
+        now: Instant,
+    ) -> Result<(), Duration> {
         while recent
             .front()
             .is_some_and(|(t, _)| now.duration_since(*t) >= WINDOW)
@@ -68,13 +98,13 @@ impl Limiter {
                 WINDOW.saturating_sub(now.duration_since(*t))
             })
         };
-        if let Some(rpm) = self.limits.rpm {
+        if let Some(rpm) = limits.rpm {
             let rpm = rpm as usize;
             if recent.len() >= rpm {
-                return Err(until_oldest_leaves(&recent, recent.len() - rpm));
+                return Err(until_oldest_leaves(recent, recent.len() - rpm));
             }
         }
-        if let Some(tpm) = self.limits.tpm {
+        if let Some(tpm) = limits.tpm {
             let used: u64 = recent.iter().map(|(_, n)| n).sum();
             if used + tokens > tpm && !recent.is_empty() {
                 // Wait until enough of the oldest calls leave the window.
@@ -82,12 +112,11 @@ impl Limiter {
                 for (i, (_, n)) in recent.iter().enumerate() {
                     freed += n;
                     if used - freed + tokens <= tpm || i + 1 == recent.len() {
-                        return Err(until_oldest_leaves(&recent, i));
+                        return Err(until_oldest_leaves(recent, i));
                     }
                 }
             }
         }
-        recent.push_back((now, tokens));
         Ok(())
     }
 

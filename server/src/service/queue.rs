@@ -251,6 +251,20 @@ impl Queue {
                 return;
             }
         };
+        // Our limits for the provider may have no room yet: wait for it,
+        // keeping the lease.
+        loop {
+            let wait = runner.saturation(&contract, request.report.tokens.total);
+            if wait.is_zero() {
+                break;
+            }
+            tokio::time::sleep(wait.min(self.lease / 3)).await;
+            match self.store.renew(claim, self.lease.as_millis() as i64).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "the lease could not be renewed"),
+            }
+        }
         let started = Instant::now();
         let run = execute(
             runner,

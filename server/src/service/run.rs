@@ -41,6 +41,16 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// How long the contract's model must wait for our limits before a call
+    /// of `tokens` fits (zero: now). A request that would wait longer than
+    /// the deadline is queued as a job rather than refused.
+    pub fn saturation(&self, contract: &Contract, tokens: u64) -> Duration {
+        self.routes(contract)
+            .first()
+            .and_then(|r| r.limiter.as_ref())
+            .map_or(Duration::ZERO, |l| l.wait_for(tokens, Instant::now()))
+    }
+
     /// The client for `provider`'s models: its own, or the dry run.
     pub fn chat_for(&self, provider: Provider) -> Arc<dyn Chat> {
         self.chats
