@@ -4,6 +4,7 @@
 
 mod admin;
 mod admit;
+mod answer;
 mod auth;
 mod check;
 mod contracts;

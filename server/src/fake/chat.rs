@@ -72,9 +72,15 @@ const COUNTED: [&str; 3] = [LENGTH_ONCE_KEY, JSON_SECOND_KEY, BUSY_ONCE_KEY];
 /// How many chat requests with `key` came before this one, in any format
 /// (0 for a key whose answer does not depend on it).
 pub(super) fn earlier(log: &RequestLog, key: &str) -> usize {
-    if !COUNTED.contains(&key) && !super::openai::COUNTED.contains(&key) {
+    if !COUNTED.contains(&key) {
         return 0;
     }
+    count_earlier(log, key)
+}
+
+/// How many chat requests with `key` came before this one, in any format,
+/// whatever the key (a format's own counted cases, e.g. OpenAI's).
+pub(super) fn count_earlier(log: &RequestLog, key: &str) -> usize {
     let bearer = format!("Bearer {key}");
     let log = log.lock().unwrap_or_else(PoisonError::into_inner);
     let same = log

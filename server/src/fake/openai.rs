@@ -40,9 +40,6 @@ pub const QUOTA_KEY: &str = "fake-quota";
 /// Answers of this key are cut off at the length limit.
 pub use super::chat::LENGTH_KEY;
 
-/// The keys whose answer depends on the requests before.
-pub(super) const COUNTED: [&str; 2] = [RATE_LIMITED_ONCE_KEY, FLAKY_KEY];
-
 /// The keys of the chat cases, valid for every provider's fake.
 pub const CHAT_KEYS: [&str; 5] = [
     RATE_LIMITED_ONCE_KEY,
@@ -102,7 +99,7 @@ pub(super) async fn chat_completions(
                 "7s",
             );
         }
-        RATE_LIMITED_ONCE_KEY if chat::earlier(&log, key) == 0 => {
+        RATE_LIMITED_ONCE_KEY if chat::count_earlier(&log, key) == 0 => {
             let response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "tokens",
@@ -111,7 +108,7 @@ pub(super) async fn chat_completions(
             );
             return with_header(response, "retry-after-ms", "50");
         }
-        FLAKY_KEY if chat::earlier(&log, key) < 2 => {
+        FLAKY_KEY if chat::count_earlier(&log, key) < 2 => {
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server_error",

@@ -6,9 +6,9 @@
 //! `DELETE /v1/jobs/{id}` cancels a job still queued. A user sees only their
 //! own jobs: another's is a 404, as if it did not exist.
 
+use super::answer::{body_of, sse_response, PlanView, QuotaView};
 use super::auth::Authed;
 use super::request_id::RequestId;
-use super::run::{body_of, sse_response, PlanView, QuotaView};
 use crate::service::queue::{JobRequest, JobView, Render};
 use crate::store::{job_state, Caller};
 use crate::{AppError, AppState};

@@ -14,10 +14,11 @@
 //!   sent, must name that tier.
 
 use super::admit::{admit, content_to_record, ratelimit_headers, record_unrun, tier_for};
+use super::answer::{retry_headers, sse_response, status_of, total_usage};
 use super::auth::Authed;
 use super::error::quota_headers;
 use super::request_id::RequestId;
-use super::run::{retry_headers, run_whole, spawn_run, sse_response, status_of, total_usage};
+use super::run::{run_whole, spawn_run};
 use crate::service::check::{final_check, Content};
 use crate::service::events::{Events, RunEvent};
 use crate::service::run::Execution;

@@ -15,74 +15,27 @@
 //! (`http/openai.rs`).
 
 use super::admit::{admit, content_to_record, ratelimit_headers, record_unrun, standing, tier_for};
+use super::answer::{body_of, respond, sse_response, ErrorBody, PlanView, QuotaView, RunFailure};
 use super::auth::Authed;
 use super::extract::Submission;
 use super::request_id::RequestId;
-use crate::chat::Usage;
-use crate::service::call::{Attempt, UserFailure};
 use crate::service::check::final_check;
 use crate::service::events::{Events, RunEvent};
 use crate::service::queue::JobRequest;
-use crate::service::quota::Standing;
 use crate::service::record::Metered;
-use crate::service::run::{execute, Answer, Execution, Request as RunRequest, Work};
+use crate::service::run::{execute, Execution, Request as RunRequest, Work};
 use crate::{AppError, AppState};
 use axum::extract::{Extension, State};
 use axum::http::header::ACCEPT;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use prompt_preflight::{Contract, FailureClass, Payload, PlanKind, Report, RetryPolicy};
-use serde::Serialize;
-use std::convert::Infallible;
+use prompt_preflight::{Contract, Report};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc;
 use tracing::Instrument;
-
-/// The status a failure class answers with.
-pub(super) fn status_of(class: FailureClass) -> StatusCode {
-    match class {
-        FailureClass::RateLimited | FailureClass::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
-        FailureClass::ContextTooLong
-        | FailureClass::InvalidRequest
-        | FailureClass::ContentFiltered => StatusCode::UNPROCESSABLE_ENTITY,
-        FailureClass::ProviderUnavailable | FailureClass::ProviderQuotaExhausted => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        FailureClass::Timeout => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::BAD_GATEWAY,
-    }
-}
-
-/// Whether retrying the same request can help, for `x-should-retry`.
-pub(super) fn worth_retrying(class: FailureClass) -> bool {
-    matches!(
-        class.entry().retry,
-        RetryPolicy::AfterHint | RetryPolicy::Backoff
-    )
-}
-
-/// `retry-after` and `retry-after-ms` for a wait, and `x-should-retry`:
-/// `false` when retrying cannot help, `true` when it can.
-pub(super) fn retry_headers(response: &mut Response, class: FailureClass, wait: Option<Duration>) {
-    let headers = response.headers_mut();
-    if let Some(wait) = wait {
-        if let Ok(v) = HeaderValue::from_str(&wait.as_secs_f64().ceil().to_string()) {
-            headers.insert("retry-after", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&wait.as_millis().to_string()) {
-            headers.insert("retry-after-ms", v);
-        }
-    }
-    let retry = if worth_retrying(class) {
-        "true"
-    } else {
-        "false"
-    };
-    headers.insert("x-should-retry", HeaderValue::from_static(retry));
-}
 
 /// Starts the run of `work` on a task, its events into `events`. With
 /// `metered`, every call is covered by the caller's quota, and the end
@@ -146,68 +99,6 @@ pub(super) async fn run_whole(
     spawn_run(state, contract, report, work, false, events, metered)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// Every attempt's tokens together.
-pub(super) fn total_usage(attempts: &[Attempt]) -> Usage {
-    attempts.iter().fold(Usage::default(), |sum, a| Usage {
-        input: sum.input + a.usage.input,
-        output: sum.output + a.usage.output,
-        cached: sum.cached + a.usage.cached,
-        counted_by_us: sum.counted_by_us || a.usage.counted_by_us,
-    })
-}
-
-/// The plan of a run in parts, as the response shows it.
-#[derive(Serialize, serde::Deserialize)]
-pub(super) struct PlanView {
-    kind: PlanKind,
-    parts: usize,
-    requests: u64,
-    message: String,
-}
-
-/// A run that answered.
-#[derive(Serialize)]
-struct RunResponse {
-    answer: Answer,
-    report: Report,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload: Option<Payload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    plan: Option<PlanView>,
-    attempts: Vec<Attempt>,
-    usage: Usage,
-    summary: String,
-    quota: QuotaView,
-}
-
-/// A run the check refused, or whose model call failed: the documented
-/// error body, with what the run knew.
-#[derive(Serialize)]
-struct RunFailure {
-    error: ErrorBody,
-    report: Report,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    plan: Option<PlanView>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attempts: Vec<Attempt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<Usage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    summary: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    quota: Option<QuotaView>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    code: String,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retry_after_ms: Option<u64>,
 }
 
 /// Whether the caller asked for a job rather than an answer
@@ -355,117 +246,9 @@ pub(super) async fn run(
     Ok(response)
 }
 
-/// The caller's quota as a run's answer shows it: what is left, and the
-/// warnings from 80% of a monthly allowance.
-#[derive(Serialize, Clone, Default)]
-pub(super) struct QuotaView {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remaining_requests: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remaining_tokens: Option<i64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
-}
-
-impl QuotaView {
-    pub(super) fn of(standing: &Standing) -> QuotaView {
-        QuotaView {
-            remaining_requests: standing.remaining_requests(),
-            remaining_tokens: standing.remaining_tokens(),
-            warnings: standing.warnings(),
-        }
-    }
-}
-
-/// A Server-Sent Events answer of what `events` receives, until it closes.
-pub(super) fn sse_response(events: mpsc::UnboundedReceiver<Event>) -> Response {
-    let stream = futures_util::stream::unfold(events, |mut events| async move {
-        events
-            .recv()
-            .await
-            .map(|event| (Ok::<_, Infallible>(event), events))
-    });
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
-}
-
 /// One event as SSE: its `type` is the event name.
 fn sse_event(event: &RunEvent) -> Event {
     let json = serde_json::to_value(event).unwrap_or_default();
     let name = json["type"].as_str().unwrap_or("message").to_owned();
     Event::default().event(name).data(json.to_string())
-}
-
-/// The response body of a finished run, and its status.
-pub(super) fn body_of(
-    execution: Execution,
-    report: Report,
-    payload: Option<Payload>,
-    plan: Option<PlanView>,
-    quota: QuotaView,
-) -> (StatusCode, serde_json::Value) {
-    let usage = total_usage(&execution.attempts);
-    match execution.result {
-        Ok(answer) => (
-            StatusCode::OK,
-            serde_json::to_value(RunResponse {
-                answer,
-                report,
-                payload,
-                plan,
-                attempts: execution.attempts,
-                usage,
-                summary: execution.summary,
-                quota,
-            })
-            .unwrap_or_default(),
-        ),
-        Err(failed) => {
-            let UserFailure {
-                class,
-                message,
-                hint,
-                retry_after_ms,
-            } = failed.user;
-            (
-                status_of(class),
-                serde_json::to_value(RunFailure {
-                    error: ErrorBody {
-                        code: class.as_str().into(),
-                        message,
-                        hint: Some(hint),
-                        retry_after_ms,
-                    },
-                    report,
-                    plan,
-                    attempts: execution.attempts,
-                    usage: Some(usage),
-                    summary: Some(execution.summary),
-                    quota: Some(quota),
-                })
-                .unwrap_or_default(),
-            )
-        }
-    }
-}
-
-fn respond(
-    execution: Execution,
-    report: Report,
-    payload: Option<Payload>,
-    plan: Option<PlanView>,
-    quota: QuotaView,
-) -> Response {
-    let failure = execution
-        .result
-        .as_ref()
-        .err()
-        .map(|f| (f.user.class, f.failed.failure.retry_after));
-    let (status, body) = body_of(execution, report, payload, plan, quota);
-    let mut response = (status, Json(body)).into_response();
-    if let Some((class, wait)) = failure {
-        retry_headers(&mut response, class, wait);
-    }
-    response
 }

@@ -294,7 +294,3 @@ impl Store {
         Ok((n, (n > 0).then(|| total as f64 / n as f64)))
     }
 }
-
-/// Whether a reservation is held by a live job (the sweeper leaves those).
-pub(super) const LIVE_JOB: &str =
-    "request_id IN (SELECT id FROM jobs WHERE state IN ('queued', 'running'))";

@@ -131,6 +131,10 @@ pub struct Shortfall {
 
 /// The state of a reservation.
 pub(super) const HELD: &str = "held";
+
+/// Whether a reservation is held by a live job (a queued job may wait
+/// long; the sweeper leaves its hold alone).
+const LIVE_JOB: &str = "request_id IN (SELECT id FROM jobs WHERE state IN ('queued', 'running'))";
 const SETTLED: &str = "settled";
 const RELEASED: &str = "released";
 
@@ -274,7 +278,7 @@ impl Store {
         let expired: Vec<String> = sqlx::query(&format!(
             "SELECT request_id FROM reservations WHERE state = $1 AND expires_ms < $2 \
                  AND NOT {} LIMIT 500",
-            super::jobs::LIVE_JOB
+            LIVE_JOB
         ))
         .bind(HELD)
         .bind(now)
