@@ -295,9 +295,11 @@ async fn fifty_parallel_reservations_never_pass_the_allowance() {
         for t in tasks {
             admitted += usize::from(t.await.unwrap());
         }
-        assert_eq!(
-            admitted, 14,
-            "{name}: 14 × 700 fit into 10,000, the 15th does not"
+        // 14 × 700 fit at once; a settlement below its hold (650 + i) can
+        // make room for one more while others still wait.
+        assert!(
+            (14..=15).contains(&admitted),
+            "{name}: {admitted} admitted against 10,000 in holds of 700"
         );
         let counters = store
             .counters("u", "c", 60_000, 0, &caps(10_000))
@@ -310,7 +312,7 @@ async fn fifty_parallel_reservations_never_pass_the_allowance() {
         assert!(month.used <= 10_000, "{name}");
         assert_eq!(month.reserved, 0);
         let totals = store.usage_totals(Some("u"), None, 0).await.unwrap();
-        assert_eq!(totals.requests, 14);
+        assert_eq!(totals.requests, admitted as i64);
         assert_eq!(
             totals.input_tokens, month.used,
             "{name}: the records add up to the counter"
