@@ -47,14 +47,20 @@ async fn state(
     url: &str,
     tier: &str,
 ) -> (AppState, Store) {
+    let store = Store::open(url).await.unwrap();
+    (state_with(fake, provider_key, &store, tier), store)
+}
+
+/// The server's state over `store`, the model behind the fake with
+/// `provider_key`, and the `notes` contract with `tier` in its free tier.
+fn state_with(fake: &FakeProvider, provider_key: &str, store: &Store, tier: &str) -> AppState {
     let mut registry = Registry::builtin();
     registry.insert(contract(tier)).unwrap();
     let endpoint = ProviderEndpoint {
         api_key: Some(provider_key.into()),
         base_url: format!("{}/v1", fake.base_url()),
     };
-    let store = Store::open(url).await.unwrap();
-    let state = AppState::new(registry)
+    AppState::new(registry)
         .with_chat(
             Provider::Openai,
             Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
@@ -64,8 +70,7 @@ async fn state(
             base_delay: Duration::from_millis(1),
             ..Policy::default()
         })
-        .with_store(store.clone());
-    (state, store)
+        .with_store(store.clone())
 }
 
 async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
@@ -448,25 +453,7 @@ async fn failures_are_released_retries_charged_and_broken_streams_never_zero() {
 
 /// The state of [`state`] with another provider key, on the same store.
 async fn state_on(fake: &FakeProvider, provider_key: &str, store: &Store) -> (AppState, Store) {
-    let mut registry = Registry::builtin();
-    registry
-        .insert(contract("monthly_tokens = 100000"))
-        .unwrap();
-    let endpoint = ProviderEndpoint {
-        api_key: Some(provider_key.into()),
-        base_url: format!("{}/v1", fake.base_url()),
-    };
-    let state = AppState::new(registry)
-        .with_chat(
-            Provider::Openai,
-            Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
-        )
-        .with_run_policy(Policy {
-            deadline: Duration::from_secs(10),
-            base_delay: Duration::from_millis(1),
-            ..Policy::default()
-        })
-        .with_store(store.clone());
+    let state = state_with(fake, provider_key, store, "monthly_tokens = 100000");
     (state, store.clone())
 }
 

@@ -45,6 +45,15 @@ impl Metric {
     pub fn monthly(self) -> bool {
         matches!(self, Metric::TokensMonth | Metric::SpendMonth)
     }
+
+    /// Its window's start, of the minute's and the month's.
+    pub fn window(self, minute_start: i64, month_start: i64) -> i64 {
+        if self.monthly() {
+            month_start
+        } else {
+            minute_start
+        }
+    }
 }
 
 /// What a request holds or used: requests, tokens and micro-dollars.
@@ -89,6 +98,13 @@ pub struct Reservation {
     pub amounts: Amounts,
     /// When the sweeper may release it if it is still held.
     pub expires_ms: i64,
+}
+
+impl Reservation {
+    /// The window `metric` counts in for this reservation.
+    fn window(&self, metric: Metric) -> i64 {
+        metric.window(self.minute_start, self.month_start)
+    }
 }
 
 /// A counter after admission: its window, what is used and held, its cap.
@@ -175,16 +191,7 @@ impl Store {
         } else {
             add_reserved(&mut tx, r, r.amounts, caps).await?
         };
-        match result {
-            Ok(held) => {
-                tx.commit().await?;
-                Ok(Ok(held))
-            }
-            Err(short) => {
-                tx.rollback().await?;
-                Ok(Err(short))
-            }
-        }
+        admitted(tx, result).await
     }
 
     /// Adds `more` to a held reservation (a retry, a continuation, a
@@ -225,16 +232,8 @@ impl Store {
                 wanted: more.tokens,
             }));
         }
-        match add_reserved(&mut tx, r, more, caps).await? {
-            Ok(held) => {
-                tx.commit().await?;
-                Ok(Ok(held))
-            }
-            Err(short) => {
-                tx.rollback().await?;
-                Ok(Err(short))
-            }
-        }
+        let result = add_reserved(&mut tx, r, more, caps).await?;
+        admitted(tx, result).await
     }
 
     /// Settles a reservation at what the request really `used`, and writes
@@ -317,31 +316,11 @@ impl Store {
         month_start: i64,
         caps: &Caps,
     ) -> Result<Vec<Counter>, StoreError> {
-        let mut out = Vec::new();
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::with_capacity(caps.len());
         for &(metric, cap) in caps {
-            let window = if metric.monthly() {
-                month_start
-            } else {
-                minute_start
-            };
-            let row = sqlx::query(
-                "SELECT used, reserved FROM quota_counters \
-                 WHERE user_id = $1 AND contract_id = $2 AND metric = $3 AND window_start = $4",
-            )
-            .bind(user_id)
-            .bind(contract_id)
-            .bind(metric.as_str())
-            .bind(window)
-            .fetch_optional(self.pool())
-            .await?;
-            let (used, reserved) = row.map(|r| (r.get(0), r.get(1))).unwrap_or((0, 0));
-            out.push(Counter {
-                metric,
-                window_start: window,
-                used,
-                reserved,
-                cap,
-            });
+            let window = metric.window(minute_start, month_start);
+            out.push(counter(&mut conn, user_id, contract_id, metric, window, cap).await?);
         }
         Ok(out)
     }
@@ -412,11 +391,7 @@ async fn add_reserved(
 ) -> Result<Result<Held, Shortfall>, StoreError> {
     let mut counters = Vec::with_capacity(caps.len());
     for &(metric, cap) in caps {
-        let window = if metric.monthly() {
-            r.month_start
-        } else {
-            r.minute_start
-        };
+        let window = r.window(metric);
         let n = amounts.of(metric);
         sqlx::query(
             "INSERT INTO quota_counters (user_id, contract_id, metric, window_start, used, reserved) \
@@ -453,26 +428,8 @@ async fn add_reserved(
                 cap,
             }),
             None => {
-                let row = sqlx::query(
-                    "SELECT used, reserved FROM quota_counters \
-                     WHERE user_id = $1 AND contract_id = $2 AND metric = $3 AND window_start = $4",
-                )
-                .bind(&r.user_id)
-                .bind(&r.contract_id)
-                .bind(metric.as_str())
-                .bind(window)
-                .fetch_one(&mut **tx)
-                .await?;
-                return Ok(Err(Shortfall {
-                    counter: Counter {
-                        metric,
-                        window_start: window,
-                        used: row.get(0),
-                        reserved: row.get(1),
-                        cap,
-                    },
-                    wanted: n,
-                }));
+                let counter = counter(tx, &r.user_id, &r.contract_id, metric, window, cap).await?;
+                return Ok(Err(Shortfall { counter, wanted: n }));
             }
         }
     }
@@ -484,33 +441,58 @@ async fn read_counters(
     r: &Reservation,
     caps: &Caps,
 ) -> Result<Vec<Counter>, StoreError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(caps.len());
     for &(metric, cap) in caps {
-        let window = if metric.monthly() {
-            r.month_start
-        } else {
-            r.minute_start
-        };
-        let row = sqlx::query(
-            "SELECT used, reserved FROM quota_counters \
-             WHERE user_id = $1 AND contract_id = $2 AND metric = $3 AND window_start = $4",
-        )
-        .bind(&r.user_id)
-        .bind(&r.contract_id)
-        .bind(metric.as_str())
-        .bind(window)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let (used, reserved) = row.map(|r| (r.get(0), r.get(1))).unwrap_or((0, 0));
-        out.push(Counter {
-            metric,
-            window_start: window,
-            used,
-            reserved,
-            cap,
-        });
+        let window = r.window(metric);
+        out.push(counter(tx, &r.user_id, &r.contract_id, metric, window, cap).await?);
     }
     Ok(out)
+}
+
+/// One counter as it stands (zeros when nothing was counted in its window).
+async fn counter(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    contract_id: &str,
+    metric: Metric,
+    window: i64,
+    cap: Option<i64>,
+) -> Result<Counter, StoreError> {
+    let row = sqlx::query(
+        "SELECT used, reserved FROM quota_counters \
+         WHERE user_id = $1 AND contract_id = $2 AND metric = $3 AND window_start = $4",
+    )
+    .bind(user_id)
+    .bind(contract_id)
+    .bind(metric.as_str())
+    .bind(window)
+    .fetch_optional(conn)
+    .await?;
+    let (used, reserved) = row.map(|r| (r.get(0), r.get(1))).unwrap_or((0, 0));
+    Ok(Counter {
+        metric,
+        window_start: window,
+        used,
+        reserved,
+        cap,
+    })
+}
+
+/// Commits an admission that fit, rolls back one that did not.
+async fn admitted(
+    tx: Transaction<'static, Any>,
+    result: Result<Held, Shortfall>,
+) -> Result<Result<Held, Shortfall>, StoreError> {
+    match result {
+        Ok(held) => {
+            tx.commit().await?;
+            Ok(Ok(held))
+        }
+        Err(short) => {
+            tx.rollback().await?;
+            Ok(Err(short))
+        }
+    }
 }
 
 /// Ends a held reservation: what it held leaves `reserved`, `used` joins
@@ -544,11 +526,7 @@ pub(super) async fn end(
         spend: row.get(6),
     };
     for metric in Metric::ALL {
-        let window = if metric.monthly() {
-            month_start
-        } else {
-            minute_start
-        };
+        let window = metric.window(minute_start, month_start);
         sqlx::query(
             "UPDATE quota_counters SET used = used + $1, reserved = reserved - $2 \
              WHERE user_id = $3 AND contract_id = $4 AND metric = $5 AND window_start = $6",
