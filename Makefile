@@ -37,7 +37,16 @@ tools:
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-npm: node_modules/.package-lock.json
+# Chart.js for the operator page (www/operator.html), served from /vendor:
+# its ES module, its chunks and the colour module it imports.
+VENDOR = www/vendor/chart.js/chart.js
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p www/vendor/chart.js/chunks www/vendor/@kurkle/color
+	cp node_modules/chart.js/dist/chart.js www/vendor/chart.js/
+	cp node_modules/chart.js/dist/chunks/*.js www/vendor/chart.js/chunks/
+	cp node_modules/@kurkle/color/dist/color.esm.js www/vendor/@kurkle/color/
+
+npm: node_modules/.package-lock.json $(VENDOR)
 
 # One Wasm module into $(1): wasm-bindgen's glue and types (tidied), the
 # glue as a factory of fresh instances, then wasm-opt.

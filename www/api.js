@@ -73,6 +73,22 @@ export const me = (contract) => okJson(`/v1/me?contract=${encodeURIComponent(con
  */
 export const job = (id, signal) => okJson(`/v1/jobs/${encodeURIComponent(id)}`, { headers: keyed(), signal });
 
+/**
+ * Usage over the last `days` days, from the records (`GET /v1/admin/usage`;
+ * an operator key).
+ * @param {number} days
+ * @returns {Promise<import("./views/charts.js").UsageView>}
+ */
+export const adminUsage = (days) => okJson(`/v1/admin/usage?days=${days}`, { headers: keyed() });
+
+/**
+ * The queue now and over the last `minutes` (`GET /v1/admin/queue`; an
+ * operator key).
+ * @param {number} minutes
+ * @returns {Promise<import("./views/charts.js").QueueView>}
+ */
+export const adminQueue = (minutes) => okJson(`/v1/admin/queue?minutes=${minutes}`, { headers: keyed() });
+
 /** The contracts the server serves. @returns {Promise<ContractSummary[]>} */
 export const contracts = () => okJson("/v1/contracts");
 

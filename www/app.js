@@ -179,9 +179,11 @@ async function showAccount(contract) {
       ? `Sending as ${me.user}, an operator: every plan can be tried.`
       : `Sending as ${me.user}, on the ${me.tier} plan.`;
     $("account").hidden = false;
+    $("operator-link").hidden = !me.admin;
     showQuota(me.quota?.warnings ?? []);
   } catch (error) {
     account = null;
+    $("operator-link").hidden = true;
     $("account").textContent = `Your key was not accepted: ${message(error)}`;
     $("account").hidden = false;
     $("api-key-label").hidden = false;

@@ -51,6 +51,7 @@ mod anthropic;
 pub mod chat;
 mod gemini;
 pub mod openai;
+mod pace;
 
 use crate::{Provider, ProviderConfig, COUNTING};
 use axum::body::{Body, Bytes};
@@ -165,11 +166,21 @@ impl FakeProvider {
 
     /// Starts a fake on `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr) -> std::io::Result<FakeProvider> {
+        Self::bind_paced(addr, None).await
+    }
+
+    /// Starts a fake on `addr` whose OpenAI chat route takes at most
+    /// `per_second` requests a second (`None`: no limit) and refuses the
+    /// rest as OpenAI does, with its rate-limit headers.
+    pub async fn bind_paced(
+        addr: SocketAddr,
+        per_second: Option<u32>,
+    ) -> std::io::Result<FakeProvider> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let log = RequestLog::default();
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(log.clone());
+        let app = router(log.clone(), pace::Pace::new(per_second));
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -258,16 +269,22 @@ impl Drop for FakeProvider {
     }
 }
 
-/// Both providers' routes, with every request recorded first.
-fn router(log: RequestLog) -> Router {
+/// Both providers' routes, with every request recorded first, and the
+/// chat route's rate limit.
+fn router(log: RequestLog, pace: Arc<pace::Pace>) -> Router {
+    let stats = Router::new()
+        .route("/fake/stats", axum::routing::get(pace::stats))
+        .with_state(pace.clone());
     Router::new()
         .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/messages", post(anthropic::messages))
         .route("/v1/messages/count_tokens", post(anthropic::count_tokens))
         .route("/v1beta/models/{model_and_method}", post(gemini::models))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(pace, pace::limit))
         .layer(middleware::from_fn_with_state(log.clone(), record))
         .with_state(log)
+        .merge(stats)
 }
 
 /// Reads the body, records the request, and passes it on.

@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/chat/completions", post(openai::chat_completions))
         .route("/admin/providers", get(admin::providers))
         .route("/admin/usage", get(admin::usage))
+        .route("/admin/queue", get(admin::queue))
         .route("/jobs/{id}", get(jobs::show).delete(jobs::cancel))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/me", get(me::me))

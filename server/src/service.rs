@@ -3,6 +3,7 @@
 //! and breakers, recover a cut-off answer, check the answer, and say what
 //! happened.
 
+pub mod backlog;
 pub mod budget;
 pub mod call;
 pub mod check;

@@ -87,6 +87,7 @@ impl AppState {
     /// reservation whose request stops answering is released after the
     /// run's deadline and a minute more (so set the policy first).
     pub fn with_store(mut self, store: Store) -> Self {
+        let store = store.with_timer(self.metrics.db_timer());
         let hold = self.runner.policy.deadline + Duration::from_secs(60);
         let quotas = Quotas::new(store.clone(), hold);
         self.accounts = Some(Accounts {

@@ -25,7 +25,7 @@ mod migrate;
 mod quota;
 mod usage;
 
-pub use jobs::{state as job_state, Claim, Job};
+pub use jobs::{state as job_state, Claim, Job, JobTimes};
 pub use keys::KEY_PREFIX;
 pub use keys::{Caller, KeyInfo, NewKey};
 pub use quota::{Amounts, Caps, Counter, Held, Metric, Reservation, Shortfall};
@@ -35,6 +35,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The database used when none is configured.
@@ -89,11 +90,25 @@ pub enum Backend {
     Postgres,
 }
 
+/// Told how long each store operation took: its name (the method, e.g.
+/// `claim`) and the time, from its first statement to its commit.
+pub type Timer = Arc<dyn Fn(&'static str, Duration) + Send + Sync>;
+
 /// The database: a pool and which kind it is. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    timer: Option<Timer>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("timed", &self.timer.is_some())
+            .finish()
+    }
 }
 
 impl Store {
@@ -138,7 +153,11 @@ impl Store {
         };
         let connect = AnyConnectOptions::from_str(&connect_url).map_err(open_error)?;
         let pool = options.connect_with(connect).await.map_err(open_error)?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            timer: None,
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -151,6 +170,28 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same database, telling `timer` how long each operation takes
+    /// (the server feeds it to `preflight_db_seconds` in `/metrics`).
+    pub fn with_timer(mut self, timer: Timer) -> Store {
+        self.timer = Some(timer);
+        self
+    }
+
+    /// Runs one operation, timing it when a timer is set.
+    pub(crate) async fn timed<T>(
+        &self,
+        op: &'static str,
+        work: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let Some(timer) = &self.timer else {
+            return work.await;
+        };
+        let started = std::time::Instant::now();
+        let done = work.await;
+        timer(op, started.elapsed());
+        done
     }
 
     /// The pool, for the store's own modules.

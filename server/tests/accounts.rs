@@ -487,6 +487,23 @@ async fn the_metrics_count_requests_tokens_latency_breakers_and_issue_codes() {
             .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // A prepare is recorded too: its input's shape, no tokens.
+    let prepare = Request::post("/v1/prepare")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(notes().to_string()))
+        .unwrap();
+    let (status, headers, _) = send(&state, prepare).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = headers["x-request-id"].to_str().unwrap();
+    let record = store.usage_record(id).await.unwrap().expect("a record");
+    assert_eq!(
+        (record.route.as_str(), record.outcome.as_str()),
+        ("prepare", "prepared")
+    );
+    assert_eq!(record.input_kind.as_deref(), Some("text"));
+    assert_eq!(record.input_bytes, NOTES.len() as i64);
+    assert_eq!((record.input_tokens, record.cost_micro_usd), (0, 0));
+    assert_eq!(record.user_id, None);
     let response = app(state.clone())
         .oneshot(get("/metrics", None))
         .await
@@ -514,6 +531,13 @@ async fn the_metrics_count_requests_tokens_latency_breakers_and_issue_codes() {
         r#"preflight_http_responses_total{route="/v1/run",status="422"} 1"#,
         r#"preflight_provider_latency_seconds_count{provider="openai",model="gpt-4o-mini",outcome="ok"} 1"#,
         "# TYPE preflight_queue_depth gauge",
+        r#"preflight_requests_total{route="prepare",outcome="prepared"} 1"#,
+        // Time in the database, per store operation.
+        "# TYPE preflight_db_seconds histogram",
+        r#"preflight_db_seconds_count{op="authenticate"}"#,
+        r#"preflight_db_seconds_count{op="reserve"}"#,
+        r#"preflight_db_seconds_count{op="settle"}"#,
+        r#"preflight_db_seconds_count{op="record"}"#,
     ] {
         assert!(text.contains(line), "no `{line}` in:\n{text}");
     }

@@ -327,3 +327,81 @@ async fn a_request_that_would_wait_past_the_deadline_is_queued_not_refused() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_providers_rate_limit_hint_queues_the_next_runs_and_counts_in_their_eta() {
+    use prompt_preflight_server::config::ProviderLimits;
+    use prompt_preflight_server::fake::{RATE_LIMITED_KEY, RETRY_AFTER};
+    use std::collections::BTreeMap;
+    let fake = FakeProvider::start().await;
+    let url = support::databases().await.remove(0).1;
+    let store = Store::open(&url).await.unwrap();
+    // The provider answers every call with a 429 and `retry-after: 7`,
+    // longer than the run's deadline.
+    let endpoint = ProviderEndpoint {
+        api_key: Some(RATE_LIMITED_KEY.into()),
+        base_url: format!("{}/v1", fake.base_url()),
+    };
+    let limits = BTreeMap::from([(
+        Provider::Openai,
+        ProviderLimits {
+            concurrency: Some(8),
+            ..ProviderLimits::default()
+        },
+    )]);
+    let state = AppState::new(Registry::builtin())
+        .with_chat(
+            Provider::Openai,
+            Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
+        )
+        .with_limits(&limits)
+        .with_run_policy(Policy {
+            deadline: Duration::from_secs(3),
+            base_delay: Duration::from_millis(1),
+            ..Policy::default()
+        })
+        .with_store(store.clone());
+    let ada = store.create_key("ada", "free", true).await.unwrap();
+    let run = || {
+        Request::post("/v1/run")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-api-key", &ada.secret)
+            .body(Body::from(
+                json!({"contract": "customer-list", "text": NOTES}).to_string(),
+            ))
+            .unwrap()
+    };
+    let (status, _, body) = send(&state, run()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(fake.take_requests().len(), 1);
+    // The next run does not call the provider only to be refused: it is
+    // queued, and its ETA counts the provider's hint.
+    let (status, _, body) = send(&state, run()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let eta = body["job"]["eta_ms"].as_u64().unwrap();
+    assert!(
+        eta >= (RETRY_AFTER - Duration::from_secs(2)).as_millis() as u64,
+        "the ETA {eta} ms counts the provider's 7 s hint"
+    );
+    assert!(
+        fake.take_requests().is_empty(),
+        "nothing was sent while the hint holds"
+    );
+    // The operator sees it waiting.
+    let (status, _, queue) = send(&state, get("/v1/admin/queue?minutes=5", &ada.secret)).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    assert_eq!(
+        (queue["waiting"].as_u64(), queue["running"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(queue["depth"].as_array().unwrap().len(), 60);
+    assert_eq!(
+        queue["depth"].as_array().unwrap().last().unwrap()["waiting"],
+        1
+    );
+    // And a key that is not an operator's may not.
+    let bob = store.create_key("bob", "free", false).await.unwrap();
+    let (status, _, body) = send(&state, get("/v1/admin/queue", &bob.secret)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}

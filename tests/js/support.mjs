@@ -50,7 +50,8 @@ async function spawnListening(args, pattern, env = {}) {
  * `env` adds variables, e.g. `PREFLIGHT_RUN_DEADLINE_SECONDS`.
  *
  * Each server has its own SQLite database in a temporary directory and a
- * demo user (`--demo`): `key` is its API key (an operator key).
+ * demo user (`--demo`): `key` is its API key (an operator key), and
+ * `databaseUrl` the database, for `preflight keys create`.
  */
 export async function startServer({ openaiKey, env: extra = {} } = {}) {
   let fake = null;
@@ -72,6 +73,7 @@ export async function startServer({ openaiKey, env: extra = {} } = {}) {
     url: server.url,
     fakeUrl: fake?.url,
     key,
+    databaseUrl: env.DATABASE_URL,
     stop: async () => {
       await server.stop();
       await fake?.stop();
@@ -141,4 +143,22 @@ export async function openApp({ path = "", server: options = {} } = {}) {
       await server.stop();
     },
   };
+}
+
+/** Creates a key with `preflight keys create` on the database at `databaseUrl`; resolves with the key. */
+export function createKey(databaseUrl, user, tier, { admin = false } = {}) {
+  const bin = join(root, "target", "debug", "preflight");
+  const args = ["keys", "create", "--user", user, "--tier", tier, ...(admin ? ["--admin"] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("exit", (code) => {
+      const key = out.trim();
+      if (code === 0 && key.startsWith("pp_")) resolve(key);
+      else reject(new Error(`keys create exited with ${code}: ${err}`));
+    });
+  });
 }

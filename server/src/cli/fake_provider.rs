@@ -12,6 +12,11 @@ pub(super) struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8090")]
     addr: SocketAddr,
+    /// Refuse OpenAI chat requests over this many a second with OpenAI's
+    /// 429 and rate-limit headers, like a real provider's limit (for load
+    /// tests; `GET /fake/stats` counts what it served and refused).
+    #[arg(long, value_name = "N")]
+    requests_per_second: Option<u32>,
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -20,7 +25,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
         source,
     })?;
     runtime.block_on(async move {
-        let fake = FakeProvider::bind(args.addr)
+        let fake = FakeProvider::bind_paced(args.addr, args.requests_per_second)
             .await
             .map_err(|source| CliError::Io {
                 what: format!("cannot listen on {}", args.addr),

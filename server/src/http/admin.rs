@@ -7,9 +7,14 @@
 //! and day, outcomes per day, the top issue codes) for the last N days
 //! (30 by default).
 //!
-//! Both need an admin key (`preflight keys create --admin`).
+//! `GET /v1/admin/queue?minutes=N`: the queue now and over the last N
+//! minutes (60 by default): its depth step by step, how long jobs waited
+//! for a worker, and how many finished per second.
+//!
+//! All need an admin key (`preflight keys create --admin`).
 
 use super::auth::Operator;
+use crate::service::backlog::QueueView;
 use crate::service::health::{BreakerView, FailureRecord};
 use crate::service::usage::UsageView;
 use crate::store::now_ms;
@@ -69,4 +74,22 @@ pub(super) async fn usage(
     let days = i64::from(query.days.unwrap_or(30).clamp(1, 366));
     let since = now_ms() - days * 86_400_000;
     Ok(Json(UsageView::since(&accounts.store, since).await?))
+}
+
+#[derive(Deserialize)]
+pub(super) struct QueueQuery {
+    /// How many minutes back (1 to 10,080, a week).
+    minutes: Option<u32>,
+}
+
+pub(super) async fn queue(
+    _operator: Operator,
+    State(state): State<AppState>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<QueueView>, AppError> {
+    let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
+    let minutes = i64::from(query.minutes.unwrap_or(60).clamp(1, 10_080));
+    Ok(Json(
+        QueueView::over(&accounts.store, minutes * 60_000).await?,
+    ))
 }

@@ -6,7 +6,7 @@ use super::request_id::RequestId;
 use crate::service::check::{Content, FinalCheck};
 use crate::service::quota::{call_amounts, Standing};
 use crate::service::record::{base_record, Metered};
-use crate::store::{Amounts, Caller};
+use crate::store::{Amounts, Caller, UsageRecord};
 use crate::{AppError, AppState};
 use axum::http::{HeaderMap, HeaderValue};
 use prompt_preflight::{Contract, Report};
@@ -120,11 +120,17 @@ pub(super) async fn record_unrun(
 ) {
     let mut record = base_record(&id.0, caller, &report.tokens.tier, route, report, content);
     record.latency_ms = started.elapsed().as_millis() as i64;
-    state.metrics.record(&record);
+    write_record(state, &record).await;
+}
+
+/// Counts a record in the metrics and stores it; a store that fails is
+/// logged, not the request's failure (it was answered).
+pub(super) async fn write_record(state: &AppState, record: &UsageRecord) {
+    state.metrics.record(record);
     let Some(accounts) = &state.accounts else {
         return;
     };
-    if let Err(e) = accounts.store.record(&record).await {
+    if let Err(e) = accounts.store.record(record).await {
         tracing::error!(error = %e, "the usage record was not written");
     }
 }

@@ -9,6 +9,7 @@
 use super::answer::{body_of, sse_response, PlanView, QuotaView};
 use super::auth::Authed;
 use super::request_id::RequestId;
+use crate::service::limits::Pace;
 use crate::service::queue::{JobRequest, JobView, Render};
 use crate::store::{job_state, Caller};
 use crate::{AppError, AppState};
@@ -27,11 +28,12 @@ pub(super) async fn accept(
     id: &RequestId,
     caller: &Caller,
     request: &JobRequest,
+    pace: Pace,
 ) -> Result<Response, AppError> {
     let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
     let view = accounts
         .queue
-        .submit(&id.0, &caller.user_id, request)
+        .submit(&id.0, &caller.user_id, request, pace)
         .await?;
     let mut response = (StatusCode::ACCEPTED, Json(Accepted::of(view))).into_response();
     let headers = response.headers_mut();
@@ -81,7 +83,13 @@ impl Accepted {
 async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<JobView, AppError> {
     let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
     match accounts.store.job(id, &caller.user_id).await? {
-        Some(job) => Ok(accounts.queue.view(job).await?),
+        Some(job) => {
+            let pace = state
+                .registry
+                .get(&job.contract_id)
+                .map_or(Pace::default(), |c| state.runner.pace(c, 0));
+            Ok(accounts.queue.view(job, pace).await?)
+        }
         None => Err(AppError::JobNotFound(id.to_owned())),
     }
 }

@@ -196,8 +196,8 @@ pub(super) async fn run(
     let report = checked.report;
     // Queued rather than held open past the deadline, or refused, when our
     // limits for the provider have no room until then; or when asked.
-    let busy =
-        state.runner.saturation(&contract, report.tokens.total) > state.runner.policy.deadline;
+    let pace = state.runner.pace(&contract, report.tokens.total);
+    let busy = pace.wait > state.runner.policy.deadline;
     if prefers_async(&headers) || busy {
         let request = JobRequest {
             contract: contract.id.clone(),
@@ -208,7 +208,7 @@ pub(super) async fn run(
             plan: plan.and_then(|p| serde_json::to_value(p).ok()),
             record: metered.record.clone(),
         };
-        let mut response = super::jobs::accept(&state, &id, &caller, &request).await?;
+        let mut response = super::jobs::accept(&state, &id, &caller, &request, pace).await?;
         ratelimit_headers(response.headers_mut(), &standing);
         return Ok(response);
     }

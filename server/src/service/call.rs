@@ -379,6 +379,13 @@ where
                 )),
                 _ => None,
             };
+            // The provider's own hint holds every call to it back, so the
+            // other requests wait (or queue) instead of being refused too.
+            if let (FailureClass::RateLimited, Some(hint), Some(limiter)) =
+                (f.class, f.retry_after, &route.limiter)
+            {
+                limiter.pause(hint, Instant::now());
+            }
             let next_route = matches!(
                 f.class,
                 FailureClass::ContextTooLong

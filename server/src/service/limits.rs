@@ -3,7 +3,9 @@
 //! tokens per minute. A call that would go over waits for room, and the
 //! caller is told how long ([`super::events::RunEvent::Waiting`]); room
 //! that will not come before the deadline is a `rate_limited` failure
-//! with the wait, never a call the provider would refuse anyway.
+//! with the wait, never a call the provider would refuse anyway. When the
+//! provider itself refuses a call with a rate-limit hint, every call to it
+//! holds back for that long ([`Limiter::pause`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -33,6 +35,18 @@ pub struct Limiter {
     in_flight: Option<Arc<Semaphore>>,
     /// The calls admitted in the last minute: when, and their tokens.
     recent: Mutex<VecDeque<(Instant, u64)>>,
+    /// Until when the provider asked us to send nothing (its `retry-after`
+    /// on a rate-limit answer).
+    hold: Mutex<Option<Instant>>,
+}
+
+/// How fast a provider takes calls now: for a queued job's ETA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pace {
+    /// How long until the next call fits (zero: now).
+    pub wait: Duration,
+    /// The requests per minute it takes, when limited.
+    pub rpm: Option<u32>,
 }
 
 impl Limiter {
@@ -44,6 +58,35 @@ impl Limiter {
                 .concurrency
                 .map(|n| Arc::new(Semaphore::new(n as usize))),
             recent: Mutex::new(VecDeque::new()),
+            hold: Mutex::new(None),
+        }
+    }
+
+    /// Sends nothing to the provider for `wait` from `now`: it answered a
+    /// call with a rate-limit error and this hint, so every other call
+    /// would be refused too. Later holds extend it, earlier ones do not
+    /// shorten it.
+    pub fn pause(&self, wait: Duration, now: Instant) {
+        let mut hold = self.hold.lock().unwrap_or_else(PoisonError::into_inner);
+        let until = now + wait;
+        if hold.is_none_or(|h| h < until) {
+            *hold = Some(until);
+        }
+    }
+
+    /// How long the provider's own hint holds calls back (zero: not).
+    fn held(&self, now: Instant) -> Duration {
+        self.hold
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map_or(Duration::ZERO, |h| h.saturating_duration_since(now))
+    }
+
+    /// How long until a call of `tokens` fits, and the rate calls go at.
+    pub fn pace(&self, tokens: u64, now: Instant) -> Pace {
+        Pace {
+            wait: self.wait_for(tokens, now),
+            rpm: self.limits.rpm,
         }
     }
 
@@ -56,6 +99,10 @@ impl Limiter {
     /// per-minute limits. A call larger than the whole token limit is
     /// admitted alone once the window is empty.
     pub fn admit(&self, tokens: u64, now: Instant) -> Result<(), Duration> {
+        let held = self.held(now);
+        if !held.is_zero() {
+            return Err(held);
+        }
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         Self::fits(&self.limits, &mut recent, tokens, now)?;
         recent.push_back((now, tokens));
@@ -69,7 +116,8 @@ impl Limiter {
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         let wait = Self::fits(&self.limits, &mut recent, tokens, now)
             .err()
-            .unwrap_or(Duration::ZERO);
+            .unwrap_or(Duration::ZERO)
+            .max(self.held(now));
         let full = self
             .in_flight
             .as_ref()
@@ -149,6 +197,28 @@ mod tests {
         let wait = limiter.admit(10, t0 + Duration::from_secs(20)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(40));
         assert!(limiter.admit(10, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn a_providers_hint_holds_every_call_back() {
+        let limiter = Limiter::new(ProviderLimits::default());
+        let t0 = Instant::now();
+        assert_eq!(limiter.admit(10, t0), Ok(()));
+        limiter.pause(Duration::from_secs(3), t0);
+        // A shorter hint later does not shorten it.
+        limiter.pause(Duration::from_secs(1), t0 + Duration::from_secs(1));
+        assert_eq!(
+            limiter.admit(10, t0 + Duration::from_secs(1)),
+            Err(Duration::from_secs(2))
+        );
+        assert_eq!(
+            limiter.pace(10, t0 + Duration::from_secs(2)),
+            Pace {
+                wait: Duration::from_secs(1),
+                rpm: None
+            }
+        );
+        assert_eq!(limiter.admit(10, t0 + Duration::from_secs(3)), Ok(()));
     }
 
     #[test]

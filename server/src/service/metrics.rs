@@ -1,7 +1,7 @@
 //! The server's metrics, for `GET /metrics` (the Prometheus/OpenMetrics
 //! text format, by the Prometheus project's own crate): requests by route
 //! and outcome, tokens and cost, provider latency, circuit breakers, the
-//! issue codes users' inputs raise, and the queue.
+//! issue codes users' inputs raise, the queue, and time in the database.
 
 use super::call::Attempt;
 use super::health::{BreakerState, Health};
@@ -53,6 +53,16 @@ struct BreakerLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DbLabels {
+    op: &'static str,
+}
+
+fn db_histogram() -> Histogram {
+    // 50 µs to about 1.6 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabels {
     code: String,
 }
@@ -76,6 +86,7 @@ pub struct Metrics {
     attempts: Histograms<AttemptLabels>,
     breakers: Family<BreakerLabels, Gauge>,
     codes: Family<CodeLabels, Counter>,
+    db: Histograms<DbLabels>,
     /// Jobs waiting in the queue.
     pub queue_depth: Gauge,
     /// How long jobs waited before a worker took them, in seconds.
@@ -158,8 +169,15 @@ impl Metrics {
             "How long jobs waited for a worker",
             queue_wait.clone(),
         );
+        let db: Histograms<DbLabels> = Family::new_with_constructor(db_histogram);
+        registry.register(
+            "db_seconds",
+            "Time in the database per store operation (e.g. reserve, claim, complete), from its first statement to its commit",
+            db.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
+            db,
             requests,
             http,
             http_latency,
@@ -233,6 +251,16 @@ impl Metrics {
         };
         self.http.get_or_create(&labels).inc();
         self.http_latency.get_or_create(&labels).observe(seconds);
+    }
+
+    /// A timer for the store ([`crate::store::Store::with_timer`]) that
+    /// feeds `db_seconds`.
+    pub fn db_timer(&self) -> crate::store::Timer {
+        let db = self.db.clone();
+        Arc::new(move |op, took| {
+            db.get_or_create(&DbLabels { op })
+                .observe(took.as_secs_f64())
+        })
     }
 
     /// The metrics as text, with the breakers' state as of now.

@@ -6,6 +6,7 @@
 //! when its lease runs out, so no accepted job is lost, and none is
 //! recorded or charged twice.
 
+use super::limits::Pace;
 use super::metrics::Metrics;
 use super::quota::Quotas;
 use super::record::with_execution;
@@ -53,8 +54,9 @@ pub struct JobView {
     /// Jobs a worker takes before this one (while queued).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
-    /// When it should start or finish, from the jobs ahead and the
-    /// measured service time (ms from now).
+    /// When it should be done (ms from now): from the jobs ahead, the
+    /// measured service time, and its provider's pace (our limits and the
+    /// provider's own rate-limit hints).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_ms: Option<u64>,
     /// How many times a worker took it.
@@ -89,6 +91,19 @@ impl std::fmt::Debug for Queue {
     }
 }
 
+/// When a job with `ahead` jobs before it should be done (ms): the later of
+/// the workers' turns (each takes `service` ms) and the provider's (the wait
+/// until it takes a call, then one call per `60 s / rpm` for each job ahead).
+fn eta(ahead: f64, workers: usize, service: f64, pace: Pace) -> f64 {
+    let by_workers = (ahead / workers.max(1) as f64).ceil() * service + service;
+    let by_provider = pace.wait.as_millis() as f64
+        + pace
+            .rpm
+            .map_or(0.0, |rpm| ahead * 60_000.0 / f64::from(rpm.max(1)))
+        + service;
+    by_workers.max(by_provider)
+}
+
 /// The mean time a job takes when nothing was measured yet.
 const DEFAULT_SERVICE: Duration = Duration::from_secs(2);
 
@@ -112,6 +127,7 @@ impl Queue {
         id: &str,
         user_id: &str,
         request: &JobRequest,
+        pace: Pace,
     ) -> Result<JobView, StoreError> {
         let body = serde_json::to_string(request).unwrap_or_default();
         let job = self
@@ -119,11 +135,12 @@ impl Queue {
             .enqueue(id, user_id, &request.contract, &body)
             .await?;
         self.wake.notify_one();
-        self.view(job).await
+        self.view(job, pace).await
     }
 
-    /// Where `job` stands.
-    pub async fn view(&self, job: Job) -> Result<JobView, StoreError> {
+    /// Where `job` stands, with `pace` how fast its provider takes calls
+    /// now (our limits and its own rate-limit hints).
+    pub async fn view(&self, job: Job, pace: Pace) -> Result<JobView, StoreError> {
         let queued = job.state == crate::store::job_state::QUEUED;
         let running = job.state == crate::store::job_state::RUNNING;
         let position = if queued {
@@ -140,7 +157,7 @@ impl Queue {
             let left = if running {
                 (service - (now_ms() - started) as f64).max(0.0)
             } else {
-                (ahead / self.workers as f64).ceil() * service + service
+                eta(ahead, self.workers, service, pace)
             };
             Some(left.round() as u64)
         } else {
@@ -317,5 +334,29 @@ impl Queue {
                 tracing::error!(error = %e, "the job could not be completed; it runs again after its lease")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eta_is_the_later_of_the_workers_and_the_providers_turn() {
+        let free = Pace::default();
+        // 8 ahead, 4 workers, 1 s each: two rounds, then this one.
+        assert_eq!(eta(8.0, 4, 1000.0, free), 3000.0);
+        // The provider takes 60 a minute: one a second for the 8 ahead.
+        let rpm = Pace {
+            wait: Duration::ZERO,
+            rpm: Some(60),
+        };
+        assert_eq!(eta(8.0, 4, 1000.0, rpm), 9000.0);
+        // It asked us to wait 5 s first.
+        let held = Pace {
+            wait: Duration::from_secs(5),
+            rpm: None,
+        };
+        assert_eq!(eta(0.0, 4, 1000.0, held), 6000.0);
     }
 }

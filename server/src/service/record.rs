@@ -18,12 +18,7 @@ pub fn base_record(
     report: &Report,
     content: Option<String>,
 ) -> UsageRecord {
-    let mut codes: Vec<String> = report
-        .issues
-        .iter()
-        .map(|i| i.code.as_str().to_owned())
-        .collect();
-    codes.dedup();
+    let codes = distinct_codes(&report.issues);
     UsageRecord {
         request_id: request_id.to_owned(),
         user_id: caller.map(|c| c.user_id.clone()),
@@ -38,6 +33,60 @@ pub fn base_record(
             .and_then(|v| v.as_str().map(str::to_owned)),
         input_bytes: report.input.bytes as i64,
         issue_codes: codes,
+        content,
+        created_ms: now_ms(),
+        ..UsageRecord::default()
+    }
+}
+
+/// Each issue's code once, in the order they first appear.
+fn distinct_codes(issues: &[prompt_preflight::Issue]) -> Vec<String> {
+    let mut codes: Vec<String> = Vec::new();
+    for issue in issues {
+        let code = issue.code.as_str();
+        if !codes.iter().any(|c| c == code) {
+            codes.push(code.to_owned());
+        }
+    }
+    codes
+}
+
+/// The usage record of a `/v1/prepare` request: what was sent (`text` or
+/// the file's extension, and its size), how it was prepared (`prepared`, or `prepare_refused` when
+/// its plan cannot run) and the issue codes it raised. Nothing is called,
+/// so it uses no tokens.
+pub fn prepared_record(
+    request_id: &str,
+    caller: Option<&Caller>,
+    contract: &prompt_preflight::Contract,
+    input: &prompt_preflight::Input<'_>,
+    prepared: &prompt_preflight::Prepared,
+    content: Option<String>,
+) -> UsageRecord {
+    let (kind, bytes) = match input {
+        prompt_preflight::Input::Text(text) => ("text".to_owned(), text.len()),
+        prompt_preflight::Input::File { name, bytes } => (
+            name.and_then(|n| n.rsplit_once('.'))
+                .map_or("file".to_owned(), |(_, ext)| ext.to_ascii_lowercase()),
+            bytes.len(),
+        ),
+    };
+    UsageRecord {
+        request_id: request_id.to_owned(),
+        user_id: caller.map(|c| c.user_id.clone()),
+        tier: prepared.tokens.tier.clone(),
+        contract_id: contract.id.clone(),
+        contract_version: contract.version.clone(),
+        route: "prepare".to_owned(),
+        outcome: if prepared.ok {
+            "prepared"
+        } else {
+            "prepare_refused"
+        }
+        .to_owned(),
+        input_kind: Some(kind),
+        input_bytes: bytes as i64,
+        issue_codes: distinct_codes(&prepared.issues),
         content,
         created_ms: now_ms(),
         ..UsageRecord::default()

@@ -10,7 +10,7 @@ use super::budget::Budget;
 use super::call::{call, Attempt, Call, Failed, Outcome, Policy, Route, UserFailure};
 use super::events::{Events, RunEvent};
 use super::health::Health;
-use super::limits::Limiter;
+use super::limits::{Limiter, Pace};
 use super::output::{OutputCheck, OutputVerdict};
 use crate::chat::{Chat, ChatAnswer, ChatRequest, DryRun, Finish, Usage};
 use crate::Provider;
@@ -49,6 +49,15 @@ impl Runner {
             .first()
             .and_then(|r| r.limiter.as_ref())
             .map_or(Duration::ZERO, |l| l.wait_for(tokens, Instant::now()))
+    }
+
+    /// How fast the contract's first model takes calls now (for a queued
+    /// job's ETA): no wait and no rate when it has no limits.
+    pub fn pace(&self, contract: &Contract, tokens: u64) -> Pace {
+        self.routes(contract)
+            .first()
+            .and_then(|r| r.limiter.as_ref())
+            .map_or(Pace::default(), |l| l.pace(tokens, Instant::now()))
     }
 
     /// The client for `provider`'s models: its own, or the dry run.

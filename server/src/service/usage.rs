@@ -23,7 +23,8 @@ pub struct Sums {
     pub output_tokens: u64,
     /// Cost in US dollars.
     pub cost_usd: f64,
-    /// Requests that failed (any outcome but `answered`, `checked`).
+    /// Requests that failed (any outcome but `answered`, `checked`,
+    /// `prepared`).
     pub failed: u64,
 }
 
@@ -34,7 +35,7 @@ impl Sums {
         self.input_tokens += r.input_tokens.max(0) as u64;
         self.output_tokens += r.output_tokens.max(0) as u64;
         self.cost_usd = ((self.cost_usd * 1e6).round() + r.cost_micro_usd as f64) / 1e6;
-        if !matches!(r.outcome.as_str(), "answered" | "checked") {
+        if !matches!(r.outcome.as_str(), "answered" | "checked" | "prepared") {
             self.failed += 1;
         }
     }

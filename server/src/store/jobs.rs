@@ -49,6 +49,19 @@ pub struct Job {
     pub worker: Option<String>,
 }
 
+/// When a job came, was taken and finished (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobTimes {
+    /// When it was accepted.
+    pub created_ms: i64,
+    /// When a worker last took it.
+    pub started_ms: Option<i64>,
+    /// When it was done or cancelled.
+    pub finished_ms: Option<i64>,
+    /// Its state ([`state`]).
+    pub state: String,
+}
+
 /// A job a worker holds.
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -92,6 +105,7 @@ impl Store {
         contract_id: &str,
         request: &str,
     ) -> Result<Job, StoreError> {
+        self.timed("enqueue", async move {
         let now = now_ms();
         let mut tx = self.write().await?;
         sqlx::query(
@@ -121,6 +135,8 @@ impl Store {
             finished_ms: None,
             worker: None,
         })
+        })
+        .await
     }
 
     /// A new job id: `job_` and 96 random bits.
@@ -131,6 +147,7 @@ impl Store {
     /// Claims the next job for `worker` for `lease_ms`: a queued one, or a
     /// running one whose lease ran out; users take turns.
     pub async fn claim(&self, worker: &str, lease_ms: i64) -> Result<Option<Claim>, StoreError> {
+        self.timed("claim", async move {
         let now = now_ms();
         let lock = match self.backend() {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -157,12 +174,15 @@ impl Store {
             request: row.get(2),
             created_ms: row.get(3),
         }))
+        })
+        .await
     }
 
     /// Renews a claim's lease; `false` when the lease was taken over (the
     /// worker must stop: it can no longer complete the job).
     pub async fn renew(&self, claim: &Claim, lease_ms: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        self.timed("renew", async move {
+            let done = sqlx::query(
             "UPDATE jobs SET lease_expires_ms = $1 WHERE id = $2 AND attempt = $3 AND state = $4",
         )
         .bind(now_ms() + lease_ms)
@@ -171,7 +191,9 @@ impl Store {
         .bind(state::RUNNING)
         .execute(self.pool())
         .await?;
-        Ok(done.rows_affected() > 0)
+            Ok(done.rows_affected() > 0)
+        })
+        .await
     }
 
     /// Completes a claimed job with its result, settles its reservation at
@@ -186,40 +208,44 @@ impl Store {
         used: Amounts,
         record: &UsageRecord,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
-        let mut tx = self.write().await?;
-        let fenced = sqlx::query(
-            "UPDATE jobs SET state = $1, result = $2, status_code = $3, finished_ms = $4 \
+        self.timed("complete", async move {
+            let now = now_ms();
+            let mut tx = self.write().await?;
+            let fenced = sqlx::query(
+                "UPDATE jobs SET state = $1, result = $2, status_code = $3, finished_ms = $4 \
              WHERE id = $5 AND attempt = $6 AND state = $7",
-        )
-        .bind(state::DONE)
-        .bind(result)
-        .bind(i64::from(status_code))
-        .bind(now)
-        .bind(&claim.id)
-        .bind(claim.attempt)
-        .bind(state::RUNNING)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if fenced == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        let how = if used == Amounts::default() {
-            "released"
-        } else {
-            "settled"
-        };
-        end(&mut tx, &claim.id, used, how, now).await?;
-        insert_record(&mut tx, record).await?;
-        tx.commit().await?;
-        Ok(true)
+            )
+            .bind(state::DONE)
+            .bind(result)
+            .bind(i64::from(status_code))
+            .bind(now)
+            .bind(&claim.id)
+            .bind(claim.attempt)
+            .bind(state::RUNNING)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if fenced == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            let how = if used == Amounts::default() {
+                "released"
+            } else {
+                "settled"
+            };
+            end(&mut tx, &claim.id, used, how, now).await?;
+            insert_record(&mut tx, record).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Cancels a queued job of `user_id` and releases its reservation;
     /// `false` when it is not queued (or not theirs).
     pub async fn cancel(&self, id: &str, user_id: &str) -> Result<bool, StoreError> {
+        self.timed("cancel", async move {
         let now = now_ms();
         let mut tx = self.write().await?;
         let done = sqlx::query(
@@ -238,23 +264,29 @@ impl Store {
         }
         tx.commit().await?;
         Ok(done > 0)
+        })
+        .await
     }
 
     /// The job `id` if it belongs to `user_id` (another user's job is
     /// `None`, as if it did not exist).
     pub async fn job(&self, id: &str, user_id: &str) -> Result<Option<Job>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND user_id = $2"
-        ))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(job_of))
+        self.timed("job", async move {
+            let row = sqlx::query(&format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND user_id = $2"
+            ))
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(job_of))
+        })
+        .await
     }
 
     /// How many queued jobs a worker takes before job `id` (0: it is next).
     pub async fn position(&self, id: &str) -> Result<i64, StoreError> {
+        self.timed("position", async move {
         let row = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM jobs o, jobs j WHERE j.id = $1 AND o.state = $2 \
              AND (o.fair_key < j.fair_key OR (o.fair_key = j.fair_key AND o.created_ms < j.created_ms))",
@@ -264,10 +296,13 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(row.get(0))
+        })
+        .await
     }
 
     /// Jobs waiting, and jobs being worked on.
     pub async fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
+        self.timed("queue_depth", async move {
         let row = sqlx::query(
             "SELECT CAST(COALESCE(SUM(CASE WHEN state = $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN state = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM jobs WHERE state IN ($1, $2)",
@@ -277,11 +312,14 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok((row.get(0), row.get(1)))
+        })
+        .await
     }
 
     /// Jobs finished since `since_ms`, and the mean time a worker spent on
     /// each (ms), for the ETA.
     pub async fn service_rate(&self, since_ms: i64) -> Result<(i64, Option<f64>), StoreError> {
+        self.timed("service_rate", async move {
         let row = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(finished_ms - started_ms), 0) AS BIGINT) \
              FROM jobs WHERE state = $1 AND finished_ms >= $2",
@@ -292,5 +330,33 @@ impl Store {
         .await?;
         let (n, total): (i64, i64) = (row.get(0), row.get(1));
         Ok((n, (n > 0).then(|| total as f64 / n as f64)))
+        })
+        .await
+    }
+
+    /// When each job that was in the queue after `since_ms` came, was
+    /// taken and finished, oldest first and at most `limit`: the queue's
+    /// history, for the operator.
+    pub async fn job_times(&self, since_ms: i64, limit: i64) -> Result<Vec<JobTimes>, StoreError> {
+        self.timed("job_times", async move {
+            let rows = sqlx::query(
+                "SELECT created_ms, started_ms, finished_ms, state FROM jobs \
+             WHERE finished_ms IS NULL OR finished_ms >= $1 ORDER BY created_ms LIMIT $2",
+            )
+            .bind(since_ms)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|row| JobTimes {
+                    created_ms: row.get(0),
+                    started_ms: row.get(1),
+                    finished_ms: row.get(2),
+                    state: row.get(3),
+                })
+                .collect())
+        })
+        .await
     }
 }

@@ -71,6 +71,7 @@ impl Store {
         tier: &str,
         admin: bool,
     ) -> Result<NewKey, StoreError> {
+        self.timed("create_key", async move {
         let now = now_ms();
         let mut tx = self.write().await?;
         sqlx::query(
@@ -116,32 +117,38 @@ impl Store {
             user_id,
             tier: tier.to_owned(),
         })
+        })
+        .await
     }
 
     /// The caller a key belongs to, or `None` for an unknown or revoked key.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Caller>, StoreError> {
-        if !secret.starts_with(KEY_PREFIX) {
-            return Ok(None);
-        }
-        let row = sqlx::query(
-            "SELECT k.id, k.admin, u.id, u.name, u.tier FROM api_keys k \
+        self.timed("authenticate", async move {
+            if !secret.starts_with(KEY_PREFIX) {
+                return Ok(None);
+            }
+            let row = sqlx::query(
+                "SELECT k.id, k.admin, u.id, u.name, u.tier FROM api_keys k \
              JOIN users u ON u.id = k.user_id WHERE k.hash = $1 AND k.revoked_ms IS NULL",
-        )
-        .bind(hash(secret))
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|row| Caller {
-            key_id: row.get(0),
-            admin: row.get::<i64, _>(1) != 0,
-            user_id: row.get(2),
-            user_name: row.get(3),
-            tier: row.get(4),
-        }))
+            )
+            .bind(hash(secret))
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.map(|row| Caller {
+                key_id: row.get(0),
+                admin: row.get::<i64, _>(1) != 0,
+                user_id: row.get(2),
+                user_name: row.get(3),
+                tier: row.get(4),
+            }))
+        })
+        .await
     }
 
     /// Revokes the key with this public id (or the key itself); says
     /// whether one was revoked.
     pub async fn revoke_key(&self, id_or_secret: &str) -> Result<bool, StoreError> {
+        self.timed("revoke_key", async move {
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_ms = $1 WHERE (id = $2 OR hash = $3) AND revoked_ms IS NULL",
         )
@@ -151,38 +158,46 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() > 0)
+        })
+        .await
     }
 
     /// Every user: id, name and tier.
     pub async fn users(&self) -> Result<Vec<(String, String, String)>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, tier FROM users ORDER BY name")
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        self.timed("users", async move {
+            let rows = sqlx::query("SELECT id, name, tier FROM users ORDER BY name")
+                .fetch_all(self.pool())
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect())
+        })
+        .await
     }
 
     /// Every key, newest first.
     pub async fn keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT k.id, u.name, u.tier, k.admin, k.created_ms, k.revoked_ms FROM api_keys k \
+        self.timed("keys", async move {
+            let rows = sqlx::query(
+                "SELECT k.id, u.name, u.tier, k.admin, k.created_ms, k.revoked_ms FROM api_keys k \
              JOIN users u ON u.id = k.user_id ORDER BY k.created_ms DESC, k.id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|row| KeyInfo {
-                id: row.get(0),
-                user_name: row.get(1),
-                tier: row.get(2),
-                admin: row.get::<i64, _>(3) != 0,
-                created_ms: row.get(4),
-                revoked_ms: row.get(5),
-            })
-            .collect())
+            )
+            .fetch_all(self.pool())
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|row| KeyInfo {
+                    id: row.get(0),
+                    user_name: row.get(1),
+                    tier: row.get(2),
+                    admin: row.get::<i64, _>(3) != 0,
+                    created_ms: row.get(4),
+                    revoked_ms: row.get(5),
+                })
+                .collect())
+        })
+        .await
     }
 }
 

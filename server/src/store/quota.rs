@@ -164,6 +164,7 @@ impl Store {
         caps: &Caps,
         now: i64,
     ) -> Result<Result<Held, Shortfall>, StoreError> {
+        self.timed("reserve", async move {
         let mut tx = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO reservations (request_id, user_id, contract_id, minute_start, month_start, \
@@ -192,6 +193,8 @@ impl Store {
             add_reserved(&mut tx, r, r.amounts, caps).await?
         };
         admitted(tx, result).await
+        })
+        .await
     }
 
     /// Adds `more` to a held reservation (a retry, a continuation, a
@@ -204,36 +207,39 @@ impl Store {
         caps: &Caps,
         expires_ms: i64,
     ) -> Result<Result<Held, Shortfall>, StoreError> {
-        let mut tx = self.write().await?;
-        let grown = sqlx::query(
-            "UPDATE reservations SET requests = requests + $1, tokens = tokens + $2, \
+        self.timed("extend", async move {
+            let mut tx = self.write().await?;
+            let grown = sqlx::query(
+                "UPDATE reservations SET requests = requests + $1, tokens = tokens + $2, \
              spend = spend + $3, expires_ms = $4 WHERE request_id = $5 AND state = $6",
-        )
-        .bind(more.requests)
-        .bind(more.tokens)
-        .bind(more.spend)
-        .bind(expires_ms)
-        .bind(&r.request_id)
-        .bind(HELD)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if grown == 0 {
-            tx.rollback().await?;
-            let counter = Counter {
-                metric: Metric::TokensMonth,
-                window_start: r.month_start,
-                used: 0,
-                reserved: 0,
-                cap: Some(0),
-            };
-            return Ok(Err(Shortfall {
-                counter,
-                wanted: more.tokens,
-            }));
-        }
-        let result = add_reserved(&mut tx, r, more, caps).await?;
-        admitted(tx, result).await
+            )
+            .bind(more.requests)
+            .bind(more.tokens)
+            .bind(more.spend)
+            .bind(expires_ms)
+            .bind(&r.request_id)
+            .bind(HELD)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if grown == 0 {
+                tx.rollback().await?;
+                let counter = Counter {
+                    metric: Metric::TokensMonth,
+                    window_start: r.month_start,
+                    used: 0,
+                    reserved: 0,
+                    cap: Some(0),
+                };
+                return Ok(Err(Shortfall {
+                    counter,
+                    wanted: more.tokens,
+                }));
+            }
+            let result = add_reserved(&mut tx, r, more, caps).await?;
+            admitted(tx, result).await
+        })
+        .await
     }
 
     /// Settles a reservation at what the request really `used`, and writes
@@ -246,11 +252,14 @@ impl Store {
         record: &UsageRecord,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write().await?;
-        let ended = end(&mut tx, request_id, used, SETTLED, now).await?;
-        insert_record(&mut tx, record).await?;
-        tx.commit().await?;
-        Ok(ended)
+        self.timed("settle", async move {
+            let mut tx = self.write().await?;
+            let ended = end(&mut tx, request_id, used, SETTLED, now).await?;
+            insert_record(&mut tx, record).await?;
+            tx.commit().await?;
+            Ok(ended)
+        })
+        .await
     }
 
     /// Releases a reservation whose request used nothing, with its usage
@@ -261,19 +270,23 @@ impl Store {
         record: Option<&UsageRecord>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write().await?;
-        let ended = end(&mut tx, request_id, Amounts::default(), RELEASED, now).await?;
-        if let Some(record) = record {
-            insert_record(&mut tx, record).await?;
-        }
-        tx.commit().await?;
-        Ok(ended)
+        self.timed("release", async move {
+            let mut tx = self.write().await?;
+            let ended = end(&mut tx, request_id, Amounts::default(), RELEASED, now).await?;
+            if let Some(record) = record {
+                insert_record(&mut tx, record).await?;
+            }
+            tx.commit().await?;
+            Ok(ended)
+        })
+        .await
     }
 
     /// Releases every reservation still held past its expiry (its request
     /// died with its process), and drops per-minute counters older than
     /// `keep_minutes_since` that hold nothing. Returns how many it released.
     pub async fn sweep(&self, now: i64, keep_minutes_since: i64) -> Result<usize, StoreError> {
+        self.timed("sweep", async move {
         let expired: Vec<String> = sqlx::query(&format!(
             "SELECT request_id FROM reservations WHERE state = $1 AND expires_ms < $2 \
                  AND NOT {} LIMIT 500",
@@ -304,6 +317,8 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(released)
+        })
+        .await
     }
 
     /// The counters of `user` on `contract` in these windows (zeros where
@@ -316,13 +331,16 @@ impl Store {
         month_start: i64,
         caps: &Caps,
     ) -> Result<Vec<Counter>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        let mut out = Vec::with_capacity(caps.len());
-        for &(metric, cap) in caps {
-            let window = metric.window(minute_start, month_start);
-            out.push(counter(&mut conn, user_id, contract_id, metric, window, cap).await?);
-        }
-        Ok(out)
+        self.timed("counters", async move {
+            let mut conn = self.pool().acquire().await?;
+            let mut out = Vec::with_capacity(caps.len());
+            for &(metric, cap) in caps {
+                let window = metric.window(minute_start, month_start);
+                out.push(counter(&mut conn, user_id, contract_id, metric, window, cap).await?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// A reservation in full, with its state, if it exists.
@@ -330,6 +348,7 @@ impl Store {
         &self,
         request_id: &str,
     ) -> Result<Option<(String, Reservation)>, StoreError> {
+        self.timed("reservation_full", async move {
         let row = sqlx::query(
             "SELECT state, user_id, contract_id, minute_start, month_start, requests, tokens, spend, \
              expires_ms FROM reservations WHERE request_id = $1",
@@ -355,6 +374,8 @@ impl Store {
                 },
             )
         }))
+        })
+        .await
     }
 
     /// The state of a reservation (`held`, `settled`, `released`) and what
@@ -363,22 +384,25 @@ impl Store {
         &self,
         request_id: &str,
     ) -> Result<Option<(String, Amounts)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT state, requests, tokens, spend FROM reservations WHERE request_id = $1",
-        )
-        .bind(request_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|row| {
-            (
-                row.get(0),
-                Amounts {
-                    requests: row.get(1),
-                    tokens: row.get(2),
-                    spend: row.get(3),
-                },
+        self.timed("reservation", async move {
+            let row = sqlx::query(
+                "SELECT state, requests, tokens, spend FROM reservations WHERE request_id = $1",
             )
-        }))
+            .bind(request_id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.map(|row| {
+                (
+                    row.get(0),
+                    Amounts {
+                        requests: row.get(1),
+                        tokens: row.get(2),
+                        spend: row.get(3),
+                    },
+                )
+            }))
+        })
+        .await
     }
 }
 

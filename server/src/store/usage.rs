@@ -147,21 +147,27 @@ impl Store {
     /// Writes a record for a request that reserved nothing (refused by
     /// the check or a quota, or a demo check).
     pub async fn record(&self, record: &UsageRecord) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        insert_record(&mut tx, record).await?;
-        tx.commit().await?;
-        Ok(())
+        self.timed("record", async move {
+            let mut tx = self.write().await?;
+            insert_record(&mut tx, record).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The record of one request.
     pub async fn usage_record(&self, request_id: &str) -> Result<Option<UsageRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM usage_records WHERE request_id = $1"
-        ))
-        .bind(request_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(from_row))
+        self.timed("usage_record", async move {
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM usage_records WHERE request_id = $1"
+            ))
+            .bind(request_id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(from_row))
+        })
+        .await
     }
 
     /// Records since `since_ms`, newest first, at most `limit`, of one
@@ -172,16 +178,19 @@ impl Store {
         since_ms: i64,
         limit: i64,
     ) -> Result<Vec<UsageRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM usage_records WHERE created_ms >= $1 \
+        self.timed("usage_records", async move {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM usage_records WHERE created_ms >= $1 \
              AND ($2 = '' OR user_id = $2) ORDER BY created_ms DESC, request_id LIMIT $3"
-        ))
-        .bind(since_ms)
-        .bind(user_id.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(from_row).collect())
+            ))
+            .bind(since_ms)
+            .bind(user_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+            Ok(rows.iter().map(from_row).collect())
+        })
+        .await
     }
 
     /// Sums over the records of `user_id` (or everyone) on `contract_id`
@@ -192,6 +201,7 @@ impl Store {
         contract_id: Option<&str>,
         since_ms: i64,
     ) -> Result<UsageTotals, StoreError> {
+        self.timed("usage_totals", async move {
         let row = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(attempts), 0) AS BIGINT), \
              CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT), CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT), \
@@ -210,5 +220,7 @@ impl Store {
             output_tokens: row.get(3),
             cost_micro_usd: row.get(4),
         })
+        })
+        .await
     }
 }
