@@ -141,6 +141,7 @@ bench: pkg build chromium
 	node benches/ingest-browser.mjs
 	node benches/recovery.mjs
 	$(MAKE) bench-gateway
+	$(MAKE) bench-queue
 
 ## bench-tokenizers: our tokenizer against tiktoken-rs and bpe-openai, native
 ## (its own cargo workspace; the Markdown report is kept in target/bench-tokenizers.md)
@@ -168,6 +169,15 @@ bench-gateway:
 	command -v wrk >/dev/null || apt-get install -y wrk
 	cargo build --release -p prompt-preflight-server --features fake
 	bash benches/gateway.sh
+
+## bench-queue: the durable queue under load: oha sends 10 x the fake provider's rate
+## (10 requests a second) for 60 s, then every answer, job and quota counter is checked
+## against the usage records; on SQLite, then PostgreSQL (Markdown kept in target/bench-queue.md)
+bench-queue: postgres
+	command -v oha >/dev/null || cargo install oha
+	cargo build --release -p prompt-preflight-server --features fake
+	mkdir -p target
+	{ node benches/queue-load.mjs --db sqlite && node benches/queue-load.mjs --db postgres; } | tee target/bench-queue.md
 
 ## bench-tokenizers-js: our Wasm build against npm tiktoken (Wasm), js-tiktoken and
 ## gpt-tokenizer, under Node and in Chromium (Markdown kept in target/bench-tokenizers-js.md)
