@@ -177,7 +177,9 @@ bench-queue: postgres
 	command -v oha >/dev/null || cargo install oha
 	cargo build --release -p prompt-preflight-server --features fake
 	mkdir -p target
-	{ node benches/queue-load.mjs --db sqlite && node benches/queue-load.mjs --db postgres; } | tee target/bench-queue.md
+	{ node benches/queue-load.mjs --db sqlite && node benches/queue-load.mjs --db postgres \
+	  && node benches/queue-load.mjs --db sqlite --rate 2000 --factor 1 --seconds 20 --async \
+	  && node benches/queue-load.mjs --db postgres --rate 2000 --factor 1 --seconds 20 --async; } | tee target/bench-queue.md
 
 ## bench-tokenizers-js: our Wasm build against npm tiktoken (Wasm), js-tiktoken and
 ## gpt-tokenizer, under Node and in Chromium (Markdown kept in target/bench-tokenizers-js.md)

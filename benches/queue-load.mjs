@@ -1,12 +1,12 @@
 // The queue under load, measured from outside with oha: the fake provider
 // takes N requests a second (`preflight fake-provider --requests-per-second
 // N`, OpenAI's 429 and rate-limit headers beyond that), our limit for it is
-// N × 60 a minute, and oha sends `POST /v1/run` at 10 × N a second for 60 s.
+// N × 60 a minute and N a second, and oha sends `POST /v1/run` at 10 × N a second for 60 s.
 // Requests the provider has room for are answered at once; the rest become
 // jobs (202) when the wait would pass the run's deadline, and the workers
 // drain them at the provider's pace.
 //
-// Before the overload, a light phase (N / 2 a second for 20 s, every
+// Before the overload, a light phase (N / 2 a second, at most 5, for 20 s, every
 // request `Prefer: respond-async`) measures what the queue itself adds:
 // the wait from acceptance until a worker takes a job while workers are
 // free.
@@ -22,7 +22,7 @@
 // /metrics).
 //
 // Usage: node benches/queue-load.mjs [--db sqlite|postgres] [--rate N]
-//        [--seconds S] [--factor F]
+//        [--seconds S] [--factor F] [--async]
 // Needs oha (`cargo install oha`) and a release build with the fake
 // (`cargo build --release -p prompt-preflight-server --features fake`);
 // PostgreSQL from Debian (`apt-get install -y postgresql`) for --db postgres.
@@ -42,6 +42,9 @@ const DB = arg("db", "sqlite");
 const RATE = Number(arg("rate", "10"));
 const SECONDS = Number(arg("seconds", "60"));
 const FACTOR = Number(arg("factor", "10"));
+// Every overload request asks for a job (`Prefer: respond-async`): for the
+// queue's own capacity, with a provider fast enough not to be the limit.
+const ASYNC = process.argv.includes("--async");
 const LIGHT_SECONDS = 20;
 const WORKERS = 8;
 const DEADLINE_SECONDS = 5;
@@ -173,7 +176,7 @@ monthly_spend_usd = 100000
   const config = join(work, "preflight.toml");
   writeFileSync(
     config,
-    `[providers.openai]\nrpm = ${RATE * 60}\n\n[run]\ndeadline_seconds = ${DEADLINE_SECONDS}\nmax_attempts = 6\n\n[queue]\nworkers = ${WORKERS}\n`,
+    `[providers.openai]\nrpm = ${RATE * 60}\nrps = ${RATE}\n\n[run]\ndeadline_seconds = ${DEADLINE_SECONDS}\nmax_attempts = 6\n\n[queue]\nworkers = ${WORKERS}\n`,
   );
   const fake = await listening(
     ["fake-provider", "--addr", "127.0.0.1:0", "--requests-per-second", String(RATE)],
@@ -196,13 +199,16 @@ monthly_spend_usd = 100000
   const url = await listening(["serve", "--addr", "127.0.0.1:0", "--contracts", contracts, "--log-format", "text"], env, /listening on (http:\/\/\S+)/);
 
   // 1. Light: what the queue itself adds while workers are free.
-  const light = oha({ url, key, rate: Math.max(1, RATE / 2), seconds: LIGHT_SECONDS, connections: 16, headers: ["prefer: respond-async"] });
+  const light = oha({ url, key, rate: Math.max(1, Math.min(RATE / 2, 5)), seconds: LIGHT_SECONDS, connections: 16, headers: ["prefer: respond-async"] });
   const lightQueue = await drained(url, key);
   const metricsBefore = dbTimes(await get(`${url}/metrics`, key));
 
   // 2. The overload: FACTOR × the provider's rate.
   const started = Date.now();
-  const heavy = oha({ url, key, rate: RATE * FACTOR, seconds: SECONDS, connections: 1000 });
+  const heavy = oha({
+    url, key, rate: RATE * FACTOR, seconds: SECONDS, connections: ASYNC ? 64 : 1000,
+    headers: ASYNC ? ["prefer: respond-async"] : [],
+  });
   const sentFor = (Date.now() - started) / 1000;
   const queue = await drained(url, key);
   const drainedAt = (Date.now() - started) / 1000;
@@ -235,7 +241,7 @@ monthly_spend_usd = 100000
   const ms = (s) => `${(s * 1000).toFixed(2)} ms`;
   const line = (label, value) => console.log(`| ${label} | ${value} |`);
 
-  console.log(`\n## Queue under load: ${DB} (${database.version}), provider ${RATE}/s, load ${RATE * FACTOR}/s for ${SECONDS} s\n`);
+  console.log(`\n## Queue under load: ${DB} (${database.version}), provider ${RATE}/s, load ${RATE * FACTOR}/s for ${SECONDS} s${ASYNC ? ", every request a job" : ""}\n`);
   console.log("| | |\n|---|---|");
   line("requests sent (light + overload)", `${sent(light)} + ${sent(heavy)} = ${total}`);
   line("overload answers", Object.entries(statusCounts(heavy)).map(([s, n]) => `${n} × ${s}`).join(", "));

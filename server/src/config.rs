@@ -18,6 +18,7 @@
 //! [providers.openai]
 //! concurrency = 8
 //! rpm = 500
+//! rps = 10                   # at most this many in any one second
 //! tpm = 200_000
 //!
 //! [run]
@@ -312,7 +313,11 @@ impl Config {
             let parsed: ProviderLimits = value
                 .try_into()
                 .map_err(|e: toml::de::Error| invalid(&field, e.message()))?;
-            if parsed.concurrency == Some(0) || parsed.rpm == Some(0) || parsed.tpm == Some(0) {
+            if parsed.concurrency == Some(0)
+                || parsed.rpm == Some(0)
+                || parsed.rps == Some(0)
+                || parsed.tpm == Some(0)
+            {
                 return Err(invalid(
                     &field,
                     "limits must be above 0 (leave one out for no limit)",

@@ -87,6 +87,7 @@ fn the_file_sets_what_flags_do_not() {
         ProviderLimits {
             concurrency: Some(8),
             rpm: Some(500),
+            rps: None,
             tpm: Some(200_000)
         }
     );

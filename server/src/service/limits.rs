@@ -1,6 +1,6 @@
 //! Our own side of a provider's rate limits (`[providers.<name>]` in
 //! `preflight.toml`): calls in flight at once, requests per minute and
-//! tokens per minute. A call that would go over waits for room, and the
+//! tokens per minute, and requests per second. A call that would go over waits for room, and the
 //! caller is told how long ([`super::events::RunEvent::Waiting`]); room
 //! that will not come before the deadline is a `rate_limited` failure
 //! with the wait, never a call the provider would refuse anyway. When the
@@ -21,12 +21,19 @@ pub struct ProviderLimits {
     pub concurrency: Option<u32>,
     /// Requests per minute.
     pub rpm: Option<u32>,
+    /// Requests in any one second: providers enforce a per-minute limit
+    /// over shorter intervals too (OpenAI: 600 RPM may be enforced as 10
+    /// requests a second), so a minute's allowance is not sent in a burst.
+    pub rps: Option<u32>,
     /// Tokens per minute.
     pub tpm: Option<u64>,
 }
 
 /// The window the per-minute limits count over.
 const WINDOW: Duration = Duration::from_secs(60);
+
+/// The window of the per-second limit.
+const SECOND: Duration = Duration::from_secs(1);
 
 /// One provider's limits, shared by every call to it.
 #[derive(Debug)]
@@ -45,8 +52,9 @@ pub struct Limiter {
 pub struct Pace {
     /// How long until the next call fits (zero: now).
     pub wait: Duration,
-    /// The requests per minute it takes, when limited.
-    pub rpm: Option<u32>,
+    /// The time between calls at its request limits (per minute, per
+    /// second), when limited.
+    pub every: Option<Duration>,
 }
 
 impl Limiter {
@@ -84,9 +92,11 @@ impl Limiter {
 
     /// How long until a call of `tokens` fits, and the rate calls go at.
     pub fn pace(&self, tokens: u64, now: Instant) -> Pace {
+        let per_minute = self.limits.rpm.map(|n| WINDOW / n.max(1));
+        let per_second = self.limits.rps.map(|n| SECOND / n.max(1));
         Pace {
             wait: self.wait_for(tokens, now),
-            rpm: self.limits.rpm,
+            every: per_minute.max(per_second),
         }
     }
 
@@ -152,6 +162,18 @@ impl Limiter {
                 return Err(until_oldest_leaves(recent, recent.len() - rpm));
             }
         }
+        if let Some(rps) = limits.rps {
+            let second = recent
+                .iter()
+                .rev()
+                .take_while(|(t, _)| now.duration_since(*t) < SECOND)
+                .count();
+            if second >= rps as usize {
+                // Until the oldest call of the last second is a second old.
+                let oldest = recent[recent.len() - second].0;
+                return Err(SECOND.saturating_sub(now.duration_since(oldest)));
+            }
+        }
         if let Some(tpm) = limits.tpm {
             let used: u64 = recent.iter().map(|(_, n)| n).sum();
             if used + tokens > tpm && !recent.is_empty() {
@@ -200,6 +222,27 @@ mod tests {
     }
 
     #[test]
+    fn requests_per_second_spread_a_minutes_allowance() {
+        let limiter = Limiter::new(ProviderLimits {
+            rpm: Some(600),
+            rps: Some(2),
+            ..ProviderLimits::default()
+        });
+        let t0 = Instant::now();
+        assert_eq!(limiter.admit(1, t0), Ok(()));
+        assert_eq!(limiter.admit(1, t0 + Duration::from_millis(300)), Ok(()));
+        assert_eq!(
+            limiter.admit(1, t0 + Duration::from_millis(400)),
+            Err(Duration::from_millis(600))
+        );
+        assert_eq!(limiter.admit(1, t0 + Duration::from_millis(1000)), Ok(()));
+        assert_eq!(
+            limiter.admit(1, t0 + Duration::from_millis(1100)),
+            Err(Duration::from_millis(200))
+        );
+    }
+
+    #[test]
     fn a_providers_hint_holds_every_call_back() {
         let limiter = Limiter::new(ProviderLimits::default());
         let t0 = Instant::now();
@@ -215,7 +258,7 @@ mod tests {
             limiter.pace(10, t0 + Duration::from_secs(2)),
             Pace {
                 wait: Duration::from_secs(1),
-                rpm: None
+                every: None
             }
         );
         assert_eq!(limiter.admit(10, t0 + Duration::from_secs(3)), Ok(()));

@@ -93,13 +93,14 @@ impl std::fmt::Debug for Queue {
 
 /// When a job with `ahead` jobs before it should be done (ms): the later of
 /// the workers' turns (each takes `service` ms) and the provider's (the wait
-/// until it takes a call, then one call per `60 s / rpm` for each job ahead).
+/// until it takes a call, then one call per interval of its request limits
+/// for each job ahead).
 fn eta(ahead: f64, workers: usize, service: f64, pace: Pace) -> f64 {
     let by_workers = (ahead / workers.max(1) as f64).ceil() * service + service;
     let by_provider = pace.wait.as_millis() as f64
         + pace
-            .rpm
-            .map_or(0.0, |rpm| ahead * 60_000.0 / f64::from(rpm.max(1)))
+            .every
+            .map_or(0.0, |every| ahead * every.as_millis() as f64)
         + service;
     by_workers.max(by_provider)
 }
@@ -349,13 +350,13 @@ mod tests {
         // The provider takes 60 a minute: one a second for the 8 ahead.
         let rpm = Pace {
             wait: Duration::ZERO,
-            rpm: Some(60),
+            every: Some(Duration::from_secs(1)),
         };
         assert_eq!(eta(8.0, 4, 1000.0, rpm), 9000.0);
         // It asked us to wait 5 s first.
         let held = Pace {
             wait: Duration::from_secs(5),
-            rpm: None,
+            every: None,
         };
         assert_eq!(eta(0.0, 4, 1000.0, held), 6000.0);
     }
