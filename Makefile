@@ -174,7 +174,7 @@ bench-gateway:
 ## (10 requests a second) for 60 s, then every answer, job and quota counter is checked
 ## against the usage records; on SQLite, then PostgreSQL (Markdown kept in target/bench-queue.md)
 bench-queue: postgres
-	command -v oha >/dev/null || cargo install oha
+	command -v oha >/dev/null || cargo install oha --locked
 	cargo build --release -p prompt-preflight-server --features fake
 	mkdir -p target
 	{ node benches/queue-load.mjs --db sqlite && node benches/queue-load.mjs --db postgres \

@@ -101,6 +101,19 @@ pub(super) async fn run_whole(
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// Whether jobs wait in the queue (a database that fails says no: the run
+/// goes ahead rather than fail on it).
+async fn jobs_waiting(state: &AppState) -> bool {
+    match &state.accounts {
+        Some(accounts) => accounts
+            .store
+            .queue_depth()
+            .await
+            .is_ok_and(|(waiting, _)| waiting > 0),
+        None => false,
+    }
+}
+
 /// Whether the caller asked for a job rather than an answer
 /// (`Prefer: respond-async`, RFC 7240).
 fn prefers_async(headers: &HeaderMap) -> bool {
@@ -195,9 +208,12 @@ pub(super) async fn run(
     let payload = checked.payload;
     let report = checked.report;
     // Queued rather than held open past the deadline, or refused, when our
-    // limits for the provider have no room until then; or when asked.
+    // limits for the provider have no room until then; or when asked. While
+    // the provider is limited and jobs wait, a new run joins them rather
+    // than pass them.
     let pace = state.runner.pace(&contract, report.tokens.total);
-    let busy = pace.wait > state.runner.policy.deadline;
+    let busy = pace.wait > state.runner.policy.deadline
+        || (!pace.wait.is_zero() && jobs_waiting(&state).await);
     if prefers_async(&headers) || busy {
         let request = JobRequest {
             contract: contract.id.clone(),

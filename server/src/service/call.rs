@@ -240,35 +240,30 @@ where
                     break;
                 }
             }
-            // Our own limits for the provider: wait for room, or give up
-            // with the wait when it will not come in time.
+            // Our own limits for the provider: book the first moment there
+            // is room and wait for it, or give up with the wait when it
+            // will not come in time.
             let mut _permit = None;
             if let Some(limiter) = &route.limiter {
                 let needed = call.tokens.0 + call.tokens.1;
-                // The time spent so far: the clock's, or the waits' when
-                // `sleep` does not really wait (tests), so this ends.
-                let mut waited = Duration::ZERO;
-                loop {
-                    let spent = call.started.elapsed().max(waited);
-                    match limiter.admit(needed, Instant::now()) {
-                        Ok(()) => break,
-                        Err(wait) if spent + wait <= call.policy.deadline => {
-                            (call.events)(RunEvent::Waiting {
-                                class: FailureClass::RateLimited,
-                                wait_ms: wait.as_millis() as u64,
-                                message: words::our_limit(wait.as_millis() as u64),
-                            });
-                            sleep(wait).await;
-                            waited += wait.max(Duration::from_millis(1));
-                        }
-                        Err(wait) => {
-                            return Outcome {
-                                result: Err(Failed {
-                                    failure: our_limit(&provider, wait),
-                                    streamed: false,
-                                }),
-                                attempts,
-                            }
+                let patience = call.policy.deadline.saturating_sub(call.started.elapsed());
+                match limiter.book(needed, Instant::now(), patience) {
+                    Ok(wait) if wait.is_zero() => {}
+                    Ok(wait) => {
+                        (call.events)(RunEvent::Waiting {
+                            class: FailureClass::RateLimited,
+                            wait_ms: wait.as_millis() as u64,
+                            message: words::our_limit(wait.as_millis() as u64),
+                        });
+                        sleep(wait).await;
+                    }
+                    Err(wait) => {
+                        return Outcome {
+                            result: Err(Failed {
+                                failure: our_limit(&provider, wait),
+                                streamed: false,
+                            }),
+                            attempts,
                         }
                     }
                 }

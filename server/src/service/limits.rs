@@ -40,7 +40,8 @@ const SECOND: Duration = Duration::from_secs(1);
 pub struct Limiter {
     limits: ProviderLimits,
     in_flight: Option<Arc<Semaphore>>,
-    /// The calls admitted in the last minute: when, and their tokens.
+    /// The calls booked in the last minute and ahead: when, and their
+    /// tokens, in time order.
     recent: Mutex<VecDeque<(Instant, u64)>>,
     /// Until when the provider asked us to send nothing (its `retry-after`
     /// on a rate-limit answer).
@@ -105,29 +106,44 @@ impl Limiter {
         self.limits
     }
 
-    /// Admits a call of `tokens` now, or says how long until it fits the
-    /// per-minute limits. A call larger than the whole token limit is
-    /// admitted alone once the window is empty.
+    /// Admits a call of `tokens` now, or says how long until it fits. A
+    /// call larger than the whole token limit is admitted alone once the
+    /// window is empty.
     pub fn admit(&self, tokens: u64, now: Instant) -> Result<(), Duration> {
+        self.book(tokens, now, Duration::ZERO).map(|_| ())
+    }
+
+    /// Books the first moment a call of `tokens` fits, if it comes within
+    /// `patience` of `now`: the caller waits the time returned, then calls.
+    /// Calls are booked in turn, so one that waits holds its place and the
+    /// calls after it are told the whole wait (and queue rather than pile up
+    /// behind it). Too long a wait books nothing and is the error.
+    pub fn book(
+        &self,
+        tokens: u64,
+        now: Instant,
+        patience: Duration,
+    ) -> Result<Duration, Duration> {
         let held = self.held(now);
-        if !held.is_zero() {
-            return Err(held);
+        let mut booked = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = Self::first_fit(&self.limits, &mut booked, tokens, now + held);
+        let wait = at.saturating_duration_since(now);
+        if wait > patience {
+            return Err(wait);
         }
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        Self::fits(&self.limits, &mut recent, tokens, now)?;
-        recent.push_back((now, tokens));
-        Ok(())
+        booked.push_back((at, tokens));
+        Ok(wait)
     }
 
     /// How long until a call of `tokens` would be admitted (zero: now),
-    /// without admitting it; a full concurrency limit counts as a short
-    /// wait. For deciding to queue a request rather than hold it open.
+    /// after the calls already booked, without booking it; a full
+    /// concurrency limit counts as a short wait. For deciding to queue a
+    /// request rather than hold it open.
     pub fn wait_for(&self, tokens: u64, now: Instant) -> Duration {
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        let wait = Self::fits(&self.limits, &mut recent, tokens, now)
-            .err()
-            .unwrap_or(Duration::ZERO)
-            .max(self.held(now));
+        let held = self.held(now);
+        let mut booked = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = Self::first_fit(&self.limits, &mut booked, tokens, now + held)
+            .saturating_duration_since(now);
         let full = self
             .in_flight
             .as_ref()
@@ -139,50 +155,71 @@ impl Limiter {
         }
     }
 
-    fn fits(
+    /// The first moment from `from`, and not before the last booked call,
+    /// at which a call of `tokens` fits every limit. `booked` is in time
+    /// order; calls a minute older than `from` are forgotten.
+    fn first_fit(
         limits: &ProviderLimits,
-        recent: &mut VecDeque<(Instant, u64)>,
+        booked: &mut VecDeque<(Instant, u64)>,
         tokens: u64,
-        now: Instant,
-    ) -> Result<(), Duration> {
-        while recent
+        from: Instant,
+    ) -> Instant {
+        while booked
             .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) >= WINDOW)
+            .is_some_and(|(t, _)| from.saturating_duration_since(*t) >= WINDOW)
         {
-            recent.pop_front();
+            booked.pop_front();
         }
-        let until_oldest_leaves = |recent: &VecDeque<(Instant, u64)>, skip: usize| {
-            recent.get(skip).map_or(Duration::ZERO, |(t, _)| {
-                WINDOW.saturating_sub(now.duration_since(*t))
-            })
+        let mut at = booked.back().map_or(from, |(t, _)| (*t).max(from));
+        // Each step waits for at least one booked call to leave a window,
+        // so this ends; the bound only guards against a clock oddity.
+        for _ in 0..=booked.len() * 3 + 3 {
+            match Self::fits_at(limits, booked, tokens, at) {
+                Ok(()) => return at,
+                Err(wait) => at += wait.max(Duration::from_micros(1)),
+            }
+        }
+        at
+    }
+
+    /// Whether a call of `tokens` at `at` (not before any booked call)
+    /// fits, or how much later it would.
+    fn fits_at(
+        limits: &ProviderLimits,
+        booked: &VecDeque<(Instant, u64)>,
+        tokens: u64,
+        at: Instant,
+    ) -> Result<(), Duration> {
+        // The booked calls within `window` before `at`: from this index on.
+        let within = |window: Duration| match at.checked_sub(window) {
+            Some(edge) => booked.partition_point(|(t, _)| *t <= edge),
+            None => 0,
         };
+        let leaves =
+            |i: usize, window: Duration| (booked[i].0 + window).saturating_duration_since(at);
+        let minute = within(WINDOW);
         if let Some(rpm) = limits.rpm {
-            let rpm = rpm as usize;
-            if recent.len() >= rpm {
-                return Err(until_oldest_leaves(recent, recent.len() - rpm));
+            let n = booked.len() - minute;
+            if n >= rpm as usize {
+                return Err(leaves(minute + n - rpm as usize, WINDOW));
             }
         }
         if let Some(rps) = limits.rps {
-            let second = recent
-                .iter()
-                .rev()
-                .take_while(|(t, _)| now.duration_since(*t) < SECOND)
-                .count();
-            if second >= rps as usize {
-                // Until the oldest call of the last second is a second old.
-                let oldest = recent[recent.len() - second].0;
-                return Err(SECOND.saturating_sub(now.duration_since(oldest)));
+            let second = within(SECOND);
+            let n = booked.len() - second;
+            if n >= rps as usize {
+                return Err(leaves(second + n - rps as usize, SECOND));
             }
         }
         if let Some(tpm) = limits.tpm {
-            let used: u64 = recent.iter().map(|(_, n)| n).sum();
-            if used + tokens > tpm && !recent.is_empty() {
-                // Wait until enough of the oldest calls leave the window.
+            let used: u64 = booked.range(minute..).map(|(_, n)| n).sum();
+            if used + tokens > tpm && minute < booked.len() {
+                // Until enough of the oldest calls leave the window.
                 let mut freed = 0;
-                for (i, (_, n)) in recent.iter().enumerate() {
-                    freed += n;
-                    if used - freed + tokens <= tpm || i + 1 == recent.len() {
-                        return Err(until_oldest_leaves(recent, i));
+                for i in minute..booked.len() {
+                    freed += booked[i].1;
+                    if used - freed + tokens <= tpm || i + 1 == booked.len() {
+                        return Err(leaves(i, WINDOW));
                     }
                 }
             }
@@ -240,6 +277,27 @@ mod tests {
             limiter.admit(1, t0 + Duration::from_millis(1100)),
             Err(Duration::from_millis(200))
         );
+    }
+
+    #[test]
+    fn a_waiting_call_holds_its_place_and_the_next_ones_are_told_the_whole_wait() {
+        let limiter = Limiter::new(ProviderLimits {
+            rps: Some(1),
+            ..ProviderLimits::default()
+        });
+        let t0 = Instant::now();
+        let patience = Duration::from_secs(5);
+        assert_eq!(limiter.book(1, t0, patience), Ok(Duration::ZERO));
+        assert_eq!(limiter.book(1, t0, patience), Ok(Duration::from_secs(1)));
+        assert_eq!(limiter.book(1, t0, patience), Ok(Duration::from_secs(2)));
+        assert_eq!(limiter.wait_for(1, t0), Duration::from_secs(3));
+        // Too long a wait books nothing.
+        assert_eq!(
+            limiter.book(1, t0, Duration::from_secs(2)),
+            Err(Duration::from_secs(3))
+        );
+        assert_eq!(limiter.wait_for(1, t0), Duration::from_secs(3));
+        assert_eq!(limiter.admit(1, t0 + Duration::from_secs(3)), Ok(()));
     }
 
     #[test]

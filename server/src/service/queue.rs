@@ -270,15 +270,20 @@ impl Queue {
             }
         };
         // Our limits for the provider may have no room yet: wait for it,
-        // keeping the lease.
+        // keeping the lease (renewed a third of the way through, not at
+        // every look).
+        let mut renewed = Instant::now();
         loop {
             let wait = runner.saturation(&contract, request.report.tokens.total);
             if wait.is_zero() {
                 break;
             }
             tokio::time::sleep(wait.min(self.lease / 3)).await;
+            if renewed.elapsed() < self.lease / 3 {
+                continue;
+            }
             match self.store.renew(claim, self.lease.as_millis() as i64).await {
-                Ok(true) => {}
+                Ok(true) => renewed = Instant::now(),
                 Ok(false) => return,
                 Err(e) => tracing::warn!(error = %e, "the lease could not be renewed"),
             }
