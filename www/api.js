@@ -44,6 +44,38 @@ export function setKey(key) {
 /** The key in use, if any. */
 export const key = () => apiKey;
 
+// Where the browser keeps the key the user gave, for the next visit (the
+// web app and the operator page share it).
+const KEY_STORAGE = "preflight-api-key";
+
+/**
+ * Uses the key saved in this browser, else the local demo key (a server
+ * started with `--demo`, on this machine); resolves with it, or `null`.
+ * @returns {Promise<string | null>}
+ */
+export async function restoreKey() {
+  let saved = null;
+  try {
+    saved = localStorage.getItem(KEY_STORAGE);
+  } catch {
+    // Storage may be off: the key is asked for each visit.
+  }
+  saved ??= await demoKey().catch(() => null);
+  setKey(saved);
+  return saved;
+}
+
+/** Uses `key` and keeps it in this browser (`null`: forgets it). @param {string | null} key */
+export function saveKey(key) {
+  setKey(key);
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // Kept for this visit only.
+  }
+}
+
 /** @returns {Record<string, string>} */
 const keyed = () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 

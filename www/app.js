@@ -148,20 +148,12 @@ function fillContracts(contracts) {
 
 // --- The caller's key and allowance ------------------------------------------
 
-const KEY_STORAGE = "preflight-api-key";
 /** @type {{ user: string, tier: string, admin: boolean } | null} */
 let account = null;
 
 /** Uses a saved key, else the local demo key; else asks for one. */
 async function signIn() {
-  let key = null;
-  try {
-    key = localStorage.getItem(KEY_STORAGE);
-  } catch {
-    // Storage may be off; the key is then asked for each visit.
-  }
-  key ??= await api.demoKey().catch(() => null);
-  api.setKey(key);
+  const key = await api.restoreKey();
   $("api-key-label").hidden = key !== null;
 }
 
@@ -197,14 +189,7 @@ function showQuota(warnings) {
 }
 
 $("api-key").addEventListener("change", () => {
-  const key = /** @type {HTMLInputElement} */ ($("api-key")).value.trim() || null;
-  api.setKey(key);
-  try {
-    if (key) localStorage.setItem(KEY_STORAGE, key);
-    else localStorage.removeItem(KEY_STORAGE);
-  } catch {
-    // Kept for this visit only.
-  }
+  api.saveKey(/** @type {HTMLInputElement} */ ($("api-key")).value.trim() || null);
   const contract = store.get().contract;
   if (contract) showAccount(contract.id).then(() => useContract(contract.id));
 });

@@ -9,23 +9,10 @@ import * as charts from "./views/charts.js";
 Chart.register(...registerables);
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
-const KEY_STORAGE = "preflight-api-key";
 const REFRESH_MS = 10_000;
 
 /** @type {Map<string, Chart>} */
 const drawn = new Map();
-
-/** The saved key, else the local demo key. */
-async function signIn() {
-  let key = null;
-  try {
-    key = localStorage.getItem(KEY_STORAGE);
-  } catch {
-    // Storage may be off: the key is asked for each visit.
-  }
-  key ??= await api.demoKey().catch(() => null);
-  api.setKey(key);
-}
 
 /** Asks for an operator key, saying why. @param {string} why */
 function askForKey(why) {
@@ -140,18 +127,12 @@ async function load() {
 }
 
 async function start() {
-  await signIn();
+  await api.restoreKey();
   $("range").addEventListener("change", load);
   $("refresh").addEventListener("click", load);
   $("key-form").addEventListener("submit", (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
-    const key = $("key").value.trim();
-    api.setKey(key);
-    try {
-      localStorage.setItem(KEY_STORAGE, key);
-    } catch {
-      // Kept for this visit only.
-    }
+    api.saveKey($("key").value.trim());
     load();
   });
   setInterval(() => {

@@ -20,8 +20,13 @@ use tower::ServiceExt;
 const NOTES: &str = "Ada renewed early and asked about the pro plan; Grace wants audit logs.";
 
 async fn state(fake: &FakeProvider, url: &str) -> (AppState, Store) {
+    state_with_key(fake, url, VALID_KEY_PREFIX).await
+}
+
+/// The state with the model behind the fake with `provider_key`.
+async fn state_with_key(fake: &FakeProvider, url: &str, provider_key: &str) -> (AppState, Store) {
     let endpoint = ProviderEndpoint {
-        api_key: Some(VALID_KEY_PREFIX.into()),
+        api_key: Some(provider_key.into()),
         base_url: format!("{}/v1", fake.base_url()),
     };
     let store = Store::open(url).await.unwrap();
@@ -56,6 +61,16 @@ fn async_run(key: &str) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::AUTHORIZATION, format!("Bearer {key}"))
         .header("prefer", "respond-async")
+        .body(Body::from(
+            json!({"contract": "customer-list", "text": NOTES}).to_string(),
+        ))
+        .unwrap()
+}
+
+fn sync_run(key: &str) -> Request<Body> {
+    Request::post("/v1/run")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-api-key", key)
         .body(Body::from(
             json!({"contract": "customer-list", "text": NOTES}).to_string(),
         ))
@@ -300,15 +315,7 @@ async fn a_request_that_would_wait_past_the_deadline_is_queued_not_refused() {
         ..Policy::default()
     });
     let ada = store.create_key("ada", "free", false).await.unwrap();
-    let run = || {
-        Request::post("/v1/run")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("x-api-key", &ada.secret)
-            .body(Body::from(
-                json!({"contract": "customer-list", "text": NOTES}).to_string(),
-            ))
-            .unwrap()
-    };
+    let run = || sync_run(&ada.secret);
     let (status, _, body) = send(&state, run()).await;
     assert_eq!(status, StatusCode::OK, "the first fits: {body}");
     let (status, headers, body) = send(&state, run()).await;
@@ -335,13 +342,9 @@ async fn a_providers_rate_limit_hint_queues_the_next_runs_and_counts_in_their_et
     use std::collections::BTreeMap;
     let fake = FakeProvider::start().await;
     let url = support::databases().await.remove(0).1;
-    let store = Store::open(&url).await.unwrap();
     // The provider answers every call with a 429 and `retry-after: 7`,
     // longer than the run's deadline.
-    let endpoint = ProviderEndpoint {
-        api_key: Some(RATE_LIMITED_KEY.into()),
-        base_url: format!("{}/v1", fake.base_url()),
-    };
+    let (state, store) = state_with_key(&fake, &url, RATE_LIMITED_KEY).await;
     let limits = BTreeMap::from([(
         Provider::Openai,
         ProviderLimits {
@@ -349,28 +352,13 @@ async fn a_providers_rate_limit_hint_queues_the_next_runs_and_counts_in_their_et
             ..ProviderLimits::default()
         },
     )]);
-    let state = AppState::new(Registry::builtin())
-        .with_chat(
-            Provider::Openai,
-            Arc::new(OpenAiChat::new(reqwest::Client::new(), endpoint)),
-        )
-        .with_limits(&limits)
-        .with_run_policy(Policy {
-            deadline: Duration::from_secs(3),
-            base_delay: Duration::from_millis(1),
-            ..Policy::default()
-        })
-        .with_store(store.clone());
+    let state = state.with_limits(&limits).with_run_policy(Policy {
+        deadline: Duration::from_secs(3),
+        base_delay: Duration::from_millis(1),
+        ..Policy::default()
+    });
     let ada = store.create_key("ada", "free", true).await.unwrap();
-    let run = || {
-        Request::post("/v1/run")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("x-api-key", &ada.secret)
-            .body(Body::from(
-                json!({"contract": "customer-list", "text": NOTES}).to_string(),
-            ))
-            .unwrap()
-    };
+    let run = || sync_run(&ada.secret);
     let (status, _, body) = send(&state, run()).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"]["code"], "rate_limited");
