@@ -6,11 +6,13 @@
 //! and every error names the field that is wrong.
 
 mod column;
+mod compat;
 mod output;
 mod prepare;
 mod recovery;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, Pattern, TableSpec};
+pub use compat::{incompatibilities, Incompatibility};
 pub use output::{OutputFormat, OutputSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 pub use recovery::{OnTruncated, RecoverySpec};
