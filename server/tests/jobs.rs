@@ -388,6 +388,19 @@ async fn a_providers_rate_limit_hint_queues_the_next_runs_and_counts_in_their_et
         queue["depth"].as_array().unwrap().last().unwrap()["waiting"],
         1
     );
+    // A query string that does not fit is the documented error body.
+    for path in ["/v1/admin/queue?minutes=abc", "/v1/admin/usage?days=-1"] {
+        let (status, _, body) = send(&state, get(path, &ada.secret)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("the query string is not valid: "),
+            "{body}"
+        );
+    }
     // And a key that is not an operator's may not.
     let bob = store.create_key("bob", "free", false).await.unwrap();
     let (status, _, body) = send(&state, get("/v1/admin/queue", &bob.secret)).await;

@@ -14,12 +14,13 @@
 //! All need an admin key (`preflight keys create --admin`).
 
 use super::auth::Operator;
+use super::extract::Params;
 use crate::service::backlog::QueueView;
 use crate::service::health::{BreakerView, FailureRecord};
 use crate::service::usage::UsageView;
 use crate::store::now_ms;
 use crate::{AppError, AppState, Provider};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde::Serialize;
@@ -68,7 +69,7 @@ pub(super) struct UsageQuery {
 pub(super) async fn usage(
     _operator: Operator,
     State(state): State<AppState>,
-    Query(query): Query<UsageQuery>,
+    Params(query): Params<UsageQuery>,
 ) -> Result<Json<UsageView>, AppError> {
     let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
     let days = i64::from(query.days.unwrap_or(30).clamp(1, 366));
@@ -85,7 +86,7 @@ pub(super) struct QueueQuery {
 pub(super) async fn queue(
     _operator: Operator,
     State(state): State<AppState>,
-    Query(query): Query<QueueQuery>,
+    Params(query): Params<QueueQuery>,
 ) -> Result<Json<QueueView>, AppError> {
     let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
     let minutes = i64::from(query.minutes.unwrap_or(60).clamp(1, 10_080));

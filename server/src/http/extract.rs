@@ -256,3 +256,30 @@ async fn read_form(mut form: Multipart) -> Result<Submission, AppError> {
         options,
     })
 }
+
+/// A route's query string, read into `T`; one that does not fit is a 400
+/// with the documented error body (axum's own rejection is plain text).
+pub(super) struct Params<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Params<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Params(value)),
+            Err(rejection) => Err(AppError::BadRequest(format!(
+                "the query string is not valid: {}",
+                rejection
+                    .body_text()
+                    .trim_start_matches("Failed to deserialize query string: ")
+            ))),
+        }
+    }
+}

@@ -6,9 +6,10 @@
 //! the server was started with `--demo` and only to this machine.
 
 use super::auth::Authed;
+use super::extract::Params;
 use crate::store::Caller;
 use crate::{AppError, AppState};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,7 @@ struct CounterView {
 pub(super) async fn me(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    Query(query): Query<MeQuery>,
+    Params(query): Params<MeQuery>,
 ) -> Result<Json<Me>, AppError> {
     let quota = match query.contract {
         Some(id) => Some(quota_of(&state, &caller, &id).await?),
