@@ -10,7 +10,7 @@ import { launchChromium, root, startServer } from "../tests/js/support.mjs";
 const FILES = ["customers-1mb.csv", "customers-20mb.csv", "customers-100k.csv", "customers-10k.xlsx", "customers-100k.xlsx"];
 const RUNS = 3;
 const dataDir = join(root, "target", "bench-data");
-const contract = readFileSync(join(root, "contracts", "customer-list.toml"), "utf8");
+const contract = readFileSync(join(root, "contracts", "customer-list", "1.0.0.toml"), "utf8");
 
 const server = await startServer();
 const browser = await launchChromium();

@@ -40,7 +40,7 @@ fn peak_rss_kib() -> u64 {
 /// Measures one file in this process and prints one tab-separated line.
 fn measure(file: &str) {
     let bytes = std::fs::read(data_dir().join(file)).expect("run benches/make_data.py first");
-    let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
     // Room for the 20 MB file's tokens: the bench measures, it does not refuse.
     let limits = Limits::default();
     let input = Input::File {

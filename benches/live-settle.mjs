@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Preflight } from "../pkg/node.js";
 
-const contract = readFileSync(new URL("../contracts/customer-list.toml", import.meta.url), "utf8");
+const contract = readFileSync(new URL("../contracts/customer-list/1.0.0.toml", import.meta.url), "utf8");
 const pf = new Preflight(contract);
 const PARAGRAPH =
   "Our customers in Lisbon renewed early this spring, and most sign-ups came from the newsletter in March. " +

@@ -77,7 +77,8 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn contract(limit: u64) -> Contract {
-    let mut c = Contract::parse(include_str!("../contracts/summarise-document.toml")).unwrap();
+    let mut c =
+        Contract::parse(include_str!("../contracts/summarise-document/1.0.0.toml")).unwrap();
     c.tiers.get_mut("free").unwrap().max_input_tokens = limit;
     c.prepare.max_cell_chars = 200;
     c
@@ -85,7 +86,7 @@ fn contract(limit: u64) -> Contract {
 
 fn main() {
     let table_contract = {
-        let mut c = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+        let mut c = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
         c.prepare.long_input = prompt_preflight::contract::LongInput::MapReduce;
         c.tiers.get_mut("paid").unwrap().max_input_tokens = 100_000;
         c

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { Preflight, __setPrescans, readerRestarts } from "../pkg/node.js";
 
 const root = new URL("..", import.meta.url);
-const pf = new Preflight(readFileSync(new URL("contracts/customer-list.toml", root), "utf8"));
+const pf = new Preflight(readFileSync(new URL("contracts/customer-list/1.0.0.toml", root), "utf8"));
 const bytes = (name) => new Uint8Array(readFileSync(new URL(`tests/fixtures/${name}`, root)));
 
 function median(run) {

@@ -67,7 +67,7 @@ pub struct MeterReading {
 ///
 /// ```
 /// use prompt_preflight::{Budget, Contract};
-/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
 /// let budget = Budget::new(&contract, Some("free")).unwrap();
 /// let tokens = budget.measure("Ada Lovelace, ada@example.com");
 /// assert_eq!(tokens.limit, 2000);

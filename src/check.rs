@@ -45,7 +45,7 @@ impl Checked {
     /// ```
     /// use prompt_preflight::{check, Contract, Input};
     ///
-    /// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    /// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
     /// let checked = check(&contract, None, &Input::Text("Ada Lovelace")).unwrap();
     /// assert_eq!(checked.content(&contract), "Ada Lovelace");
     /// ```
@@ -72,7 +72,7 @@ fn content<'d>(contract: &Contract, document: &'d Document) -> Cow<'d, str> {
 ///
 /// ```
 /// use prompt_preflight::{checks_text_fully, Contract};
-/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
 /// assert!(checks_text_fully(&contract)); // this build detects languages
 /// ```
 pub fn checks_text_fully(contract: &Contract) -> bool {
@@ -92,7 +92,7 @@ const STEPS: usize = 4;
 /// ```
 /// use prompt_preflight::{check, Code, Contract, Input};
 ///
-/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
 /// let csv = b"name,phone\nAda Lovelace,555-0100\n";
 /// let checked = check(&contract, Some("free"), &Input::File { name: Some("c.csv"), bytes: csv }).unwrap();
 /// assert!(!checked.report.ok);

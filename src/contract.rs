@@ -10,12 +10,14 @@ mod compat;
 mod output;
 mod prepare;
 mod recovery;
+mod release;
 
 pub use column::{ColumnSpec, ColumnType, ExtraColumns, Pattern, TableSpec};
 pub use compat::{incompatibilities, Incompatibility};
 pub use output::{OutputFormat, OutputSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 pub use recovery::{OnTruncated, RecoverySpec};
+pub use release::{day_number, ReleaseSpec, Standing};
 
 use crate::catalogue::Model;
 use crate::{Catalogue, Encoding, Error, Limits};
@@ -74,6 +76,10 @@ pub struct Contract {
     /// What the server may do by itself when a call fails or is cut off.
     #[serde(default, skip_serializing_if = "RecoverySpec::is_default")]
     pub recovery: RecoverySpec,
+    /// What this version says about itself: changelog, breaking, migration
+    /// notes, deprecation and sunset dates.
+    #[serde(default, skip_serializing_if = "ReleaseSpec::is_default")]
+    pub release: ReleaseSpec,
 }
 
 /// The model a contract targets.
@@ -305,6 +311,7 @@ impl Contract {
             prepare: PrepareSpec::default(),
             output: None,
             recovery: RecoverySpec::default(),
+            release: ReleaseSpec::default(),
         }
     }
 
@@ -539,6 +546,7 @@ impl Contract {
             output.validate()?;
         }
         self.recovery.validate(&model.name)?;
+        self.release.validate()?;
         if let Some(template) = self.prompt.as_ref().and_then(|p| p.template.as_ref()) {
             if !template.contains(INPUT_PLACEHOLDER) {
                 return Err(Error::invalid_field(

@@ -25,7 +25,7 @@
 //! ```
 //! use prompt_preflight::{prepare, Contract, Input, Mode, PrepareOptions, PlanKind};
 //!
-//! let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+//! let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
 //! let csv = "name,email,notes\nAda,ada@example.com,x\nAda,ada@example.com,y\n";
 //! let input = Input::File { name: Some("c.csv"), bytes: csv.as_bytes() };
 //! let prepared = prepare(&contract, None, &input, &PrepareOptions::default()).unwrap();

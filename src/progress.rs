@@ -37,7 +37,7 @@ thread_local! {
 /// ```
 /// use prompt_preflight::{check, with_progress, Contract, Input};
 /// use std::{cell::RefCell, rc::Rc};
-/// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+/// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
 /// let seen = Rc::new(RefCell::new(Vec::new()));
 /// let sink = seen.clone();
 /// let csv = Input::File { name: Some("c.csv"), bytes: b"name,email\nAda,ada@example.com\n" };

@@ -91,7 +91,7 @@ impl Report {
     ///
     /// ```
     /// use prompt_preflight::{check, Contract, Input, LiveCheck, VerdictState};
-    /// let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    /// let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
     /// let empty = check(&contract, None, &Input::Text("")).unwrap().report;
     /// assert_eq!(empty.verdict.state, VerdictState::Empty);
     /// let mut live = LiveCheck::new(&contract, None).unwrap();

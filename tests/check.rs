@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn contract() -> Contract {
-    Contract::parse(include_str!("../contracts/customer-list.toml"))
+    Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml"))
         .expect("the example contract is valid")
 }
 
@@ -739,7 +739,7 @@ fn prose_with_one_comma_per_line_is_text() {
 #[test]
 
 fn dropped_columns_are_not_sent() {
-    let source = include_str!("../contracts/customer-list.toml").replacen(
+    let source = include_str!("../contracts/customer-list/1.0.0.toml").replacen(
         r#"extra_columns = "warn""#,
         r#"extra_columns = "drop""#,
         1,

@@ -6,7 +6,7 @@ use prompt_preflight::contract::{ColumnType, ExtraColumns};
 use prompt_preflight::{Contract, Encoding, Error, Tier};
 use rstest::rstest;
 
-const EXAMPLE: &str = include_str!("../contracts/customer-list.toml");
+const EXAMPLE: &str = include_str!("../contracts/customer-list/1.0.0.toml");
 
 fn example() -> Contract {
     Contract::parse(EXAMPLE).expect("the example contract is valid")

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 fn issues_of(file: &str) -> Vec<Issue> {
-    let contract = Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap();
+    let contract = Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(file);

@@ -12,7 +12,8 @@ use std::sync::OnceLock;
 fn contract() -> &'static Contract {
     static CONTRACT: OnceLock<Contract> = OnceLock::new();
     CONTRACT.get_or_init(|| {
-        Contract::parse(include_str!("../contracts/customer-list.toml")).expect("valid contract")
+        Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml"))
+            .expect("valid contract")
     })
 }
 

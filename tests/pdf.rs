@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 fn contract() -> Contract {
-    Contract::parse(include_str!("../contracts/customer-list.toml"))
+    Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml"))
         .expect("the example contract is valid")
 }
 

@@ -10,11 +10,11 @@ use prompt_preflight::{
 use proptest::prelude::*;
 
 fn customer_list() -> Contract {
-    Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap()
+    Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap()
 }
 
 fn summarise() -> Contract {
-    Contract::parse(include_str!("../contracts/summarise-document.toml")).unwrap()
+    Contract::parse(include_str!("../contracts/summarise-document/1.0.0.toml")).unwrap()
 }
 
 /// A text contract on `model` with a `limit`-token tier and `extra`

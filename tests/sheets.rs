@@ -31,7 +31,7 @@ fn codes(doc: &Document) -> Vec<Code> {
 
 fn contract() -> Contract {
     let text = std::fs::read_to_string(format!(
-        "{}/contracts/customer-list.toml",
+        "{}/contracts/customer-list/1.0.0.toml",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();

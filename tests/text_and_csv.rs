@@ -8,7 +8,7 @@ use rstest::rstest;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const CONTRACT: &str = include_str!("../contracts/customer-list.toml");
+const CONTRACT: &str = include_str!("../contracts/customer-list/1.0.0.toml");
 
 fn fixture(file: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,7 @@ use prompt_preflight::{
 use std::{cell::RefCell, rc::Rc};
 
 fn customer_list() -> Contract {
-    Contract::parse(include_str!("../contracts/customer-list.toml")).unwrap()
+    Contract::parse(include_str!("../contracts/customer-list/1.0.0.toml")).unwrap()
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -161,7 +161,8 @@ fn a_question_without_its_data_is_asked_for_the_data() {
         let report = check(&contract, None, &Input::Text(text)).unwrap().report;
         assert!(!report.has(Code::QuestionWithoutData), "{text}");
     }
-    let summarise = Contract::parse(include_str!("../contracts/summarise-document.toml")).unwrap();
+    let summarise =
+        Contract::parse(include_str!("../contracts/summarise-document/1.0.0.toml")).unwrap();
     let report = check(&summarise, None, &Input::Text("What happened?"))
         .unwrap()
         .report;
@@ -229,7 +230,8 @@ fn a_workbook_check_reports_each_sheet() {
 
 #[test]
 fn a_split_reports_its_stages() {
-    let summarise = Contract::parse(include_str!("../contracts/summarise-document.toml")).unwrap();
+    let summarise =
+        Contract::parse(include_str!("../contracts/summarise-document/1.0.0.toml")).unwrap();
     let text = "The harbour was rebuilt in the year the railway came. ".repeat(2_000);
     let options = PrepareOptions {
         mode: Mode::Split,

@@ -7,7 +7,7 @@ use prompt_preflight::{check, js_count_tokens, Contract, Encoding, Input, Prefli
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const CONTRACT: &str = include_str!("../contracts/customer-list.toml");
+const CONTRACT: &str = include_str!("../contracts/customer-list/1.0.0.toml");
 
 fn core_report(tier: &str, input: &Input<'_>) -> Report {
     let contract = Contract::parse(CONTRACT).unwrap();

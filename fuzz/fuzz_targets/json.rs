@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use prompt_preflight::{check, Contract, Input};
 
-const CONTRACT: &str = include_str!("../../contracts/customer-list.toml");
+const CONTRACT: &str = include_str!("../../contracts/customer-list/1.0.0.toml");
 
 fuzz_target!(|data: &[u8]| {
     let contract = Contract::parse(CONTRACT).expect("the example contract is valid");

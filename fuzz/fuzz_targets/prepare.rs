@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use prompt_preflight::{prepare, Contract, Input, Mode, PlanKind, PrepareOptions};
 
-const CONTRACT: &str = include_str!("../../contracts/summarise-document.toml");
+const CONTRACT: &str = include_str!("../../contracts/summarise-document/1.0.0.toml");
 
 fuzz_target!(|data: &[u8]| {
     let contract = Contract::parse(CONTRACT).expect("the example contract is valid");

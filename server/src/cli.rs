@@ -109,13 +109,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The contract `arg` names: a contract file (TOML or JSON), or the id of
-/// a built-in contract (`customer-list`, `summarise-document`) when no
-/// such file exists.
+/// The contract `arg` names: a contract file (TOML or JSON), or a
+/// built-in contract (`customer-list` for its newest stable version,
+/// `customer-list@1.x`, `customer-list@1.0.0`) when no such file exists.
 fn load_contract(arg: &std::path::Path) -> Result<prompt_preflight::Contract, CliError> {
     if !arg.exists() {
-        if let Some(id) = arg.to_str() {
-            if let Some(contract) = crate::Registry::builtin().get(id) {
+        if let Some(name) = arg.to_str() {
+            let builtin = crate::Registry::builtin();
+            let found = match crate::registry::ContractRef::parse(name) {
+                Ok(r) => match &r.version {
+                    Some(req) => builtin.family(&r.id).and_then(|f| f.matching(req)),
+                    None => builtin.get(&r.id),
+                },
+                Err(_) => None,
+            };
+            if let Some(contract) = found {
                 return Ok(prompt_preflight::Contract::clone(contract));
             }
         }

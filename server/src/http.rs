@@ -16,6 +16,7 @@ mod openai;
 mod prepare;
 mod request_id;
 mod run;
+mod version;
 
 pub use error::AppError;
 pub use jobs::start_workers;
@@ -46,6 +47,12 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
+        .route("/contracts/{id}/versions", get(contracts::versions))
+        .route(
+            "/contracts/{id}/upgrade",
+            get(contracts::upgrade_preview).post(contracts::upgrade),
+        )
+        .route("/contracts/{id}/{version}", get(contracts::exact))
         .route("/check", post(check::check))
         .route("/prepare", post(prepare::prepare))
         .route("/run", post(run::run))

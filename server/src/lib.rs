@@ -12,7 +12,7 @@ pub mod config;
 pub mod fake;
 mod http;
 mod provider;
-mod registry;
+pub mod registry;
 pub mod service;
 mod state;
 pub mod store;

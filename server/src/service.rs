@@ -18,3 +18,4 @@ pub mod quota;
 pub mod record;
 pub mod run;
 pub mod usage;
+pub mod versions;

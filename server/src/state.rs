@@ -1,6 +1,7 @@
 //! What every request handler shares.
 
 use crate::chat::Chat;
+use crate::registry::Contracts;
 use crate::service::call::Policy;
 use crate::service::check::Counter;
 use crate::service::error::ServiceError;
@@ -19,8 +20,9 @@ use std::time::Duration;
 /// Shared state of the server.
 #[derive(Clone)]
 pub struct AppState {
-    /// The contracts this server checks against.
-    pub registry: Arc<Registry>,
+    /// The contracts this server checks against, every version, reloaded
+    /// without a restart.
+    pub contracts: Arc<Contracts>,
     /// Where the web app and the npm package are served from, if anywhere.
     pub static_dirs: Option<StaticDirs>,
     /// Exact counts from the providers' count endpoints, for the models
@@ -68,7 +70,7 @@ impl AppState {
     /// State with the given contracts, no static files and no providers.
     pub fn new(registry: Registry) -> Self {
         AppState {
-            registry: Arc::new(registry),
+            contracts: Arc::new(Contracts::fixed(registry)),
             static_dirs: None,
             counter: Arc::new(Counter::new(None, Self::PROVIDER_TIMEOUT)),
             runner: Runner {
@@ -131,9 +133,20 @@ impl AppState {
         self
     }
 
-    /// The contract `id`, or the error that names it.
+    /// Serves `contracts` (a folder that reloads, say) instead.
+    pub fn with_contracts(mut self, contracts: Arc<Contracts>) -> Self {
+        self.contracts = contracts;
+        self
+    }
+
+    /// The registry now.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.contracts.current()
+    }
+
+    /// The default version of contract `id`, or the error that names it.
     pub fn contract(&self, id: &str) -> Result<Arc<prompt_preflight::Contract>, ServiceError> {
-        self.registry
+        self.registry()
             .get(id)
             .cloned()
             .ok_or_else(|| ServiceError::UnknownContract(id.to_owned()))

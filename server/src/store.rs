@@ -22,12 +22,14 @@
 mod jobs;
 mod keys;
 mod migrate;
+mod pins;
 mod quota;
 mod usage;
 
 pub use jobs::{state as job_state, Claim, Job, JobTimes};
 pub use keys::KEY_PREFIX;
 pub use keys::{Caller, KeyInfo, NewKey};
+pub use pins::Pin;
 pub use quota::{Amounts, Caps, Counter, Held, Metric, Reservation, Shortfall};
 pub use usage::{UsageRecord, UsageRow, UsageTotals};
 

@@ -18,8 +18,10 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+/// The version of `customer-list` a caller with no pin gets: the newest
+/// stable one.
 fn contract() -> Contract {
-    Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap()
+    Contract::parse(include_str!("../../contracts/customer-list/2.0.0.toml")).unwrap()
 }
 
 /// Sends one request to a fresh app; returns the status and the body,
@@ -152,7 +154,16 @@ async fn lists_the_builtin_contract_with_its_tiers() {
     assert_eq!(ids, ["customer-list", "summarise-document"]);
     let c = &list[0];
     assert_eq!(c["id"], "customer-list");
-    assert_eq!(c["version"], "1.0.0");
+    assert_eq!(c["version"], "2.0.0");
+    let versions: Vec<&str> = c["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0", "2.0.0"]);
+    assert_eq!(c["versions"][2]["breaking"], true);
+    assert_eq!(c["versions"][0]["standing"], "deprecated");
     assert_eq!(c["default_tier"], "free");
     assert!(!c["description"].as_str().unwrap().is_empty());
     assert_eq!(c["tiers"]["free"]["max_input_tokens"], 2000);
@@ -586,8 +597,10 @@ async fn prepare_splits_for_a_map_reduce_contract_and_matches_the_core() {
     assert!(parts.len() > 2);
     assert!(parts.iter().all(|p| p["tokens"].as_u64().unwrap() <= 2000));
     assert_eq!(body["plan"]["requests"], parts.len() as u64 + 1);
-    let contract =
-        Contract::parse(include_str!("../../contracts/summarise-document.toml")).unwrap();
+    let contract = Contract::parse(include_str!(
+        "../../contracts/summarise-document/2.0.0.toml"
+    ))
+    .unwrap();
     let direct = prompt_preflight::prepare(
         &contract,
         None,
@@ -638,7 +651,7 @@ async fn prepare_takes_a_file_with_mode_and_question_fields() {
     let (status, body) = post_multipart_to(
         "/v1/prepare",
         &[
-            ("contract", None, b"customer-list"),
+            ("contract", None, b"customer-list@1"),
             ("file", Some("c.csv"), csv.as_bytes()),
             ("mode", None, b"relevant"),
             ("question", None, b"Customer 7"),

@@ -17,7 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn contract_path() -> PathBuf {
-    root().join("contracts/customer-list.toml")
+    root().join("contracts/customer-list/1.0.0.toml")
 }
 
 fn preflight(args: &[&str]) -> Output {
@@ -285,7 +285,7 @@ fn count_and_chunk_say_what_decoding_removed_and_chunk_ranges_are_file_bytes() {
 #[test]
 fn prepare_relevant_without_a_question_is_a_usage_error() {
     let file = fixture("long_prose.txt");
-    let contract = root().join("contracts/summarise-document.toml");
+    let contract = root().join("contracts/summarise-document/1.0.0.toml");
     let out = preflight(&[
         "prepare",
         file.to_str().unwrap(),
@@ -312,7 +312,7 @@ fn a_built_in_contract_can_be_named_by_its_id() {
         "check",
         fixture("customers_missing_email.csv").to_str().unwrap(),
         "--contract",
-        "customer-list",
+        "customer-list@1.0.0",
         "--json",
     ]);
     let by_path = preflight(&[
@@ -671,7 +671,7 @@ fn prepare_json_splits_and_refuses_when_the_contract_needs_one_request() {
     let body: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(body["plan"]["kind"], "refuse");
     assert!(body["parts"].as_array().unwrap().len() >= 2);
-    let summarise = root().join("contracts/summarise-document.toml");
+    let summarise = root().join("contracts/summarise-document/1.0.0.toml");
     let out = preflight(&[
         "prepare",
         file.to_str().unwrap(),

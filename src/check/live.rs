@@ -41,7 +41,7 @@ enum Counter {
 ///
 /// ```
 /// use prompt_preflight::{Contract, Edit, LiveCheck};
-/// let contract = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+/// let contract = Contract::parse(include_str!("../../contracts/customer-list/1.0.0.toml")).unwrap();
 /// let mut live = LiveCheck::new(&contract, Some("free")).unwrap();
 /// let first = live.set_text("Customers from Lisbon");
 /// let next = live.edit(&Edit { start: 21, end: 21, text: " buy more.".into() });
@@ -225,7 +225,7 @@ impl LiveCheck {
     ///
     /// ```
     /// use prompt_preflight::{Contract, Edit, LiveCheck, VerdictState};
-    /// let contract = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+    /// let contract = Contract::parse(include_str!("../../contracts/customer-list/1.0.0.toml")).unwrap();
     /// let mut live = LiveCheck::new(&contract, None).unwrap();
     /// assert!(live.report().is_none());
     /// live.set_text("");

@@ -32,7 +32,7 @@ impl TableSpec {
     ///
     /// ```
     /// use prompt_preflight::Contract;
-    /// let contract = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+    /// let contract = Contract::parse(include_str!("../../contracts/customer-list/1.0.0.toml")).unwrap();
     /// let example = contract.input.table.unwrap().example_csv();
     /// assert!(example.starts_with("name,email,"));
     /// assert!(example.contains("\nAda Lovelace,ada@example.com,"));

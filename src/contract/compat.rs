@@ -11,7 +11,7 @@
 //! use prompt_preflight::contract::incompatibilities;
 //! use prompt_preflight::Contract;
 //!
-//! let v1 = Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap();
+//! let v1 = Contract::parse(include_str!("../../contracts/customer-list/1.0.0.toml")).unwrap();
 //! let mut v2 = v1.clone();
 //! v2.tiers.get_mut("free").unwrap().max_input_tokens /= 2;
 //! let found = incompatibilities(&v1, &v2);
@@ -345,7 +345,7 @@ mod tests {
     use super::*;
 
     fn customers() -> Contract {
-        Contract::parse(include_str!("../../contracts/customer-list.toml")).unwrap()
+        Contract::parse(include_str!("../../contracts/customer-list/1.0.0.toml")).unwrap()
     }
 
     fn kinds(old: &Contract, new: &Contract) -> Vec<&'static str> {

@@ -27,7 +27,7 @@ before(async () => {
   symlinkSync(join(root, "pkg"), join(dir, "node_modules", "prompt-preflight"), "dir");
   // A page gets its contract as JSON, as the server serves it; TOML needs
   // the full module (checked below, before and after loadFull).
-  const toml = readFileSync(join(root, "contracts/customer-list.toml"), "utf8");
+  const toml = readFileSync(join(root, "contracts/customer-list/1.0.0.toml"), "utf8");
   const contract = JSON.stringify(new Preflight(toml).contract);
   writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
   writeFileSync(

@@ -11,7 +11,7 @@ import { Preflight as FullPreflight } from "../../pkg/node.js";
 
 const file = (path) => JSON.stringify(fileURLToPath(new URL(path, import.meta.url)));
 // The meter module reads contracts in JSON (as the server serves them).
-const customerList = new FullPreflight(readFileSync(new URL("../../contracts/customer-list.toml", import.meta.url), "utf8")).contract;
+const customerList = new FullPreflight(readFileSync(new URL("../../contracts/customer-list/1.0.0.toml", import.meta.url), "utf8")).contract;
 const script = `
 import { readFileSync } from "node:fs";
 import { initSync, installTokenizer, Preflight, countTokens } from ${JSON.stringify(new URL("../../pkg/core.js", import.meta.url).href)};
@@ -52,7 +52,7 @@ const limited = JSON.stringify({ ...JSON.parse(source), input: { ...JSON.parse(s
 const open = new Preflight(source);
 const only = new Preflight(limited);
 let toml = null;
-try { new Preflight(readFileSync(${file("../../contracts/customer-list.toml")}, "utf8")); } catch (e) { toml = e.code; }
+try { new Preflight(readFileSync(${file("../../contracts/customer-list/1.0.0.toml")}, "utf8")); } catch (e) { toml = e.code; }
 let code = null;
 try { only.checkText("free", "Bonjour à tous."); } catch (e) { code = e.code; }
 console.log(JSON.stringify({ open: open.checkTextNeedsFull, only: only.checkTextNeedsFull, openOk: open.checkText("free", "Hello there.").ok, code, toml }));

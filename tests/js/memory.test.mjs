@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 const script = `
 import { readFileSync } from "node:fs";
 import { Preflight, __memoryBytes } from ${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)};
-const contract = readFileSync(${JSON.stringify(fileURLToPath(new URL("../../contracts/customer-list.toml", import.meta.url)))}, "utf8");
+const contract = readFileSync(${JSON.stringify(fileURLToPath(new URL("../../contracts/customer-list/1.0.0.toml", import.meta.url)))}, "utf8");
 const csv = new TextEncoder().encode("name,email\\nAda Lovelace,ada@example.com\\n");
 const settle = async () => {
   for (let i = 0; i < 6; i++) {

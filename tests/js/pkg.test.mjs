@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Preflight, catalogue, countTokens, installTokenizer, tokenizerReady, withinTokenLimit } from "../../pkg/node.js";
 
-const contractSource = readFileSync(new URL("../../contracts/customer-list.toml", import.meta.url), "utf8");
+const contractSource = readFileSync(new URL("../../contracts/customer-list/1.0.0.toml", import.meta.url), "utf8");
 
 test("countTokens counts exactly for both encodings", () => {
   assert.deepStrictEqual(countTokens("Hello, world!", "o200k_base"), { count: 4, exact: true });

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Preflight, __setPrescans, readerRestarts } from "../../pkg/node.js";
 import { fixturesDir, root } from "./support.mjs";
 
-const CONTRACT = join(root, "contracts", "customer-list.toml");
+const CONTRACT = join(root, "contracts", "customer-list", "1.0.0.toml");
 const CRASHERS = [
   "sheet_xlsb_cells_empty_index.xlsb",
   "sheet_xlsb_workbook_record_overrun.xlsb",

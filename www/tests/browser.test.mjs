@@ -113,7 +113,7 @@ test("the server sends the vocabulary brotli-compressed", async () => {
 });
 
 test("typing in a 1 MB document keeps the exact count", async () => {
-  const contract = new Preflight(readFileSync(join(fixturesDir, "..", "..", "contracts", "customer-list.toml"), "utf8"));
+  const contract = new Preflight(readFileSync(join(fixturesDir, "..", "..", "contracts", "customer-list", "1.0.0.toml"), "utf8"));
   await page.selectOption("#tier", "paid");
   let text = proseOf(200).repeat(1).padEnd(1_000_000, " Renewals in Porto grew steadily.");
   await page.fill("#prompt", text);

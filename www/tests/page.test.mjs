@@ -14,7 +14,7 @@ import { fixturesDir, openApp, root } from "../../tests/js/support.mjs";
 let app;
 let page;
 
-const summarise = new Preflight(readFileSync(join(root, "contracts", "summarise-document.toml"), "utf8"));
+const summarise = new Preflight(readFileSync(join(root, "contracts", "summarise-document", "1.0.0.toml"), "utf8"));
 
 before(async () => {
   app = await openApp({ path: "/?testing=slow-progress" });

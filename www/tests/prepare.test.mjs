@@ -14,7 +14,7 @@ let browser;
 let page;
 let pageErrors = [];
 
-const contract = (id) => new Preflight(readFileSync(join(root, "contracts", `${id}.toml`), "utf8"));
+const contract = (id) => new Preflight(readFileSync(join(root, "contracts", id, "1.0.0.toml"), "utf8"));
 const customerList = contract("customer-list");
 const summariseDocument = contract("summarise-document");
 

@@ -11,6 +11,7 @@
 use super::CliError;
 use crate::chat::{AnthropicChat, Chat, GeminiChat, OpenAiChat};
 use crate::config::{Config, Overrides};
+use crate::registry::Contracts;
 use crate::store::Store;
 use crate::{app, AppState, Provider, ProviderEnv, Providers, Registry, StaticDirs, COUNTING};
 use std::io::Write;
@@ -70,11 +71,12 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
     if let Some(file) = &config.file {
         tracing::info!(file = %file.display(), "configuration read");
     }
-    let registry = match &config.contracts {
-        Some(dir) => Registry::load_dir(dir)?,
-        None => Registry::builtin(),
-    };
-    let mut state = AppState::new(registry)
+    let contracts = Arc::new(match &config.contracts {
+        Some(dir) => Contracts::from_dir(dir)?,
+        None => Contracts::fixed(Registry::builtin()),
+    });
+    let mut state = AppState::new(Registry::default())
+        .with_contracts(contracts.clone())
         .with_run_policy(config.policy)
         .with_breakers(config.breakers)
         .with_limits(&config.limits);
@@ -106,7 +108,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             accounts.queue.workers = config.queue_workers;
             accounts.queue.lease = config.queue_lease;
             if demo {
-                let tier = demo_tier(&state.registry);
+                let tier = demo_tier(&contracts.current());
                 let key = store.create_key("demo", &tier, true).await?;
                 println!(
                     "demo key (user demo, tier {tier}, operator): {}",
@@ -119,6 +121,9 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
                 .spawn_sweeper(std::time::Duration::from_secs(15));
         }
         crate::start_workers(&state);
+        if contracts.dir().is_some() {
+            contracts.spawn_watch(std::time::Duration::from_secs(2));
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| CliError::Io {

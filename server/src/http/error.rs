@@ -35,6 +35,10 @@ pub enum AppError {
     /// 404: no contract has this id.
     #[error("there is no contract with the id `{0}`")]
     UnknownContract(String),
+    /// 400, 404 or 410: no version of the contract can serve the request
+    /// (an unreadable version, none listed, or retired).
+    #[error(transparent)]
+    Version(crate::service::versions::VersionError),
     /// 400: the core refused the request (e.g. an unknown tier).
     #[error(transparent)]
     Core(#[from] prompt_preflight::Error),
@@ -104,6 +108,16 @@ impl AppError {
             }
             AppError::UnknownContract(_) => (StatusCode::NOT_FOUND, "unknown_contract"),
             AppError::Core(e) => (StatusCode::BAD_REQUEST, e.code()),
+            AppError::Version(e) => {
+                use crate::service::versions::VersionError;
+                match e {
+                    VersionError::BadRequirement { .. } => (StatusCode::BAD_REQUEST, "bad_version"),
+                    VersionError::UnknownVersion { .. } => {
+                        (StatusCode::NOT_FOUND, "unknown_contract_version")
+                    }
+                    VersionError::Retired { .. } => (StatusCode::GONE, "contract_version_retired"),
+                }
+            }
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::MissingKey => (StatusCode::UNAUTHORIZED, "missing_api_key"),
             AppError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
@@ -131,6 +145,21 @@ impl IntoResponse for AppError {
         if let AppError::Core(e) = &self {
             if let Some(field) = e.field() {
                 error["field"] = field.into();
+            }
+        }
+        if let AppError::Version(crate::service::versions::VersionError::Retired {
+            id,
+            replacement,
+            migration,
+            ..
+        }) = &self
+        {
+            if let Some(replacement) = replacement {
+                error["replacement"] = replacement.as_str().into();
+                error["docs"] = format!("/docs/{id}/{replacement}").into();
+            }
+            if let Some(migration) = migration {
+                error["hint"] = migration.as_str().into();
             }
         }
         if let AppError::BadField { field, .. } = &self {
@@ -191,6 +220,8 @@ impl From<crate::service::error::ServiceError> for AppError {
         match error {
             ServiceError::UnknownContract(id) => AppError::UnknownContract(id),
             ServiceError::Core(e) => AppError::Core(e),
+            ServiceError::Version(e) => AppError::Version(e),
+            ServiceError::Storage(detail) => AppError::Storage(detail),
             ServiceError::Internal(detail) => AppError::Internal(detail),
         }
     }

@@ -283,3 +283,38 @@ where
         }
     }
 }
+
+/// A small JSON body read into `T` (an empty body reads as `{}`); one that
+/// does not fit is a 400 with the documented error body, naming the field.
+pub(super) struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| rejected(e.status(), e.body_text()))?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(JsonBody)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let message = format!("the body is not valid: {}", e.inner());
+                if field == "." {
+                    AppError::BadRequest(message)
+                } else {
+                    AppError::BadField { field, message }
+                }
+            })
+    }
+}

@@ -85,7 +85,7 @@ async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<JobView, Ap
     match accounts.store.job(id, &caller.user_id).await? {
         Some(job) => {
             let pace = state
-                .registry
+                .registry()
                 .get(&job.contract_id)
                 .map_or(Pace::default(), |c| state.runner.pace(c, 0));
             Ok(accounts.queue.view(job, pace).await?)
@@ -178,7 +178,7 @@ pub(super) fn render() -> Render {
 pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     match &state.accounts {
         Some(accounts) => accounts.queue.spawn_workers(
-            state.registry.clone(),
+            state.contracts.clone(),
             state.runner.clone(),
             state.metrics.clone(),
             render(),

@@ -69,7 +69,9 @@ pub(super) async fn me(
 
 async fn quota_of(state: &AppState, caller: &Caller, id: &str) -> Result<QuotaState, AppError> {
     let accounts = state.accounts.as_ref().ok_or(AppError::NoAccounts)?;
-    let contract = state.contract(id)?;
+    let contract = super::version::resolve(state, Some(caller), id)
+        .await?
+        .contract;
     let (_, tier) = contract.tier(Some(&caller.tier))?;
     let standing = accounts.quotas.standing(caller, &contract, tier).await?;
     let w = standing.windows;

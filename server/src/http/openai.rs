@@ -141,13 +141,9 @@ pub(super) async fn chat_completions(
     let Some(model) = request["model"].as_str() else {
         return Ok(bad("`model` is required: the id of a contract, e.g. customer-list (or customer-list@1.0.0)."));
     };
-    let (id, version) = match model.split_once('@') {
-        Some((id, version)) => (id, Some(version)),
-        None => (model, None),
-    };
-    let contract = match state.registry.get(id) {
-        Some(contract) if version.is_none_or(|v| v == contract.version) => contract.clone(),
-        _ => {
+    let resolved = match super::version::resolve(&state, Some(&caller), model).await {
+        Ok(resolved) => resolved,
+        Err(AppError::UnknownContract(_)) => {
             return Ok(openai_error(
                 StatusCode::NOT_FOUND,
                 "invalid_request_error",
@@ -156,154 +152,162 @@ pub(super) async fn chat_completions(
                 json!({}),
             ))
         }
-    };
-    let Some(input) = request["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .and_then(|m| text_of(&m["content"]))
-    else {
-        return Ok(bad(
-            "`messages` needs a user message: its text is the contract's input.",
-        ));
-    };
-    let asked = headers
-        .get("x-preflight-tier")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let tier = match tier_for(Some(&caller), asked) {
-        Ok(tier) => tier,
         Err(error) => return Ok(as_openai(error)),
     };
-    let content = Content::Text(input);
-    let recorded = content_to_record(&state, &content);
-    let stream = request["stream"].as_bool().unwrap_or(false);
-    let include_usage = request["stream_options"]["include_usage"]
-        .as_bool()
-        .unwrap_or(false);
+    let answered: Result<Response, AppError> = async {
+        let contract = resolved.contract.clone();
+        let Some(input) = request["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .and_then(|m| text_of(&m["content"]))
+        else {
+            return Ok(bad(
+                "`messages` needs a user message: its text is the contract's input.",
+            ));
+        };
+        let asked = headers
+            .get("x-preflight-tier")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let tier = match tier_for(Some(&caller), asked) {
+            Ok(tier) => tier,
+            Err(error) => return Ok(as_openai(error)),
+        };
+        let content = Content::Text(input);
+        let recorded = content_to_record(&state, &content);
+        let stream = request["stream"].as_bool().unwrap_or(false);
+        let include_usage = request["stream_options"]["include_usage"]
+            .as_bool()
+            .unwrap_or(false);
 
-    let checked = final_check(&state.counter, contract.clone(), tier, content, true).await?;
-    let Some(work) = checked.work.clone() else {
-        let report = &checked.report;
-        record_unrun(
+        let checked = final_check(&state.counter, contract.clone(), tier, content, true).await?;
+        let Some(work) = checked.work.clone() else {
+            let report = &checked.report;
+            record_unrun(
+                &state,
+                Some(&caller),
+                report,
+                "chat_completions",
+                &request_id,
+                recorded,
+                started,
+            )
+            .await;
+            let first = report.issues.iter().find(|i| i.severity == Severity::Error);
+            let code = first.map_or("check_failed", |i| i.code.as_str());
+            let message = match first {
+                Some(issue) => format!("{} {} {}", checked.refusal(), issue.message, issue.hint),
+                None => checked.refusal(),
+            };
+            return Ok(openai_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                code,
+                &message,
+                json!({"report": report}),
+            ));
+        };
+        let metered = match admit(
             &state,
-            Some(&caller),
-            report,
+            &caller,
+            &contract,
+            &checked,
             "chat_completions",
             &request_id,
             recorded,
             started,
         )
-        .await;
-        let first = report.issues.iter().find(|i| i.severity == Severity::Error);
-        let code = first.map_or("check_failed", |i| i.code.as_str());
-        let message = match first {
-            Some(issue) => format!("{} {} {}", checked.refusal(), issue.message, issue.hint),
-            None => checked.refusal(),
+        .await
+        {
+            Ok(metered) => metered,
+            Err(error) => return Ok(as_openai(error)),
         };
-        return Ok(openai_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request_error",
-            code,
-            &message,
-            json!({"report": report}),
-        ));
-    };
-    let metered = match admit(
-        &state,
-        &caller,
-        &contract,
-        &checked,
-        "chat_completions",
-        &request_id,
-        recorded,
-        started,
-    )
-    .await
-    {
-        Ok(metered) => metered,
-        Err(error) => return Ok(as_openai(error)),
-    };
-    let standing = metered.ticket.standing();
-    let report = checked.report;
-    let reply = Reply {
-        id: format!("chatcmpl-preflight-{}", now()),
-        created: now(),
-        contract: contract.clone(),
-        report: report.clone(),
-    };
-    if !stream {
-        let execution = run_whole(&state, contract, &report, work, Some(metered)).await?;
-        let mut response = reply.whole(execution);
-        ratelimit_headers(response.headers_mut(), &standing);
-        return Ok(response);
-    }
-    let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
-    let events: Events = Arc::new(move |event| {
-        let _ = tx.send(event);
-    });
-    let task = spawn_run(&state, contract, &report, work, true, events, Some(metered));
-    // Nothing is sent until the answer's first text: a failure before it
-    // is a plain error answer with its status (which the SDKs raise as
-    // the right exception), and the fallbacks may still take over.
-    let first = loop {
-        match rx.recv().await {
-            Some(RunEvent::Delta { text }) => break Some(text),
-            Some(_) => continue,
-            None => break None,
+        let standing = metered.ticket.standing();
+        let report = checked.report;
+        let reply = Reply {
+            id: format!("chatcmpl-preflight-{}", now()),
+            created: now(),
+            contract: contract.clone(),
+            report: report.clone(),
+        };
+        if !stream {
+            let execution = run_whole(&state, contract, &report, work, Some(metered)).await?;
+            let mut response = reply.whole(execution);
+            ratelimit_headers(response.headers_mut(), &standing);
+            return Ok(response);
         }
-    };
-    let Some(first) = first else {
-        let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut response = reply.whole(execution);
-        ratelimit_headers(response.headers_mut(), &standing);
-        return Ok(response);
-    };
-    let (out, body) = mpsc::unbounded_channel::<Event>();
-    tokio::spawn(async move {
-        let model = reply.contract.model.name.clone();
-        let _ = out.send(reply.chunk(
-            &model,
-            json!({"role": "assistant", "content": ""}),
-            Value::Null,
-        ));
-        let _ = out.send(reply.chunk(&model, json!({"content": first}), Value::Null));
-        while let Some(event) = rx.recv().await {
-            if let RunEvent::Delta { text } = event {
-                let _ = out.send(reply.chunk(&model, json!({"content": text}), Value::Null));
-            }
-        }
-        let execution = match task.await {
-            Ok(execution) => execution,
-            Err(e) => {
-                let error = json!({"error": {"message": format!("The run stopped unexpectedly ({e})."), "type": "server_error", "param": null, "code": "internal"}});
-                let _ = out.send(Event::default().event("error").data(error.to_string()));
-                return;
+        let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
+        let events: Events = Arc::new(move |event| {
+            let _ = tx.send(event);
+        });
+        let task = spawn_run(&state, contract, &report, work, true, events, Some(metered));
+        // Nothing is sent until the answer's first text: a failure before it
+        // is a plain error answer with its status (which the SDKs raise as
+        // the right exception), and the fallbacks may still take over.
+        let first = loop {
+            match rx.recv().await {
+                Some(RunEvent::Delta { text }) => break Some(text),
+                Some(_) => continue,
+                None => break None,
             }
         };
-        let usage = total_usage(&execution.attempts);
-        match execution.result {
-            Ok(answer) => {
-                let finish = if answer.truncated { "length" } else { "stop" };
-                let _ = out.send(reply.chunk(&answer.model, json!({}), json!(finish)));
-                if include_usage {
-                    let usage = json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": answer.model, "choices": [], "usage": openai_usage(usage)});
-                    let _ = out.send(Event::default().data(usage.to_string()));
+        let Some(first) = first else {
+            let execution = task.await.map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut response = reply.whole(execution);
+            ratelimit_headers(response.headers_mut(), &standing);
+            return Ok(response);
+        };
+        let (out, body) = mpsc::unbounded_channel::<Event>();
+        tokio::spawn(async move {
+            let model = reply.contract.model.name.clone();
+            let _ = out.send(reply.chunk(
+                &model,
+                json!({"role": "assistant", "content": ""}),
+                Value::Null,
+            ));
+            let _ = out.send(reply.chunk(&model, json!({"content": first}), Value::Null));
+            while let Some(event) = rx.recv().await {
+                if let RunEvent::Delta { text } = event {
+                    let _ = out.send(reply.chunk(&model, json!({"content": text}), Value::Null));
                 }
-                let _ = out.send(Event::default().data("[DONE]"));
             }
-            Err(failed) => {
-                // Mid-stream: the SDKs raise an `error` event; no [DONE],
-                // so nothing mistakes the cut answer for a whole one.
-                let error = json!({"error": {
-                    "message": format!("{} {}", failed.user.message, failed.user.hint),
-                    "type": "server_error", "param": null, "code": failed.user.class.as_str(),
-                }, "preflight": {"summary": execution.summary, "attempts": execution.attempts}});
-                let _ = out.send(Event::default().event("error").data(error.to_string()));
+            let execution = match task.await {
+                Ok(execution) => execution,
+                Err(e) => {
+                    let error = json!({"error": {"message": format!("The run stopped unexpectedly ({e})."), "type": "server_error", "param": null, "code": "internal"}});
+                    let _ = out.send(Event::default().event("error").data(error.to_string()));
+                    return;
+                }
+            };
+            let usage = total_usage(&execution.attempts);
+            match execution.result {
+                Ok(answer) => {
+                    let finish = if answer.truncated { "length" } else { "stop" };
+                    let _ = out.send(reply.chunk(&answer.model, json!({}), json!(finish)));
+                    if include_usage {
+                        let usage = json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": answer.model, "choices": [], "usage": openai_usage(usage)});
+                        let _ = out.send(Event::default().data(usage.to_string()));
+                    }
+                    let _ = out.send(Event::default().data("[DONE]"));
+                }
+                Err(failed) => {
+                    // Mid-stream: the SDKs raise an `error` event; no [DONE],
+                    // so nothing mistakes the cut answer for a whole one.
+                    let error = json!({"error": {
+                        "message": format!("{} {}", failed.user.message, failed.user.hint),
+                        "type": "server_error", "param": null, "code": failed.user.class.as_str(),
+                    }, "preflight": {"summary": execution.summary, "attempts": execution.attempts}});
+                    let _ = out.send(Event::default().event("error").data(error.to_string()));
+                }
             }
-        }
-    });
-    let mut response = sse_response(body);
-    ratelimit_headers(response.headers_mut(), &standing);
+        });
+        let mut response = sse_response(body);
+        ratelimit_headers(response.headers_mut(), &standing);
+        Ok(response)
+    }
+    .await;
+    let mut response = answered?;
+    super::version::headers(response.headers_mut(), &resolved);
     Ok(response)
 }
 

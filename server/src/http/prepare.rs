@@ -13,9 +13,9 @@ use crate::service::record::prepared_record;
 use crate::{AppError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::Json;
-use prompt_preflight::Prepared;
 use std::time::Instant;
 
 pub(super) async fn prepare(
@@ -23,9 +23,10 @@ pub(super) async fn prepare(
     Extension(id): Extension<RequestId>,
     MaybeAuthed(caller): MaybeAuthed,
     PrepareSubmission(mut submission): PrepareSubmission,
-) -> Result<(StatusCode, Json<Prepared>), AppError> {
+) -> Result<Response, AppError> {
     let started = Instant::now();
-    let contract = state.contract(&submission.contract)?;
+    let resolved = super::version::resolve(&state, caller.as_ref(), &submission.contract).await?;
+    let contract = resolved.contract.clone();
     submission.tier = tier_for(caller.as_ref(), submission.tier.take())?;
     let content = content_to_record(&state, &submission.content);
     // Parsing, tokenizing and chunking are CPU-bound.
@@ -64,5 +65,7 @@ pub(super) async fn prepare(
         tokens_after = prepared.manifest.tokens_after,
         "prepared"
     );
-    Ok((status, Json(prepared)))
+    let mut response = (status, Json(prepared)).into_response();
+    super::version::headers(response.headers_mut(), &resolved);
+    Ok(response)
 }

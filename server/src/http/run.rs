@@ -145,9 +145,25 @@ pub(super) async fn run(
     uri: Uri,
     submission: Submission,
 ) -> Result<Response, AppError> {
+    let resolved = super::version::resolve(&state, Some(&caller), &submission.contract).await?;
+    let mut response = run_on(state, id, caller, headers, uri, submission, &resolved).await?;
+    super::version::headers(response.headers_mut(), &resolved);
+    Ok(response)
+}
+
+/// Runs `submission` on the resolved version of its contract.
+async fn run_on(
+    state: AppState,
+    id: RequestId,
+    caller: crate::store::Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    submission: Submission,
+    resolved: &crate::service::versions::Resolved,
+) -> Result<Response, AppError> {
     let started = Instant::now();
     let stream = wants_stream(&headers, &uri);
-    let contract = state.contract(&submission.contract)?;
+    let contract = resolved.contract.clone();
     let tier = tier_for(Some(&caller), submission.tier)?;
     let content = content_to_record(&state, &submission.content);
     let checked = final_check(
@@ -217,6 +233,7 @@ pub(super) async fn run(
     if prefers_async(&headers) || busy {
         let request = JobRequest {
             contract: contract.id.clone(),
+            version: Some(contract.version.clone()),
             tier: report.tokens.tier.clone(),
             work,
             report,

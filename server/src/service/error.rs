@@ -11,6 +11,12 @@ pub enum ServiceError {
     /// The core refused the request (an unknown tier, say).
     #[error(transparent)]
     Core(#[from] prompt_preflight::Error),
+    /// No version of the contract can serve the request.
+    #[error(transparent)]
+    Version(#[from] super::versions::VersionError),
+    /// The database failed; the detail is for the log.
+    #[error("storage error")]
+    Storage(String),
     /// A worker stopped unexpectedly; the detail is for the log.
     #[error("internal error")]
     Internal(String),

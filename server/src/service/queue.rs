@@ -11,8 +11,8 @@ use super::metrics::Metrics;
 use super::quota::Quotas;
 use super::record::with_execution;
 use super::run::{execute, Execution, Request as RunRequest, Runner, Work};
+use crate::registry::Contracts;
 use crate::store::{now_ms, Claim, Job, Store, StoreError, UsageRecord};
-use crate::Registry;
 use prompt_preflight::{Payload, Report};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -26,6 +26,10 @@ use tracing::Instrument;
 pub struct JobRequest {
     /// The contract's id.
     pub contract: String,
+    /// The contract's version (jobs queued before versions were kept have
+    /// none, and run on the default version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The tier it runs on.
     pub tier: String,
     /// What to run.
@@ -178,7 +182,7 @@ impl Queue {
     /// Starts this instance's workers, which run until the runtime stops.
     pub fn spawn_workers(
         &self,
-        registry: Arc<Registry>,
+        contracts: Arc<Contracts>,
         runner: Runner,
         metrics: Metrics,
         render: Render,
@@ -186,8 +190,8 @@ impl Queue {
         (0..self.workers)
             .map(|n| {
                 let queue = self.clone();
-                let (registry, runner, metrics, render) =
-                    (registry.clone(), runner.clone(), metrics.clone(), render.clone());
+                let (contracts, runner, metrics, render) =
+                    (contracts.clone(), runner.clone(), metrics.clone(), render.clone());
                 tokio::spawn(async move {
                     let worker = format!("{}-{n}", queue.id);
                     loop {
@@ -195,7 +199,7 @@ impl Queue {
                             Ok(Some(claim)) => {
                                 let waited = (now_ms() - claim.created_ms).max(0) as f64 / 1000.0;
                                 metrics.queue_wait.observe(waited);
-                                queue.run(&claim, &registry, &runner, &metrics, &render).await;
+                                queue.run(&claim, &contracts, &runner, &metrics, &render).await;
                             }
                             Ok(None) => {
                                 // Another instance may add jobs too: look
@@ -224,13 +228,13 @@ impl Queue {
     async fn run(
         &self,
         claim: &Claim,
-        registry: &Registry,
+        contracts: &Contracts,
         runner: &Runner,
         metrics: &Metrics,
         render: &Render,
     ) {
         let span = tracing::info_span!("job", job_id = %claim.id, attempt = claim.attempt);
-        self.run_claimed(claim, registry, runner, metrics, render)
+        self.run_claimed(claim, contracts, runner, metrics, render)
             .instrument(span)
             .await
     }
@@ -238,7 +242,7 @@ impl Queue {
     async fn run_claimed(
         &self,
         claim: &Claim,
-        registry: &Registry,
+        contracts: &Contracts,
         runner: &Runner,
         metrics: &Metrics,
         render: &Render,
@@ -250,8 +254,13 @@ impl Queue {
                 return;
             }
         };
-        let Some(contract) = registry.get(&request.contract).cloned() else {
-            tracing::error!(contract = %request.contract, "a job's contract is no longer served");
+        let registry = contracts.current();
+        let contract = match &request.version {
+            Some(version) => registry.version(&request.contract, version),
+            None => registry.get(&request.contract),
+        };
+        let Some(contract) = contract.cloned() else {
+            tracing::error!(contract = %request.contract, version = ?request.version, "a job's contract is no longer served");
             return;
         };
         let ticket = match contract.tier(Some(&request.tier)) {
