@@ -27,8 +27,8 @@ after(async () => {
 
 /** 40 customers with long notes: a CSV over the free plan's 2,000 tokens. */
 function bigCsv() {
-  let csv = "name,email\n";
-  for (let i = 0; i < 400; i++) csv += `Customer number ${i} of the northern region,customer.${i}@example.com\n`;
+  let csv = "name,email,country\n";
+  for (let i = 0; i < 400; i++) csv += `Customer number ${i} of the northern region,customer.${i}@example.com,Norway\n`;
   return Buffer.from(csv);
 }
 
@@ -53,8 +53,8 @@ test("a typed question with no data in it is asked for the data", async () => {
   const issue = page.locator('#issues li[data-code="question_without_data"]');
   await issue.waitFor();
   assert.match(await issue.textContent(), /the data it is about is missing/);
-  assert.match(await issue.textContent(), /paste the table .*name and email.*or drop a file/);
-  assert.match(await issue.locator("pre").textContent(), /^name,email,country,signup_date,plan\nAda Lovelace,ada@example\.com,/);
+  assert.match(await issue.textContent(), /paste the table .*name, email and country.*or drop a file/);
+  assert.match(await issue.locator("pre").textContent(), /^name,email,country,signup_date,plan,company\nAda Lovelace,ada@example\.com,/);
   assert.equal(await page.getAttribute("#report-verdict", "data-state"), "fix");
   assert.equal(await page.isEnabled("#send"), false);
   assert.doesNotMatch(await page.textContent("#report"), /No problems found/);

@@ -14,7 +14,8 @@ let browser;
 let page;
 let pageErrors = [];
 
-const contract = (id) => new Preflight(readFileSync(join(root, "contracts", id, "1.0.0.toml"), "utf8"));
+// The version the web app is served: the newest stable one.
+const contract = (id) => new Preflight(readFileSync(join(root, "contracts", id, "2.0.0.toml"), "utf8"));
 const customerList = contract("customer-list");
 const summariseDocument = contract("summarise-document");
 
@@ -27,12 +28,12 @@ const LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Ha
 /** 30 customers, each listed 3 times, with long notes: over the free
  * plan's 2,000 tokens, well under once the notes and duplicates are gone. */
 function customersCsv() {
-  let csv = "name,email,notes\n";
+  let csv = "name,email,country,notes\n";
   for (let copy = 0; copy < 3; copy++) {
     for (let i = 0; i < 30; i++) {
       const name = `${FIRST[i % 10]} ${LAST[(i * 3) % 10]} ${i}`;
       const email = `${name.toLowerCase().replaceAll(" ", ".")}@example.com`;
-      csv += `${name},${email},"Called in week ${i}: ${NOTE}, a named account manager and a training session for the new team."\n`;
+      csv += `${name},${email},${i % 2 ? "France" : "Japan"},"Called in week ${i}: ${NOTE}, a named account manager and a training session for the new team."\n`;
     }
   }
   return csv;
@@ -227,7 +228,7 @@ test("an over-limit CSV is trimmed to what the task needs, and only the trimmed 
   assert.equal(result.parts.length, 1);
   assert.equal(result.parts[0].tokens, afterTokens);
   assert.match(result.parts[0].title, /^Part 1 · [\d,]+ tokens · rows 1–30$/);
-  assert.ok(result.parts[0].content.startsWith("name,email\n"));
+  assert.ok(result.parts[0].content.startsWith("name,email,country\n"));
   assert.ok(!result.parts[0].content.includes(NOTE));
   assert.ok(result.uploadEnabled);
 

@@ -152,6 +152,19 @@ pub(super) async fn chat_completions(
                 json!({}),
             ))
         }
+        Err(AppError::Version(crate::service::versions::VersionError::UnknownVersion {
+            id,
+            asked,
+            available,
+        })) => {
+            return Ok(openai_error(
+                StatusCode::NOT_FOUND,
+                "invalid_request_error",
+                "model_not_found",
+                &format!("The contract `{id}` has no version {asked} here: it has {available}."),
+                json!({}),
+            ))
+        }
         Err(error) => return Ok(as_openai(error)),
     };
     let answered: Result<Response, AppError> = async {

@@ -14,6 +14,7 @@
 //! sunset is refused with its replacement and the migration notes.
 
 use super::error::ServiceError;
+pub use super::error::VersionError;
 use crate::registry::{same_line, today, ContractRef, Family, Registry, VersionReq};
 use crate::store::Store;
 use prompt_preflight::contract::{incompatibilities, Incompatibility, Standing};
@@ -22,45 +23,6 @@ use semver::Version;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-
-/// Why no version could serve a request.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum VersionError {
-    /// The version after `@` is not one we can read.
-    #[error("{reason}")]
-    BadRequirement {
-        /// What was asked.
-        asked: String,
-        /// What is accepted.
-        reason: String,
-    },
-    /// No listed version matches.
-    #[error("{id} has no version {asked}; it has {available}")]
-    UnknownVersion {
-        /// The contract.
-        id: String,
-        /// What was asked (`1.x`, `3.0.0`).
-        asked: String,
-        /// The versions there are.
-        available: String,
-    },
-    /// The version is past its sunset (or no longer listed, and no version
-    /// of its major serves): the request is refused.
-    #[error("{id} {version} {}. {}", match .sunset { Some(day) => format!("was retired on {day}"), None => "is no longer served".to_owned() }, match .replacement { Some(r) => format!("Move to version {r}: send `POST /v1/contracts/{id}/upgrade`, or name `{id}@{r}` in your request"), None => "No later version serves it either".to_owned() })]
-    Retired {
-        /// The contract.
-        id: String,
-        /// The retired version.
-        version: String,
-        /// Its sunset day, when it has one.
-        sunset: Option<String>,
-        /// The version to move to.
-        replacement: Option<String>,
-        /// What a caller must change to move.
-        migration: Option<String>,
-    },
-}
 
 /// How the version of a request was chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
