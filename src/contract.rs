@@ -17,7 +17,7 @@ pub use compat::{incompatibilities, Incompatibility};
 pub use output::{OutputFormat, OutputSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 pub use recovery::{OnTruncated, RecoverySpec};
-pub use release::{day_number, ReleaseSpec, Standing};
+pub use release::{civil_date, day_number, ReleaseSpec, Standing};
 
 use crate::catalogue::Model;
 use crate::{Catalogue, Encoding, Error, Limits};

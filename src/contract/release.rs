@@ -195,6 +195,28 @@ pub fn day_number(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// The date of a day since 1970-01-01 (proleptic Gregorian), as
+/// (year, month, day): the inverse of [`day_number`].
+///
+/// ```
+/// use prompt_preflight::contract::{civil_date, day_number};
+/// assert_eq!(civil_date(0), (1970, 1, 1));
+/// assert_eq!(civil_date(day_number("2024-02-29").unwrap()), (2024, 2, 29));
+/// assert_eq!(civil_date(-1), (1969, 12, 31));
+/// ```
+pub fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

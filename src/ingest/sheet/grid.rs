@@ -256,20 +256,6 @@ pub(super) fn a1_range(start: (u32, u32), end: (u32, u32)) -> String {
     format!("{}:{}", a1(start.0, start.1), a1(end.0, end.1))
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// An Excel serial date as ISO 8601: `YYYY-MM-DD`, with `THH:MM:SS` when
 /// there is a time, or `HH:MM:SS` for a time alone (serial below 1).
 /// `None` when the serial is negative or past 9999-12-31.
@@ -289,13 +275,13 @@ pub(super) fn serial_to_iso(serial: f64, is_1904: bool) -> Option<String> {
     }
     // Days from 1970-01-01 to each system's day zero.
     let (y, m, d) = if is_1904 {
-        civil_from_days(days - 24_107)
+        crate::contract::civil_date(days - 24_107)
     } else if days == 60 {
         (1900, 2, 29)
     } else if days < 60 {
-        civil_from_days(days - 25_568)
+        crate::contract::civil_date(days - 25_568)
     } else {
-        civil_from_days(days - 25_569)
+        crate::contract::civil_date(days - 25_569)
     };
     if y > 9999 {
         return None;

@@ -32,7 +32,7 @@ impl Windows {
     /// ```
     pub fn at(now_ms: i64) -> Windows {
         let minute_start = now_ms.div_euclid(MINUTE_MS) * MINUTE_MS;
-        let (y, m, _) = civil_from_days(now_ms.div_euclid(DAY_MS));
+        let (y, m, _) = prompt_preflight::contract::civil_date(now_ms.div_euclid(DAY_MS));
         let month_start = days_from_civil(y, m, 1) * DAY_MS;
         let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         Windows {
@@ -56,23 +56,9 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date of a day since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `YYYY-MM-DD` of an instant, for the usage view's days.
 pub fn day_of(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    let (y, m, d) = prompt_preflight::contract::civil_date(ms.div_euclid(DAY_MS));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -83,10 +69,10 @@ mod tests {
     #[test]
     fn dates_round_trip_across_leap_years() {
         for day in (-800_000..800_000).step_by(37) {
-            let (y, m, d) = civil_from_days(day);
+            let (y, m, d) = prompt_preflight::contract::civil_date(day);
             assert_eq!(days_from_civil(y, m, d), day);
         }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(prompt_preflight::contract::civil_date(0), (1970, 1, 1));
         assert_eq!(day_of(951_782_400_000), "2000-02-29");
         let feb = Windows::at(951_782_400_000);
         assert_eq!(day_of(feb.month_start), "2000-02-01");
