@@ -17,6 +17,7 @@ pub use compat::{incompatibilities, Incompatibility};
 pub use output::{OutputFormat, OutputSpec};
 pub use prepare::{LongInput, PrepareSpec, TableFormat, DEFAULT_REDUCE_TEMPLATE};
 pub use recovery::{OnTruncated, RecoverySpec};
+pub(crate) use release::real_day;
 pub use release::{civil_date, day_number, ReleaseSpec, Standing};
 
 use crate::catalogue::Model;

@@ -44,19 +44,6 @@ pub fn fits(column: &ColumnSpec, cell: &str) -> bool {
     }
 }
 
-/// Whether year, month and day name a real calendar day.
-fn real_day(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 /// `YYYY-MM-DD` naming a real calendar day, optionally followed by a time
 /// (`T10:00` or ` 10:00`), as spreadsheet exports often add.
 fn is_iso_date(cell: &str) -> bool {
@@ -113,7 +100,7 @@ pub fn matches_format(cell: &str, format: &str) -> bool {
         format = &format[width..];
     }
     match (cell.is_empty(), year, month, day) {
-        (true, Some(y), Some(m), Some(d)) => real_day(y, m, d),
+        (true, Some(y), Some(m), Some(d)) => crate::contract::real_day(i64::from(y), m, d),
         _ => false,
     }
 }
