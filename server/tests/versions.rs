@@ -211,6 +211,11 @@ async fn pins_stick_move_with_minor_releases_and_wait_for_an_upgrade_to_a_major_
             (status, &body["error"]["code"]),
             (StatusCode::BAD_REQUEST, &json!("bad_version"))
         );
+        assert_eq!(body["error"]["field"], "contract");
+        assert!(
+            body["error"]["hint"].as_str().unwrap().contains("1.x"),
+            "{body}"
+        );
 
         // The upgrade: its notes and what it breaks, then a dry run, then
         // the move.

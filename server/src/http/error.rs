@@ -162,6 +162,16 @@ impl IntoResponse for AppError {
                 error["hint"] = migration.as_str().into();
             }
         }
+        if let AppError::Version(
+            crate::service::versions::VersionError::BadRequirement { .. }
+            | crate::service::versions::VersionError::UnknownVersion { .. },
+        ) = &self
+        {
+            error["field"] = "contract".into();
+            error["hint"] =
+                "Name a listed version (GET /v1/contracts/{id}/versions), as 1.2.0 or 1.x, or leave the version out to use yours."
+                    .into();
+        }
         if let AppError::BadField { field, .. } = &self {
             error["field"] = field.as_str().into();
         }
