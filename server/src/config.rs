@@ -109,6 +109,9 @@ pub struct Config {
     /// lease_seconds`, `PREFLIGHT_QUEUE_LEASE_SECONDS`; 30 s): after a
     /// crash, a running job is taken again once its lease runs out.
     pub queue_lease: Duration,
+    /// How often the rollout guard looks at running guarded rollouts
+    /// (`[rollout] guard_seconds`, `PREFLIGHT_GUARD_SECONDS`; 30 s).
+    pub guard_every: Duration,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -140,6 +143,14 @@ struct File {
     storage: StorageSection,
     #[serde(default)]
     queue: QueueSection,
+    #[serde(default)]
+    rollout: RolloutSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolloutSection {
+    guard_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -363,10 +374,20 @@ impl Config {
             None => file.queue.lease_seconds,
         };
         let queue_lease = timeout("queue.lease_seconds", lease)?.unwrap_or(Duration::from_secs(30));
+        let guard =
+            match var("PREFLIGHT_GUARD_SECONDS") {
+                Some(v) => Some(v.trim().parse::<f64>().map_err(|_| {
+                    invalid("PREFLIGHT_GUARD_SECONDS", "must be a number of seconds")
+                })?),
+                None => file.rollout.guard_seconds,
+            };
+        let guard_every =
+            timeout("rollout.guard_seconds", guard)?.unwrap_or(Duration::from_secs(30));
 
         Ok(Config {
             queue_workers,
             queue_lease,
+            guard_every,
             database_url,
             record_content: file.storage.record_content.unwrap_or(false),
             addr: overrides

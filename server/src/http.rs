@@ -15,6 +15,7 @@ mod me;
 mod openai;
 mod prepare;
 mod request_id;
+mod rollouts;
 mod run;
 mod version;
 
@@ -60,6 +61,12 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/providers", get(admin::providers))
         .route("/admin/usage", get(admin::usage))
         .route("/admin/queue", get(admin::queue))
+        .route("/admin/rollouts", get(rollouts::list).post(rollouts::start))
+        .route("/admin/rollouts/{id}", get(rollouts::show))
+        .route("/admin/rollouts/{id}/raise", post(rollouts::raise))
+        .route("/admin/rollouts/{id}/promote", post(rollouts::promote))
+        .route("/admin/rollouts/{id}/rollback", post(rollouts::rollback))
+        .route("/feedback", post(rollouts::feedback))
         .route("/jobs/{id}", get(jobs::show).delete(jobs::cancel))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/me", get(me::me))

@@ -166,6 +166,23 @@ impl Family {
         self.versions.get(version)
     }
 
+    /// The family without the versions in `held`: what defaults and
+    /// automatic moves choose from while a version is staged or rolling
+    /// out. All of it when that would leave nothing.
+    pub fn without(&self, held: &std::collections::BTreeSet<Version>) -> Family {
+        let versions: BTreeMap<Version, Arc<Contract>> = self
+            .versions
+            .iter()
+            .filter(|(v, _)| !held.contains(*v))
+            .map(|(v, c)| (v.clone(), c.clone()))
+            .collect();
+        if versions.is_empty() {
+            self.clone()
+        } else {
+            Family { versions }
+        }
+    }
+
     /// The newest version of any kind.
     pub fn newest(&self) -> &Arc<Contract> {
         self.versions

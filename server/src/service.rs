@@ -16,6 +16,7 @@ pub mod output;
 pub mod queue;
 pub mod quota;
 pub mod record;
+pub mod rollout;
 pub mod run;
 pub mod usage;
 pub mod versions;

@@ -139,7 +139,12 @@ impl AppState {
         self
     }
 
-    /// The registry now.
+    /// The accounts database, when the server keeps accounts.
+    pub fn store(&self) -> Option<&Store> {
+        self.accounts.as_ref().map(|a| &a.store)
+    }
+
+    /// The running registry (it changes when the contracts folder reloads).
     pub fn registry(&self) -> Arc<Registry> {
         self.contracts.current()
     }

@@ -24,6 +24,7 @@ mod keys;
 mod migrate;
 mod pins;
 mod quota;
+mod rollouts;
 mod usage;
 
 pub use jobs::{state as job_state, Claim, Job, JobTimes};
@@ -31,6 +32,7 @@ pub use keys::KEY_PREFIX;
 pub use keys::{Caller, KeyInfo, NewKey};
 pub use pins::Pin;
 pub use quota::{Amounts, Caps, Counter, Held, Metric, Reservation, Shortfall};
+pub use rollouts::{Feedback, Ratings, Rollout, RolloutState, Tally};
 pub use usage::{UsageRecord, UsageRow, UsageTotals};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -80,6 +82,10 @@ pub enum StoreError {
     /// A named user, tier or key does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The change conflicts with the state it would change (a rollout
+    /// already running).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Which database a [`Store`] talks to.

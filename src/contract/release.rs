@@ -55,6 +55,11 @@ pub struct ReleaseSpec {
     /// request for it is refused with the name of its replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sunset: Option<String>,
+    /// Whether the version waits for a staged rollout: it is listed and
+    /// can be asked for by name, but it is nobody's default and no pin
+    /// moves to it until a rollout sends users to it or promotes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub staged: bool,
 }
 
 impl ReleaseSpec {

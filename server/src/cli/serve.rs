@@ -119,6 +119,7 @@ pub(super) fn run(args: Args) -> Result<ExitCode, CliError> {
             accounts
                 .quotas
                 .spawn_sweeper(std::time::Duration::from_secs(15));
+            crate::service::rollout::spawn_guard(store.clone(), config.guard_every);
         }
         crate::start_workers(&state);
         if contracts.dir().is_some() {

@@ -17,6 +17,7 @@ use super::extract::JsonBody;
 use super::version::{self, docs_path, VersionView};
 use crate::registry::{today, Family};
 use crate::service::check::{final_check, Content};
+use crate::service::rollout::{self, Holds};
 use crate::service::versions::{self, ReleaseNotes};
 use crate::{AppError, AppState};
 use axum::extract::{Path, State};
@@ -55,14 +56,19 @@ pub(super) struct VersionSummary {
     deprecated: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sunset: Option<String>,
+    /// Staged or rolling out: nobody's default, and no pin moves to it by
+    /// itself.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    held: bool,
     docs: String,
 }
 
-fn summaries(family: &Family) -> Vec<VersionSummary> {
+fn summaries(family: &Family, holds: &Holds) -> Vec<VersionSummary> {
     let today = today();
     family
         .versions()
         .map(|(v, c)| VersionSummary {
+            held: holds.held.contains(v),
             version: c.version.clone(),
             standing: c.release.standing(today),
             prerelease: !v.pre.is_empty(),
@@ -76,22 +82,28 @@ fn summaries(family: &Family) -> Vec<VersionSummary> {
         .collect()
 }
 
-pub(super) async fn list(State(state): State<AppState>) -> Json<Vec<Summary>> {
+pub(super) async fn list(State(state): State<AppState>) -> Result<Json<Vec<Summary>>, AppError> {
     let registry = state.registry();
-    Json(
-        registry
-            .families()
-            .filter_map(|(id, family)| Some((registry.get(id)?, family)))
-            .map(|(c, family)| Summary {
-                id: c.id.clone(),
-                version: c.version.clone(),
-                description: c.description.clone(),
-                default_tier: c.tier(None).map(|(n, _)| n.to_owned()).unwrap_or_default(),
-                tiers: c.tiers.clone(),
-                versions: summaries(family),
-            })
-            .collect(),
-    )
+    let mut listed = Vec::new();
+    for (_, family) in registry.families() {
+        let holds = rollout::holds_in(state.store(), family).await?;
+        let open = holds.open(family, None);
+        let Some(c) = open
+            .default_on(today())
+            .or_else(|| family.versions().next_back().map(|(_, c)| c))
+        else {
+            continue;
+        };
+        listed.push(Summary {
+            id: c.id.clone(),
+            version: c.version.clone(),
+            description: c.description.clone(),
+            default_tier: c.tier(None).map(|(n, _)| n.to_owned()).unwrap_or_default(),
+            tiers: c.tiers.clone(),
+            versions: summaries(family, &holds),
+        });
+    }
+    Ok(Json(listed))
 }
 
 /// The strong validator of a contract version: its JSON's SHA-256.
@@ -184,11 +196,15 @@ pub(super) async fn versions(
     let family = registry
         .family(&resolved.contract.id)
         .ok_or_else(|| AppError::UnknownContract(id.clone()))?;
+    let holds = rollout::holds_in(state.store(), family).await?;
     let mut response = Json(Versions {
         id: resolved.contract.id.clone(),
-        default: family.default_on(today()).map(|c| c.version.clone()),
+        default: holds
+            .open(family, None)
+            .default_on(today())
+            .map(|c| c.version.clone()),
         current: VersionView::of(&resolved),
-        versions: summaries(family),
+        versions: summaries(family, &holds),
     })
     .into_response();
     version::headers(response.headers_mut(), &resolved);

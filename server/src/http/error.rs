@@ -77,6 +77,13 @@ pub enum AppError {
         /// Its status.
         status: String,
     },
+    /// 404, 400 or 409: a rollout is unknown, asked for wrongly, or in
+    /// the way of another.
+    #[error(transparent)]
+    Rollout(crate::service::error::RolloutError),
+    /// 404: the caller has no answered request with this id to rate.
+    #[error("you have no answered request `{0}` to rate")]
+    RequestNotFound(String),
     /// 503: this server keeps no accounts (no database), so keyed routes
     /// cannot run.
     #[error("this server has no accounts database, so it cannot take API keys")]
@@ -126,6 +133,15 @@ impl AppError {
             AppError::QuotaExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             AppError::JobNotFound(_) => (StatusCode::NOT_FOUND, "job_not_found"),
             AppError::JobNotCancellable { .. } => (StatusCode::CONFLICT, "job_not_cancellable"),
+            AppError::Rollout(e) => {
+                use crate::service::error::RolloutError;
+                match e {
+                    RolloutError::Unknown(_) => (StatusCode::NOT_FOUND, "unknown_rollout"),
+                    RolloutError::Invalid(_) => (StatusCode::BAD_REQUEST, "bad_rollout"),
+                    RolloutError::Conflict(_) => (StatusCode::CONFLICT, "rollout_conflict"),
+                }
+            }
+            AppError::RequestNotFound(_) => (StatusCode::NOT_FOUND, "unknown_request"),
             AppError::NoAccounts => (StatusCode::SERVICE_UNAVAILABLE, "accounts_unavailable"),
             AppError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -171,6 +187,11 @@ impl IntoResponse for AppError {
             error["hint"] =
                 "Name a listed version (GET /v1/contracts/{id}/versions), as 1.2.0 or 1.x, or leave the version out to use yours."
                     .into();
+        }
+        if let AppError::RequestNotFound(_) = &self {
+            error["field"] = "request_id".into();
+            error["hint"] = "Send the `x-request-id` of one of your answered requests (from `/v1/run` or the proxy)."
+                .into();
         }
         if let AppError::BadField { field, .. } = &self {
             error["field"] = field.as_str().into();
@@ -231,6 +252,7 @@ impl From<crate::service::error::ServiceError> for AppError {
             ServiceError::UnknownContract(id) => AppError::UnknownContract(id),
             ServiceError::Core(e) => AppError::Core(e),
             ServiceError::Version(e) => AppError::Version(e),
+            ServiceError::Rollout(e) => AppError::Rollout(e),
             ServiceError::Storage(detail) => AppError::Storage(detail),
             ServiceError::Internal(detail) => AppError::Internal(detail),
         }

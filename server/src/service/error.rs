@@ -14,6 +14,9 @@ pub enum ServiceError {
     /// No version of the contract can serve the request.
     #[error(transparent)]
     Version(#[from] VersionError),
+    /// A rollout cannot do what was asked.
+    #[error(transparent)]
+    Rollout(#[from] RolloutError),
     /// The database failed; the detail is for the log.
     #[error("storage error")]
     Storage(String),
@@ -59,4 +62,19 @@ pub enum VersionError {
         /// What a caller must change to move.
         migration: Option<String>,
     },
+}
+
+/// Why a rollout cannot start or change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RolloutError {
+    /// No rollout has this id.
+    #[error("there is no rollout with the id `{0}`")]
+    Unknown(String),
+    /// The rollout asked for makes no sense; the words say why.
+    #[error("{0}")]
+    Invalid(String),
+    /// Another rollout of the contract is running, or this one has ended.
+    #[error("{0}")]
+    Conflict(String),
 }

@@ -116,6 +116,13 @@ pub fn with_execution(
         Ok(answer) => Some(answer.model.clone()),
         Err(_) => attempts.last().map(|a| a.model.clone()),
     };
+    record.output_ok = execution
+        .result
+        .as_ref()
+        .ok()
+        .and_then(|answer| answer.output.as_ref())
+        .filter(|verdict| verdict.skipped.is_none())
+        .map(|verdict| verdict.ok);
     record.outcome = match &execution.result {
         Ok(_) => "answered".to_owned(),
         Err(failed) => failed.user.class.as_str().to_owned(),

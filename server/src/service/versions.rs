@@ -15,6 +15,7 @@
 
 use super::error::ServiceError;
 pub use super::error::VersionError;
+use super::rollout::{self, Holds};
 use crate::registry::{same_line, today, ContractRef, Family, Registry, VersionReq};
 use crate::store::Store;
 use prompt_preflight::contract::{incompatibilities, Incompatibility, Standing};
@@ -42,6 +43,13 @@ pub enum Chosen {
     },
     /// No key, so no pin: the default version.
     Default,
+    /// A staged rollout put the caller in its candidate group.
+    Rollout {
+        /// The rollout.
+        rollout: String,
+        /// The version the pin was on, if it had one.
+        from: Option<String>,
+    },
 }
 
 /// A later version the caller can move to by asking.
@@ -129,11 +137,13 @@ fn upgrade_for(family: &Family, contract: &Contract, today: i64) -> Option<Upgra
 }
 
 /// The refusal for a version that no longer serves.
-fn retired(family: &Family, id: &str, version: &str, today: i64) -> VersionError {
+/// `open` is the family without held versions, so the replacement is one
+/// that serves everyone.
+fn retired(open: &Family, id: &str, version: &str, today: i64) -> VersionError {
     let sunset = parse(version)
-        .and_then(|v| family.get(&v).cloned())
+        .and_then(|v| open.get(&v).cloned())
         .and_then(|c| c.release.sunset.clone());
-    let replacement = family.default_on(today);
+    let replacement = open.default_on(today);
     VersionError::Retired {
         id: id.to_owned(),
         version: version.to_owned(),
@@ -144,7 +154,9 @@ fn retired(family: &Family, id: &str, version: &str, today: i64) -> VersionError
 }
 
 /// Chooses the version a request runs on: the one it names, the caller's
-/// pin (moved forward by a minor or patch release), or the default.
+/// pin (moved forward by a minor or patch release, or into a rollout's
+/// candidate group), or the default. Versions a rollout holds back are
+/// nobody's default (see [`super::rollout`]).
 pub async fn resolve(
     registry: &Registry,
     store: Option<&Store>,
@@ -161,7 +173,8 @@ pub async fn resolve(
     let family = registry
         .family(id)
         .ok_or_else(|| ServiceError::UnknownContract(id.to_owned()))?;
-    let (contract, chosen) = match (&reference.version, store.zip(user_id)) {
+    let holds = rollout::holds_in(store, family).await?;
+    let (contract, chosen, open) = match (&reference.version, store.zip(user_id)) {
         (Some(req), _) => {
             let contract = family
                 .matching(req)
@@ -186,65 +199,121 @@ pub async fn resolve(
                     .cloned()
                     .unwrap_or_else(|| contract.clone()),
             };
-            (contract, Chosen::Requested)
+            let open = holds.open(family, parse(&contract.version).as_ref());
+            (contract, Chosen::Requested, open)
         }
-        (None, Some((store, user))) => match store.pin(user, id).await.map_err(internal)? {
-            None => {
-                let default = family
-                    .default_on(today)
-                    .ok_or_else(|| retired(family, id, &family.newest().version, today))?;
-                let pin = store
-                    .create_pin(user, id, &default.version, bucket(user, id))
-                    .await
-                    .map_err(internal)?;
-                match parse(&pin.version).and_then(|v| family.get(&v)) {
-                    Some(c) if pin.version == default.version => (c.clone(), Chosen::NewPin),
-                    // Another request pinned first, to another version.
-                    _ => return Box::pin(resolve(registry, Some(store), Some(user), id)).await,
-                }
+        (None, Some((store, user))) => {
+            let (contract, chosen, open) = pinned(family, &holds, store, user, today).await?;
+            match chosen {
+                Some(chosen) => (contract, chosen, open),
+                // Another request pinned or moved it first: take theirs.
+                None => return Box::pin(resolve(registry, Some(store), Some(user), id)).await,
             }
-            Some(pin) => {
-                let pinned = parse(&pin.version);
-                let target = pinned
-                    .as_ref()
-                    .and_then(|v| family.newest_in_line(v, today));
-                match target {
-                    Some(target) if target.version == pin.version => {
-                        (target.clone(), Chosen::Pinned)
-                    }
-                    Some(target) => {
-                        store
-                            .move_pin(user, id, &pin.version, &target.version)
-                            .await
-                            .map_err(internal)?;
-                        (
-                            target.clone(),
-                            Chosen::Moved {
-                                from: pin.version.clone(),
-                            },
-                        )
-                    }
-                    None => return Err(retired(family, id, &pin.version, today).into()),
-                }
-            }
-        },
+        }
         (None, None) => {
-            let default = family
+            let open = holds.open(family, None);
+            let default = open
                 .default_on(today)
-                .ok_or_else(|| retired(family, id, &family.newest().version, today))?;
-            (default.clone(), Chosen::Default)
+                .ok_or_else(|| retired(&open, id, &family.newest().version, today))?
+                .clone();
+            (default, Chosen::Default, open)
         }
     };
     let standing = contract.release.standing(today);
     if standing == Standing::Sunset {
-        return Err(retired(family, id, &contract.version, today).into());
+        return Err(retired(&open, id, &contract.version, today).into());
     }
     Ok(Resolved {
-        upgrade: upgrade_for(family, &contract, today),
+        upgrade: upgrade_for(&open, &contract, today),
         contract,
         chosen,
         standing,
     })
+}
+
+/// The version of a caller with a key: their pin, made now when they have
+/// none (by the running rollout's assignment, when there is one), moved
+/// into a rollout's candidate group or forward by a compatible release.
+/// `None` for the choice when another request changed the pin meanwhile.
+async fn pinned(
+    family: &Family,
+    holds: &Holds,
+    store: &Store,
+    user: &str,
+    today: i64,
+) -> Result<(Arc<Contract>, Option<Chosen>, Family), ServiceError> {
+    let id = family.newest().id.clone();
+    let find = |version: &str| parse(version).and_then(|v| family.get(&v)).cloned();
+    let Some(pin) = store.pin(user, &id).await.map_err(internal)? else {
+        let bucket = bucket(user, &id);
+        let open = holds.open(family, None);
+        let (version, rollout) = match (holds.assigns(bucket, None), &holds.running) {
+            (Some(r), _) => (r.candidate.clone(), Some(r)),
+            (None, running) => {
+                let default = open
+                    .default_on(today)
+                    .ok_or_else(|| retired(&open, &id, &family.newest().version, today))?;
+                (default.version.clone(), running.as_ref())
+            }
+        };
+        let pin = match rollout {
+            Some(r) => store.create_rollout_pin(user, r, &version, bucket).await,
+            None => store.create_pin(user, &id, &version, bucket).await,
+        }
+        .map_err(internal)?;
+        let contract =
+            find(&pin.version).ok_or_else(|| internal_words("a pin to an unlisted version"))?;
+        if pin.version != version {
+            return Ok((contract, None, open));
+        }
+        let chosen = match rollout {
+            Some(r) if r.candidate == version => Chosen::Rollout {
+                rollout: r.id.clone(),
+                from: None,
+            },
+            _ => Chosen::NewPin,
+        };
+        let open = holds.open(family, parse(&version).as_ref());
+        return Ok((contract, Some(chosen), open));
+    };
+    let pinned = parse(&pin.version);
+    let bucket = pin.bucket.unwrap_or_else(|| bucket(user, &id));
+    if let Some(r) = holds.assigns(bucket, pinned.as_ref()) {
+        let target =
+            find(&r.candidate).ok_or_else(|| internal_words("a rollout of an unlisted version"))?;
+        let moved = store
+            .move_pin_into(user, r, &pin.version, &r.candidate)
+            .await
+            .map_err(internal)?;
+        let open = holds.open(family, parse(&r.candidate).as_ref());
+        let chosen = moved.then(|| Chosen::Rollout {
+            rollout: r.id.clone(),
+            from: Some(pin.version.clone()),
+        });
+        return Ok((target, chosen, open));
+    }
+    let open = holds.open(family, pinned.as_ref());
+    let target = pinned.as_ref().and_then(|v| open.newest_in_line(v, today));
+    match target {
+        Some(target) if target.version == pin.version => {
+            Ok((target.clone(), Some(Chosen::Pinned), open))
+        }
+        Some(target) => {
+            let moved = store
+                .move_pin(user, &id, &pin.version, &target.version)
+                .await
+                .map_err(internal)?;
+            let chosen = moved.then(|| Chosen::Moved {
+                from: pin.version.clone(),
+            });
+            Ok((target.clone(), chosen, open))
+        }
+        None => Err(retired(&open, &id, &pin.version, today).into()),
+    }
+}
+
+fn internal_words(words: &str) -> ServiceError {
+    ServiceError::Storage(words.to_owned())
 }
 
 fn internal(e: crate::store::StoreError) -> ServiceError {
@@ -306,6 +375,8 @@ pub async fn plan_upgrade(
         }
         Err(e) => return Err(e),
     };
+    let holds = rollout::holds(store, family).await?;
+    let open = holds.open(family, parse(&from_version).as_ref());
     let target = match to {
         Some(asked) => {
             let req = VersionReq::parse(asked).map_err(|reason| VersionError::BadRequirement {
@@ -320,17 +391,17 @@ pub async fn plan_upgrade(
                     available: family.listing(),
                 })?;
             if found.release.standing(today) == Standing::Sunset {
-                return Err(retired(family, id, &found.version, today).into());
+                return Err(retired(&open, id, &found.version, today).into());
             }
             found.clone()
         }
-        None => match family
+        None => match open
             .default_on(today)
             .filter(|d| parse(&d.version) > parse(&from_version))
             .or(current.as_ref())
         {
             Some(target) => target.clone(),
-            None => return Err(retired(family, id, &from_version, today).into()),
+            None => return Err(retired(&open, id, &from_version, today).into()),
         },
     };
     let (from_v, to_v) = (parse(&from_version), parse(&target.version));

@@ -19,6 +19,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_jobs.sql",
         include_str!("../../migrations/0002_jobs.sql"),
     ),
+    (
+        3,
+        "0003_rollouts.sql",
+        include_str!("../../migrations/0003_rollouts.sql"),
+    ),
 ];
 
 /// A number only this program uses for `pg_advisory_lock`.

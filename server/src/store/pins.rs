@@ -16,6 +16,8 @@ pub struct Pin {
     pub bucket: Option<i64>,
     /// When the pin was made or last moved (ms since the epoch).
     pub pinned_ms: i64,
+    /// The rollout that assigned it, while that rollout runs.
+    pub rollout_id: Option<String>,
 }
 
 fn pin_of(row: &sqlx::any::AnyRow) -> Pin {
@@ -24,6 +26,7 @@ fn pin_of(row: &sqlx::any::AnyRow) -> Pin {
         previous_version: row.get("previous_version"),
         bucket: row.get("bucket"),
         pinned_ms: row.get("pinned_ms"),
+        rollout_id: row.get("rollout_id"),
     }
 }
 
@@ -32,7 +35,7 @@ impl Store {
     pub async fn pin(&self, user_id: &str, contract: &str) -> Result<Option<Pin>, StoreError> {
         self.timed("pin", async move {
             let row = sqlx::query(
-                "SELECT version, previous_version, bucket, pinned_ms FROM contract_pins \
+                "SELECT version, previous_version, bucket, pinned_ms, rollout_id FROM contract_pins \
                  WHERE user_id = $1 AND contract_id = $2",
             )
             .bind(user_id)

@@ -50,6 +50,9 @@ pub struct UsageRecord {
     pub issue_codes: Vec<String>,
     /// The input itself, only when the operator records content.
     pub content: Option<String>,
+    /// Whether the answer passed the contract's output check; `None`
+    /// without an answer or an `[output]` to check it against.
+    pub output_ok: Option<bool>,
     /// When it was recorded (ms since the epoch).
     pub created_ms: i64,
 }
@@ -80,8 +83,8 @@ pub(super) async fn insert_record(
     sqlx::query(
         "INSERT INTO usage_records (request_id, user_id, tier, contract_id, contract_version, route, \
          model, input_tokens, output_tokens, cached_tokens, counted_by_us, cost_micro_usd, latency_ms, \
-         outcome, attempts, steps, input_kind, input_bytes, issue_codes, content, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+         outcome, attempts, steps, input_kind, input_bytes, issue_codes, content, created_ms, output_ok) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
          ON CONFLICT (request_id) DO NOTHING",
     )
     .bind(&r.request_id)
@@ -105,6 +108,7 @@ pub(super) async fn insert_record(
     .bind(serde_json::to_string(&r.issue_codes).unwrap_or_default())
     .bind(&r.content)
     .bind(r.created_ms)
+    .bind(r.output_ok.map(i64::from))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -112,7 +116,7 @@ pub(super) async fn insert_record(
 
 const COLUMNS: &str = "request_id, user_id, tier, contract_id, contract_version, route, model, \
     input_tokens, output_tokens, cached_tokens, counted_by_us, cost_micro_usd, latency_ms, outcome, \
-    attempts, steps, input_kind, input_bytes, issue_codes, content, created_ms";
+    attempts, steps, input_kind, input_bytes, issue_codes, content, created_ms, output_ok";
 
 fn from_row(row: &sqlx::any::AnyRow) -> UsageRecord {
     let list = |i: usize| -> Vec<String> {
@@ -140,6 +144,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> UsageRecord {
         issue_codes: list(18),
         content: row.get(19),
         created_ms: row.get(20),
+        output_ok: row.get::<Option<i64>, _>(21).map(|v| v != 0),
     }
 }
 
