@@ -66,7 +66,7 @@ pkg: tools npm
 	cargo build -p prompt-preflight --lib --target $(WASM_TARGET) --profile wasm --no-default-features --features wasm
 	$(call wasm_module,pkg/dist/meter)
 	cp data/o200k_base.bin data/cl100k_base.bin pkg/dist/
-	node scripts/compress.mjs $(PKG_WASM) $(PKG_METER_WASM) pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin \
+	node scripts/compress.mjs pkg/contracts.js $(PKG_WASM) $(PKG_METER_WASM) pkg/dist/o200k_base.bin pkg/dist/cl100k_base.bin \
 		pkg/dist/prompt_preflight_factory.js pkg/dist/meter/prompt_preflight_factory.js \
 		pkg/core.js pkg/browser.js pkg/tokenizer.js
 

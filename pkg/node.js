@@ -21,3 +21,4 @@ for (const encoding of ["o200k_base", "cl100k_base"]) {
 export * from "./core.js";
 export { default } from "./core.js";
 export { loadTokenizer } from "./tokenizer.js";
+export { ContractFetchError, ContractVersionError, fetchContract } from "./contracts.js";

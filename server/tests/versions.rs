@@ -336,6 +336,30 @@ async fn a_deprecated_version_serves_with_headers_and_a_retired_one_names_its_re
             && warning.contains("2.0.0"),
         "{warning}"
     );
+    // A run says the same in its body, not only its headers.
+    let key = s
+        .store
+        .create_key("runner", "free", false)
+        .await
+        .unwrap()
+        .secret;
+    let (status, headers, body) = send(
+        &s.state,
+        post(
+            "/v1/run",
+            Some(&key),
+            json!({"contract": "notes@1.0.0", "text": "Ada renewed early."}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["deprecation"], "@1577836800");
+    assert_eq!(body["contract"]["version"], "1.0.0", "{body}");
+    assert_eq!(body["contract"]["standing"], "deprecated", "{body}");
+    assert!(body["contract"]["warning"]
+        .as_str()
+        .unwrap()
+        .contains("2999-12-31"));
     // A current version has none of it.
     let (v, headers, body) = check(&s.state, None, "notes").await;
     assert_eq!(v, "2.0.0");

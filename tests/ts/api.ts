@@ -9,6 +9,9 @@
 
 import init, {
   catalogue,
+  fetchContract,
+  ContractFetchError,
+  ContractVersionError,
   fullLoaded,
   loadFull,
   countTokens,
@@ -19,7 +22,11 @@ import init, {
   Preflight,
   type Action,
   type BudgetState,
+  type CachedContract,
   type CatalogueEntry,
+  type Contract,
+  type FetchContractOptions,
+  type FetchedContract,
   type Code,
   type ContractRef,
   type Cost,
@@ -351,4 +358,34 @@ export async function main(contractToml: string, file: File): Promise<string[]> 
     shown.push(coded.code, coded.field ?? "");
   }
   return shown;
+}
+
+// One exact contract version from the server, kept by its ETag and
+// revalidated on every call; a removed or retired version is a typed error.
+export async function contractAt(base: string, key: string): Promise<string[]> {
+  const cache = new Map<string, CachedContract>();
+  const options: FetchContractOptions = {
+    headers: { authorization: `Bearer ${key}` },
+    cache,
+    offline: "cached",
+    fetch: (url, init) => fetch(url, init),
+    signal: AbortSignal.timeout(10_000),
+  };
+  try {
+    const fetched: FetchedContract = await fetchContract(base, "customer-list", "1.1.0", options);
+    const contract: Contract = fetched.contract;
+    const shown = [contract.id, contract.version, fetched.etag ?? "no etag", fetched.source];
+    if (fetched.source === "offline") shown.push(fetched.error.code, String(fetched.error.status ?? "network"), fetched.etag);
+    shown.push(new Preflight(JSON.stringify(contract)).encoding, String([...cache.values()].map((kept) => kept.etag + kept.body.length)));
+    const later = await fetchContract(new URL(base), "customer-list", "2.0.0", { cache: localStorage });
+    shown.push(later.contract.description ?? "", later.source);
+    return shown;
+  } catch (error) {
+    if (error instanceof ContractVersionError) {
+      const status: 404 | 410 = error.status;
+      return [error.code, String(status), error.hint ?? "", error.replacement ?? "", error.docs ?? "", error.url];
+    }
+    if (error instanceof ContractFetchError) return [error.code, String(error.status ?? "network"), error.hint ?? "", error.id, error.version];
+    throw error;
+  }
 }

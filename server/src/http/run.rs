@@ -146,9 +146,41 @@ pub(super) async fn run(
     submission: Submission,
 ) -> Result<Response, AppError> {
     let resolved = super::version::resolve(&state, Some(&caller), &submission.contract).await?;
-    let mut response = run_on(state, id, caller, headers, uri, submission, &resolved).await?;
+    let response = run_on(state, id, caller, headers, uri, submission, &resolved).await?;
+    let mut response = with_contract_block(response, &resolved).await;
     super::version::headers(response.headers_mut(), &resolved);
     Ok(response)
+}
+
+/// Adds the `contract` block (the version, how it was chosen, a
+/// deprecation warning, the upgrade there is) to a JSON answer, as
+/// `/v1/check` has it. A stream carries it in its headers only.
+async fn with_contract_block(
+    response: Response,
+    resolved: &crate::service::versions::Resolved,
+) -> Response {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let block = serde_json::to_value(super::version::VersionView::of(resolved));
+    match (serde_json::from_slice::<serde_json::Value>(&bytes), block) {
+        (Ok(serde_json::Value::Object(mut map)), Ok(block)) => {
+            map.insert("contract".to_owned(), block);
+            let bytes = serde_json::to_vec(&map).unwrap_or_else(|_| bytes.to_vec());
+            let mut parts = parts;
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Runs `submission` on the resolved version of its contract.
