@@ -57,7 +57,11 @@ export type ContractCache =
       set(key: string, value: CachedContract): unknown;
       delete(key: string): unknown;
     }
-  | Pick<Storage, "getItem" | "setItem" | "removeItem">;
+  | {
+      getItem(key: string): string | null;
+      setItem(key: string, value: string): void;
+      removeItem(key: string): void;
+    };
 
 export interface FetchContractOptions {
   /** The fetch to use; `globalThis.fetch` by default. */
