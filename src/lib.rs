@@ -6,6 +6,7 @@ pub mod catalogue;
 mod check;
 mod chunk;
 pub mod contract;
+pub mod docs;
 mod error;
 // Without the `readers` feature (the browser's meter module), the file
 // parsers are compiled but unreached.

@@ -22,6 +22,8 @@ const LAYERS: &[&str] = &[
     "messages",
     // bytes → ingest → schema → trim → tokens and budget → prepare → report.
     "ingest", "schema", "trim", "budget", "payload", "report", "chunk", "check", "prepare",
+    // Documentation pages generated from a contract and the catalogues.
+    "docs",
     // The browser's translation of types.
     "wasm",
 ];
