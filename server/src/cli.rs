@@ -1,5 +1,5 @@
 //! The `preflight` command line: `serve`, `check`, `count`, `chunk`,
-//! `prepare`, `keys` and `fake-provider`.
+//! `prepare`, `keys`, `docs` and `fake-provider`.
 //!
 //! Exit codes: 0 when the input has no errors, 1 when it has error-level
 //! issues, 2 for a usage, contract or I/O problem.
@@ -7,6 +7,7 @@
 mod check;
 mod chunk;
 mod count;
+mod docs;
 #[cfg(feature = "fake")]
 mod fake_provider;
 mod keys;
@@ -71,6 +72,8 @@ enum Command {
     Prepare(prepare::Args),
     /// Make, revoke and list API keys.
     Keys(keys::Args),
+    /// Write a contract version's documentation as Markdown.
+    Docs(docs::Args),
     /// Serve a local fake of the providers (chat and count endpoints), for
     /// tests and demos (built with the `fake` feature).
     #[cfg(feature = "fake")]
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Chunk(args) => chunk::run(args),
         Command::Prepare(args) => prepare::run(args),
         Command::Keys(args) => keys::run(args),
+        Command::Docs(args) => docs::run(args),
         #[cfg(feature = "fake")]
         Command::FakeProvider(args) => fake_provider::run(args),
     };

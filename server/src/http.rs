@@ -8,6 +8,7 @@ mod answer;
 mod auth;
 mod check;
 mod contracts;
+mod docs;
 mod error;
 mod extract;
 mod jobs;
@@ -26,7 +27,7 @@ use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::OriginalUri;
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::Method;
+use axum::http::{header, HeaderValue, Method};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -43,6 +44,10 @@ pub fn app(state: AppState) -> Router {
     let static_dirs = state.static_dirs.clone();
     let layer_state = state.clone();
     let metrics_state = state.clone();
+    let docs_routes = Router::new()
+        .route("/docs/{id}", get(docs::latest))
+        .route("/docs/{id}/{version}", get(docs::page))
+        .with_state(state.clone());
     // Every answer that is not a success has the documented error body,
     // unknown routes and wrong methods included.
     let api = Router::new()
@@ -90,6 +95,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .nest("/v1", api)
+        .merge(docs_routes)
         .fallback(not_found);
     if let Some(dirs) = static_dirs {
         router = router
@@ -108,10 +114,27 @@ pub fn app(state: AppState) -> Router {
     // carry their encoding and are left alone.
     router
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::map_response(no_store_errors))
         .layer(axum::middleware::from_fn_with_state(
             layer_state,
             request_id::request_id,
         ))
+}
+
+/// Errors are never cached: a browser that kept a 404 or a 410 for a
+/// contract version would go on refusing it after the version came back
+/// (or serve a refusal meant for another key). A handler that chose its
+/// own `Cache-Control` keeps it.
+async fn no_store_errors(mut response: axum::response::Response) -> axum::response::Response {
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CACHE_CONTROL)
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {

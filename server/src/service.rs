@@ -7,6 +7,7 @@ pub mod backlog;
 pub mod budget;
 pub mod call;
 pub mod check;
+pub mod docs;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -711,3 +711,68 @@ async fn check_does_not_take_prepare_options() {
         post_json(&json!({"contract": "customer-list", "text": "hi", "mode": "split"})).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 }
+
+/// Sends one request to a fresh app and returns the whole response.
+async fn raw(uri: &str) -> axum::response::Response {
+    app(AppState::new(Registry::builtin()))
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .expect("the router is infallible")
+}
+
+#[tokio::test]
+async fn docs_pages_are_html_with_an_anchor_per_reachable_code() {
+    let contract = contract();
+    // `/docs/{id}` sends the reader to the version a caller with no pin gets.
+    let response = raw("/docs/customer-list").await;
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    let page = format!("/docs/customer-list/{}", contract.version);
+    assert_eq!(response.headers()[header::LOCATION], page.as_str());
+
+    let response = raw(&page).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let html = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    // The same page `preflight docs` writes, as HTML: each reachable code
+    // has its anchor (what issue links point at), each column its row.
+    for code in prompt_preflight::docs::reachable_codes(&contract) {
+        let anchor = format!("<a id=\"{}\"></a>", code.as_str());
+        assert!(html.contains(&anchor), "no {anchor} on the page");
+    }
+    let table = contract
+        .input
+        .table
+        .as_ref()
+        .expect("customer-list takes a table");
+    for column in &table.columns {
+        assert!(
+            html.contains(&format!("<code>{}</code>", column.name)),
+            "no row for {}",
+            column.name
+        );
+    }
+    assert!(!html.contains("&lt;a id="), "anchors are markup, not text");
+
+    // An older version has its own page; an unknown one is the API's 404.
+    let response = raw("/docs/customer-list/1.0.0").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // Errors are never cached (a kept 404 would outlive the version's return).
+    let response = raw("/docs/customer-list/9.9.9").await;
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let (status, body) = get("/docs/customer-list/9.9.9").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::NOT_FOUND,
+        "unknown_contract_version",
+    );
+    let (status, body) = get("/docs/no-such-contract/1.0.0").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "unknown_contract");
+    let (status, body) = get("/docs/no-such-contract").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "unknown_contract");
+}

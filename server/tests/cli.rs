@@ -790,3 +790,41 @@ fn serve_refuses_a_configuration_it_cannot_use() {
     );
     assert!(!err.contains("sk-ant-secret"), "{err}");
 }
+
+#[test]
+fn docs_writes_the_markdown_page_of_a_version() {
+    // By id and version: that version's page, with the other versions in
+    // its changelog.
+    let out = preflight(&["docs", "customer-list@1.0.0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.starts_with("# customer-list 1.0.0\n"), "{page}");
+    assert!(page.contains("<a id=\"missing_column\"></a>"));
+    assert!(page.contains("## Changelog"), "{page}");
+    assert!(
+        page.contains("2.0.0"),
+        "the changelog names the newer versions"
+    );
+
+    // By file: the same contract, without the other versions; `--out`
+    // writes the page instead of printing it.
+    let out_file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("customer-list-1.0.0.md");
+    let _ = std::fs::remove_file(&out_file);
+    let out = preflight(&[
+        "docs",
+        contract_path().to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    assert!(written.starts_with("# customer-list 1.0.0\n"));
+    assert!(written.contains("<a id=\"missing_column\"></a>"));
+
+    // An unknown version names the ones there are.
+    let out = preflight(&["docs", "customer-list@9.9.9"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("9.9.9") && err.contains("1.0.0"), "{err}");
+}

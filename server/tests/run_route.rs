@@ -85,6 +85,14 @@ async fn input_the_check_refuses_never_reaches_the_model() {
     assert_eq!(body["error"]["code"], "check_failed");
     assert_eq!(body["error"]["message"], "1 problem to fix before sending.");
     assert_eq!(body["report"]["issues"][0]["code"], "question_without_data");
+    // The refusal links to the issue's entry in the docs of the version
+    // that found it, and so does each issue.
+    let docs = format!(
+        "/docs/customer-list/{}#question_without_data",
+        body["report"]["contract"]["version"].as_str().unwrap()
+    );
+    assert_eq!(body["error"]["docs"], docs.as_str(), "{body}");
+    assert_eq!(body["issue_docs"]["question_without_data"], docs.as_str());
     assert_eq!(headers["x-should-retry"], "false");
     assert!(fake.requests().is_empty(), "the provider was not called");
 }

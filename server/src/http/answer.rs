@@ -109,6 +109,9 @@ pub(super) struct RunFailure {
     pub(super) summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) quota: Option<QuotaView>,
+    /// Each issue code's entry in the docs.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(super) issue_docs: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +122,31 @@ pub(super) struct ErrorBody {
     pub(super) hint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) retry_after_ms: Option<u64>,
+    /// The docs entry of the first blocking issue
+    /// (`/docs/{id}/{version}#{code}`), when the check refused the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) docs: Option<String>,
+}
+
+/// Where each issue code of `report` is explained: its entry in the
+/// contract version's generated docs.
+pub(super) fn issue_docs(report: &Report) -> std::collections::BTreeMap<String, String> {
+    report
+        .issues
+        .iter()
+        .map(|issue| {
+            let code = issue.code.as_str();
+            (code.to_owned(), issue_link(report, code))
+        })
+        .collect()
+}
+
+/// `/docs/{id}/{version}#{code}`.
+pub(super) fn issue_link(report: &Report, code: &str) -> String {
+    format!(
+        "/docs/{}/{}#{code}",
+        report.contract.id, report.contract.version
+    )
 }
 
 /// The caller's quota as a run's answer shows it: what is left, and the
@@ -195,7 +223,9 @@ pub(super) fn body_of(
                         message,
                         hint: Some(hint),
                         retry_after_ms,
+                        docs: None,
                     },
+                    issue_docs: Default::default(),
                     report,
                     plan,
                     attempts: execution.attempts,

@@ -217,7 +217,11 @@ pub(super) async fn chat_completions(
                 "invalid_request_error",
                 code,
                 &message,
-                json!({"report": report}),
+                json!({
+                    "report": report,
+                    "docs": first.map(|i| super::answer::issue_link(report, i.code.as_str())),
+                    "issue_docs": super::answer::issue_docs(report),
+                }),
             ));
         };
         let metered = match admit(

@@ -230,7 +230,14 @@ async fn run_on(
                 message: checked.refusal(),
                 hint: None,
                 retry_after_ms: None,
+                docs: checked
+                    .report
+                    .issues
+                    .iter()
+                    .find(|i| i.severity == prompt_preflight::Severity::Error)
+                    .map(|i| super::answer::issue_link(&checked.report, i.code.as_str())),
             },
+            issue_docs: super::answer::issue_docs(&checked.report),
             report: checked.report,
             plan,
             attempts: Vec::new(),
